@@ -1,0 +1,11 @@
+from django.contrib.auth.backends import ModelBackend
+
+from districts.models import User
+
+
+class UserBackend(ModelBackend):
+    """Django's model backend, loading the operator's call centre with the user: every console request needs it."""
+
+    def get_user(self, user_id):
+        user = User._default_manager.select_related("call_centre").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

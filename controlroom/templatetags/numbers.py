@@ -1,0 +1,28 @@
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def indian(value):
+    """1234567 → 12,34,567, in the active language's format."""
+    if value in (None, ""):
+        return value
+    return number_format(value, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def percent(part, whole):
+    """Share of whole as a whole-number percentage, or an em dash when there is nothing to divide."""
+    if not whole:
+        return "—"
+    return f"{round(100 * part / whole)}%"
+
+
+@register.filter
+def rate(value):
+    """A 0–1 rate as a whole percentage, or an em dash when nobody has been reached yet."""
+    if value is None:
+        return "—"
+    return f"{round(100 * value)}%"

@@ -1,0 +1,85 @@
+import pytest
+from django.urls import reverse
+
+from tests.conftest import PASSWORD, login
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_is_hindi_by_default(client):
+    response = client.get("/login/")
+    assert response.status_code == 200
+    assert '<html lang="hi">' in response.content.decode()
+
+
+def test_anonymous_user_is_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize(
+    "who, landing",
+    [
+        ("operator", "/calls/console/"),
+        ("patna_president", "/districts/PAT/"),
+        ("state_leader", "/districts/"),
+        ("supervisor", "/calls/floor/"),
+    ],
+)
+def test_each_role_lands_on_its_home_page(client, cast, request, who, landing):
+    user = request.getfixturevalue(who)
+    response = client.post("/login/", {"username": user.username, "password": PASSWORD}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == landing
+
+
+def test_president_of_two_districts_sees_both(client, cast, patna_president, gaya):
+    patna_president.districts.add(gaya)
+    response = login(client, patna_president).get("/districts/")
+    assert [row.obj.code for row in response.context["rows"]] == ["GAY", "PAT"]
+
+
+def test_wrong_password_is_refused(client, operator):
+    response = client.post("/login/", {"username": operator.username, "password": "nope"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_needs_post(client, operator):
+    login(client, operator)
+    assert client.get("/logout/").status_code == 405
+    assert client.post("/logout/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_language_choice_is_remembered_for_the_user(client, operator):
+    login(client, operator).post(reverse("set_language"), {"language": "en", "next": "/"})
+    operator.refresh_from_db()
+    assert operator.language == "en"
+    client.cookies.clear()
+    client.force_login(operator)
+    assert '<html lang="en">' in client.get("/calls/console/").content.decode()
+
+
+def test_language_switch_rejects_get(client):
+    assert client.get(reverse("set_language")).status_code == 405
+
+
+def test_logins_and_failed_logins_are_audited(client, operator):
+    from controlroom.models import AuditEvent
+
+    client.post("/login/", {"username": operator.username, "password": "nope"})
+    client.post("/login/", {"username": operator.username, "password": PASSWORD})
+    actions = list(AuditEvent.objects.order_by("created_at").values_list("action", "what"))
+    assert actions == [("login_failed", operator.username), ("login", "")]
+
+
+def test_five_wrong_passwords_lock_that_username_from_that_address(client, operator, other_operator):
+    for _ in range(5):
+        client.post("/login/", {"username": operator.username, "password": "nope"})
+    locked = client.post("/login/", {"username": operator.username, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+    other = client.post("/login/", {"username": other_operator.username, "password": PASSWORD})
+    assert other.status_code == 302, "a colleague behind the same address still gets in"

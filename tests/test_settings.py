@@ -1,0 +1,61 @@
+"""Production settings: `check --deploy` is clean, and what it does not check is checked here."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "prod-like-" + "k3Y9-x7Qz!m2Wv8#pL4s" * 3,
+    "ALLOWED_HOSTS": "controlroom.example.org",
+    "DATABASE_URL": "sqlite:////tmp/controlroom-settings-test.sqlite3",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+PRINT_SETTINGS = """
+from django.conf import settings as s
+print(s.ALLOWED_HOSTS, s.SESSION_COOKIE_AGE, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,
+      s.SESSION_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT, s.CELERY_TASK_ALWAYS_EAGER, s.TIME_ZONE, s.LANGUAGE_CODE,
+      s.PASSWORD_HASHERS[0].rsplit('.', 1)[-1], sep='|')
+"""
+
+
+def _manage(*args, env_overrides):
+    dropped = ("DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_reports_no_issues():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues (0 silenced)" in result.stdout
+
+
+def test_production_values_that_check_deploy_does_not_cover():
+    result = _manage("shell", "-c", PRINT_SETTINGS, env_overrides=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    hosts, age, session_secure, csrf_secure, httponly, ssl, eager, tz, lang, hasher = result.stdout.strip().split("|")
+    assert "*" not in hosts
+    assert 8 * 3600 <= int(age) <= 12 * 3600, "a session should last about one shift"
+    assert (session_secure, csrf_secure, httponly, ssl) == ("True", "True", "True", "True")
+    assert eager == "False", "with REDIS_URL set, tasks go to the broker"
+    assert (tz, lang) == ("Asia/Kolkata", "hi")
+    assert hasher == "Argon2PasswordHasher"
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    env = {**PRODUCTION_ENV, "SECRET_KEY": ""}
+    result = _manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_celery_runs_eagerly_without_redis():
+    env = {"DEBUG": "1", "DATABASE_URL": PRODUCTION_ENV["DATABASE_URL"]}
+    result = _manage("shell", "-c", PRINT_SETTINGS, env_overrides=env)
+    assert result.stdout.strip().split("|")[6] == "True"
