@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from districts.models import CallCentre, District, User, Village
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_en", "name_hi"]
+    search_fields = ["code", "name_en", "name_hi"]
+
+
+@admin.register(Village)
+class VillageAdmin(admin.ModelAdmin):
+    list_display = ["name", "district", "target"]
+    list_filter = ["district"]
+    search_fields = ["name"]
+    list_select_related = ["district"]
+
+
+@admin.register(CallCentre)
+class CallCentreAdmin(admin.ModelAdmin):
+    list_display = ["name", "calling_starts", "calling_ends"]
+    filter_horizontal = ["districts"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "call_centre", "is_active"]
+    list_filter = ["role", "call_centre", "is_active"]
+    filter_horizontal = ["districts", "groups", "user_permissions"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Control room"), {"fields": ["role", "districts", "call_centre", "language"]}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        (_("Control room"), {"fields": ["role", "districts", "call_centre"]}),
+    )

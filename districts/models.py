@@ -1,0 +1,167 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from controlroom.roles import Role
+
+
+class DistrictQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The districts this user may see: all for state and floor staff, their own for presidents."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.role in (Role.STATE_LEADER, Role.SUPERVISOR):
+            return self.all()
+        if user.role == Role.DISTRICT_PRESIDENT:
+            return self.filter(presidents=user)
+        return self.none()
+
+
+class District(models.Model):
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=80, unique=True)
+    name_hi = models.CharField(_("name (Hindi)"), max_length=80)
+
+    objects = DistrictQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+    def __str__(self):
+        return self.name_en
+
+    @property
+    def name(self):
+        from django.utils.translation import get_language
+
+        return self.name_hi if (get_language() or "hi").startswith("hi") else self.name_en
+
+
+class VillageQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(district__in=District.objects.for_user(user))
+
+
+class Village(models.Model):
+    """A village of a district. Assembly constituency, block and booth hang off here later as nullable FKs."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="villages")
+    name = models.CharField(_("name"), max_length=120)
+    # Casefolded, single-spaced name: how uploads match a village regardless of case and spacing.
+    name_key = models.CharField(max_length=120, editable=False)
+    target = models.PositiveIntegerField(_("target of confirmed members"), default=10)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VillageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        constraints = [models.UniqueConstraint(fields=["district", "name_key"], name="village_unique_in_district")]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def key_for(name: str) -> str:
+        return " ".join(name.split()).casefold()
+
+
+class CallCentre(models.Model):
+    """A control room: a floor of operators serving a set of districts."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    districts = models.ManyToManyField(District, related_name="call_centres", verbose_name=_("districts served"))
+    calling_starts = models.TimeField(_("calling hours start"), default="09:00")
+    calling_ends = models.TimeField(_("calling hours end"), default="21:00")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("call centre")
+        verbose_name_plural = _("call centres")
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OPERATOR)
+    districts = models.ManyToManyField(
+        District, blank=True, related_name="presidents", verbose_name=_("districts (for district presidents)")
+    )
+    call_centre = models.ForeignKey(
+        CallCentre,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="operators",
+        verbose_name=_("call centre (for operators)"),
+    )
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Figures(models.Model):
+    """Member figures kept current in the same transaction as every change (see districts/rollup.py)."""
+
+    listed = models.PositiveIntegerField(default=0)
+    called = models.PositiveIntegerField(default=0)
+    yes = models.PositiveIntegerField(default=0)
+    no = models.PositiveIntegerField(default=0)
+    wrong = models.PositiveIntegerField(default=0)
+    unreachable = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def pending(self) -> int:
+        return self.listed - self.yes - self.no - self.wrong - self.unreachable
+
+    @property
+    def reached(self) -> int:
+        return self.yes + self.no
+
+
+class VillageStats(Figures):
+    village = models.OneToOneField(Village, primary_key=True, on_delete=models.CASCADE, related_name="stats")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="village_stats")
+
+    class Meta:
+        indexes = [models.Index(fields=["district", "village"], name="villagestats_district")]
+
+    def __str__(self):
+        return f"{self.village_id}"
+
+
+class DistrictStats(Figures):
+    district = models.OneToOneField(District, primary_key=True, on_delete=models.CASCADE, related_name="stats")
+    villages = models.PositiveIntegerField(default=0)
+    villages_at_target = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.district_id}"
+
+
+class DistrictDay(models.Model):
+    """Calls made per district per day (IST), for the trend."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    # Plain integers: an undo adds -1 through the same single upsert.
+    calls = models.IntegerField(default=0)
+    yes = models.IntegerField(default=0)
+    no = models.IntegerField(default=0)
+    wrong = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district", "day"], name="districtday_unique")]
+
+    def __str__(self):
+        return f"{self.district_id} {self.day}"

@@ -1,0 +1,51 @@
+"""What the dashboard exports, column by column (django-import-export resources over rollup rows)."""
+
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+
+from controlroom.exports import number_field
+
+
+class _RollupResource(resources.Resource):
+    listed = number_field("listed", _("Listed"))
+    called = number_field("called", _("Called"))
+    yes = number_field("yes", _("YES"))
+    no = number_field("no", _("NO"))
+    wrong = number_field("wrong", _("Wrong number"))
+    unreachable = number_field("unreachable", _("Unreachable"))
+    pending = number_field("pending", _("Pending"))
+    rate = fields.Field(column_name=_("Verification rate (%)"))
+
+    def dehydrate_rate(self, row):
+        return None if row.rate is None else round(100 * row.rate, 1)
+
+
+class DistrictRollupResource(_RollupResource):
+    code = fields.Field(attribute="obj__code", column_name=_("Code"))
+    district = fields.Field(attribute="name", column_name=_("District"))
+    villages = number_field("villages", _("Villages"))
+    at_target = number_field("villages_at_target", _("Villages at target"))
+
+    class Meta:
+        fields = ("code", "district", "listed", "called", "yes", "no", "wrong", "unreachable", "pending", "rate")
+        export_order = (*fields, "villages", "at_target")
+
+
+class VillageRollupResource(_RollupResource):
+    village = fields.Field(attribute="name", column_name=_("Village"))
+    target = number_field("target", _("Target"))
+
+    class Meta:
+        export_order = ("village", "target", "listed", "called", "yes", "no", "wrong", "unreachable", "pending", "rate")
+
+
+class VillageMembersResource(resources.Resource):
+    member_id = number_field("pk", _("Member ID"))
+    name = fields.Field(attribute="name", column_name=_("Name"))
+    mobile = fields.Field(attribute="mobile", column_name=_("Mobile"))
+    address = fields.Field(attribute="address", column_name=_("Address"))
+    status = fields.Field(attribute="get_status_display", column_name=_("Status"))
+    attempts = number_field("attempt_count", _("Attempts"))
+
+    class Meta:
+        export_order = ("member_id", "name", "mobile", "address", "status", "attempts")

@@ -1,0 +1,183 @@
+from dataclasses import dataclass, fields
+from datetime import timedelta
+
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, Sum
+from django.db.models.functions import Coalesce, NullIf
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from districts.models import District, DistrictDay, DistrictStats, Village
+from members.models import Member, MemberStatus
+
+FIGURES = ["listed", "called", "yes", "no", "wrong", "unreachable", "pending"]
+SORTS = {"name", "listed", "called", "yes", "no", "wrong", "unreachable", "pending", "rate", "at_target"}
+
+
+@dataclass
+class Row:
+    """One line of a rollup table: a district or a village with its figures."""
+
+    obj: object
+    listed: int = 0
+    called: int = 0
+    yes: int = 0
+    no: int = 0
+    wrong: int = 0
+    unreachable: int = 0
+    villages: int = 0
+    villages_at_target: int = 0
+    target: int = 0
+
+    @property
+    def name(self):
+        return self.obj.name
+
+    @property
+    def pending(self) -> int:
+        return self.listed - self.yes - self.no - self.wrong - self.unreachable
+
+    @property
+    def rate(self) -> float | None:
+        """Verification rate: YES of those reached (YES or NO)."""
+        reached = self.yes + self.no
+        return self.yes / reached if reached else None
+
+    @property
+    def at_target(self) -> bool:
+        return self.target > 0 and self.yes >= self.target
+
+
+def figures_row(obj, stats, **extra) -> Row:
+    names = [f.name for f in fields(Row) if f.name not in ("obj", "target")]
+    values = {name: getattr(stats, name, 0) for name in names} if stats is not None else {}
+    return Row(obj=obj, **values, **extra)
+
+
+def _sorted(rows, sort: str):
+    key, reverse = sort.lstrip("-"), sort.startswith("-")
+    if key not in SORTS:
+        key, reverse = "name", False
+    if key == "name":
+        return sorted(rows, key=lambda r: str(r.name), reverse=reverse)
+    return sorted(rows, key=lambda r: (getattr(r, key) or 0, str(r.name)), reverse=reverse)
+
+
+def totals(rows) -> Row:
+    total = Row(obj=None)
+    for name in ("listed", "called", "yes", "no", "wrong", "unreachable", "villages", "villages_at_target"):
+        setattr(total, name, sum(getattr(row, name) for row in rows))
+    return total
+
+
+def district_rollup(user, sort: str = "name") -> list[Row]:
+    """Every district the user may see with its figures: one query over the district summary table."""
+    districts = District.objects.for_user(user).select_related("stats")
+    rows = [figures_row(d, getattr(d, "stats", None)) for d in districts]
+    return _sorted(rows, sort)
+
+
+def _village_order(sort: str):
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    expression = VILLAGE_SORTS.get(key, VILLAGE_SORTS["name"])
+    ordered = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    return [ordered, "name", "id"]
+
+
+VILLAGE_SORTS = {
+    "name": F("name"),
+    **{name: F(f"stats__{name}") for name in ("listed", "called", "yes", "no", "wrong", "unreachable")},
+    "pending": F("stats__listed") - F("stats__yes") - F("stats__no") - F("stats__wrong") - F("stats__unreachable"),
+    "rate": ExpressionWrapper(
+        F("stats__yes") * 1.0 / NullIf(F("stats__yes") + F("stats__no"), 0), output_field=FloatField()
+    ),
+}
+
+
+def village_rollup(district, sort: str = "name"):
+    """The district's villages with their figures, sorted in the database; callers page through it."""
+    return district.villages.select_related("stats").order_by(*_village_order(sort))
+
+
+def village_rows(villages) -> list[Row]:
+    return [figures_row(v, getattr(v, "stats", None), target=v.target) for v in villages]
+
+
+def district_stats(district) -> Row:
+    return figures_row(district, DistrictStats.objects.filter(district=district).first())
+
+
+def trend(districts, days: int = 14) -> list[dict]:
+    """Calls and YES per day over the last `days` days, for these districts."""
+    since = timezone.localdate() - timedelta(days=days - 1)
+    rows = (
+        DistrictDay.objects.filter(district__in=districts, day__gte=since)
+        .values("day")
+        .annotate(calls=Sum("calls"), yes=Sum("yes"), no=Sum("no"), wrong=Sum("wrong"))
+        .order_by("day")
+    )
+    by_day = {row["day"]: row for row in rows}
+    empty = {"calls": 0, "yes": 0, "no": 0, "wrong": 0}
+    days = [since + timedelta(days=i) for i in range(days)]
+    return trend_bars([by_day.get(day, {"day": day, **empty}) for day in days])
+
+
+def villages_below_target(district):
+    """Villages that have not yet reached their target of confirmed members, furthest behind first."""
+    below = Q(stats__isnull=True) | Q(stats__yes__lt=F("target"))
+    villages = district.villages.filter(below, target__gt=0).select_related("stats")
+    return villages.annotate(confirmed=Coalesce("stats__yes", 0)).order_by("confirmed", "name")
+
+
+def district_get_for_user(user, code: str) -> District:
+    return get_object_or_404(District.objects.for_user(user), code__iexact=code)
+
+
+def village_get_for_user(user, district: District, pk: int) -> Village:
+    return get_object_or_404(Village.objects.for_user(user).select_related("district"), district=district, pk=pk)
+
+
+def village_members(user, village: Village):
+    return Member.objects.for_user(user).filter(village=village).order_by("name", "id")
+
+
+def rollup_by_group_by(districts=None) -> dict:
+    """The plain GROUP BY over members: the definition the summary tables must always equal."""
+    members = Member.objects.all() if districts is None else Member.objects.filter(district__in=districts)
+    live = ~Q(status=MemberStatus.REMOVED)
+    rows = members.values("district").annotate(
+        listed=Count("id", filter=live),
+        called=Count("id", filter=live & Q(attempt_count__gt=0)),
+        yes=Count("id", filter=Q(status=MemberStatus.YES)),
+        no=Count("id", filter=Q(status=MemberStatus.NO)),
+        wrong=Count("id", filter=Q(status=MemberStatus.WRONG_NUMBER)),
+        unreachable=Count("id", filter=Q(status=MemberStatus.UNREACHABLE)),
+    )
+    return {row.pop("district"): row for row in rows}
+
+
+SEGMENTS = ("yes", "no", "wrong", "unreachable", "pending")
+
+
+def chart_rows(rows) -> list[dict]:
+    """Stacked bars for the SVG chart: each district's outcomes as percentages of the longest bar."""
+    longest = max((row.listed for row in rows), default=0) or 1
+    bars = []
+    for row in rows:
+        x, segments = 0.0, []
+        for name in SEGMENTS:
+            width = 100 * getattr(row, name) / longest
+            segments.append({"name": name, "x": round(x, 2), "width": round(width, 2), "count": getattr(row, name)})
+            x += width
+        bars.append({"row": row, "segments": segments})
+    return bars
+
+
+def trend_bars(days, height: int = 60) -> list[dict]:
+    """Daily calls as SVG bars 10 units apart, scaled to the busiest day, with the YES part inside."""
+    busiest = max((day["calls"] for day in days), default=0) or 1
+    bars = []
+    for i, day in enumerate(days):
+        calls, yes = height * day["calls"] / busiest, height * day["yes"] / busiest
+        bars.append({**day, "x": i * 10 + 1, "calls_y": round(height - calls, 2), "calls_h": round(calls, 2),
+                     "yes_y": round(height - yes, 2), "yes_h": round(yes, 2)})  # fmt: skip
+    return bars

@@ -1,0 +1,78 @@
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+
+from controlroom.exports import xlsx_response
+from controlroom.roles import Role, role_required
+from districts import selectors
+from districts.resources import DistrictRollupResource, VillageMembersResource, VillageRollupResource
+from members.models import Member, MemberStatus
+
+VIEWERS = (Role.DISTRICT_PRESIDENT, Role.STATE_LEADER, Role.SUPERVISOR)
+REJECTS = [MemberStatus.WRONG_NUMBER, MemberStatus.UNREACHABLE]
+
+
+def _sort(request) -> str:
+    return request.GET.get("sort", "name")
+
+
+@role_required(*VIEWERS)
+def district_list(request):
+    rows = selectors.district_rollup(request.user, _sort(request))
+    if request.user.role == Role.DISTRICT_PRESIDENT and len(rows) == 1:
+        return redirect("districts:detail", code=rows[0].obj.code)
+    ctx = {"rows": rows, "totals": selectors.totals(rows), "sort": _sort(request)}
+    if request.htmx:
+        return render(request, "districts/_district_table.html", ctx)
+    ctx.update(trend=selectors.trend([row.obj for row in rows]), chart=selectors.chart_rows(rows))
+    return render(request, "districts/district_list.html", ctx)
+
+
+@role_required(*VIEWERS)
+def district_export(request):
+    rows = selectors.district_rollup(request.user, _sort(request))
+    return xlsx_response(
+        request=request, resource=DistrictRollupResource(), rows=rows, what="districts", filename="districts"
+    )
+
+
+@role_required(*VIEWERS)
+def district_detail(request, code):
+    district = selectors.district_get_for_user(request.user, code)
+    page = Paginator(selectors.village_rollup(district, _sort(request)), 100).get_page(request.GET.get("page"))
+    rows = selectors.village_rows(page.object_list)
+    ctx = {"district": district, "page": page, "rows": rows, "sort": _sort(request)}
+    if request.htmx:
+        return render(request, "districts/_village_table.html", ctx)
+    ctx.update(
+        summary=selectors.district_stats(district),
+        below_target=selectors.villages_below_target(district)[:10],
+        rejects=Member.objects.filter(district=district, status__in=REJECTS).count(),
+        trend=selectors.trend([district]),
+    )
+    return render(request, "districts/district_detail.html", ctx)
+
+
+@role_required(*VIEWERS)
+def district_export_villages(request, code):
+    district = selectors.district_get_for_user(request.user, code)
+    rows = selectors.village_rows(selectors.village_rollup(district, _sort(request)))
+    name = f"villages-{district.code}"
+    return xlsx_response(request=request, resource=VillageRollupResource(), rows=rows, what=name, filename=name)
+
+
+@role_required(*VIEWERS)
+def village_detail(request, code, pk):
+    district = selectors.district_get_for_user(request.user, code)
+    village = selectors.village_get_for_user(request.user, district, pk)
+    page = Paginator(selectors.village_members(request.user, village), 50).get_page(request.GET.get("page"))
+    return render(request, "districts/village_detail.html", {"district": district, "village": village, "page": page})
+
+
+@role_required(*VIEWERS)
+def village_export(request, code, pk):
+    district = selectors.district_get_for_user(request.user, code)
+    village = selectors.village_get_for_user(request.user, district, pk)
+    members = selectors.village_members(request.user, village)
+    name = f"members-{district.code}-{slugify(village.name, allow_unicode=True)}"
+    return xlsx_response(request=request, resource=VillageMembersResource(), rows=members, what=name, filename=name)

@@ -1,0 +1,86 @@
+import pytest
+from django.urls import reverse
+
+from districts import rollup
+from members.models import MemberStatus
+from tests.conftest import login, make_member, make_village
+
+pytestmark = pytest.mark.django_db
+
+
+def test_state_leader_sees_every_district_with_counts(client, cast, state_leader):
+    cast["rampur"].members.filter(mobile="9876543210").update(status=MemberStatus.YES)
+    rollup.rebuild()
+    response = login(client, state_leader).get("/districts/")
+    rows = {row.obj.code: row for row in response.context["rows"]}
+    assert set(rows) == {"PAT", "GAY"}
+    assert (rows["PAT"].listed, rows["PAT"].yes, rows["PAT"].pending) == (2, 1, 1)
+    assert response.context["totals"].listed == 4
+
+
+def test_district_page_lists_villages_with_member_counts(client, cast, patna_president, patna):
+    make_village(patna, "खाली टोला")
+    response = login(client, patna_president).get("/districts/PAT/")
+    counts = {row.name: row.listed for row in response.context["rows"]}
+    assert counts == {"रामपुर": 2, "खाली टोला": 0}
+    assert reverse("districts:village", args=["PAT", cast["rampur"].pk]) in response.content.decode()
+
+
+def test_district_code_is_case_insensitive(client, cast, patna_president):
+    assert login(client, patna_president).get("/districts/pat/").status_code == 200
+
+
+def test_it_rejects_other_districts_page(client, cast, patna_president):
+    assert login(client, patna_president).get("/districts/GAY/").status_code == 404
+
+
+def test_it_rejects_other_districts_village(client, cast, patna_president):
+    url = reverse("districts:village", args=["PAT", cast["sitapur"].pk])
+    assert login(client, patna_president).get(url).status_code == 404
+    url = reverse("districts:village", args=["GAY", cast["sitapur"].pk])
+    assert client.get(url).status_code == 404
+
+
+def test_village_page_lists_its_members(client, cast, patna_president):
+    url = reverse("districts:village", args=["PAT", cast["rampur"].pk])
+    response = login(client, patna_president).get(url)
+    assert [m.mobile for m in response.context["page"]] == ["9876543210", "9876543211"]
+
+
+@pytest.mark.parametrize("url", ["/districts/", "/districts/PAT/"])
+def test_operator_never_sees_member_lists(client, cast, operator, url):
+    assert login(client, operator).get(url).status_code == 404
+
+
+def test_operator_never_sees_a_village_member_list(client, cast, operator):
+    url = reverse("districts:village", args=["PAT", cast["rampur"].pk])
+    assert login(client, operator).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/districts/", "/districts/PAT/", "/calls/console/", "/calls/floor/"])
+def test_pages_need_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_district_list_query_count_does_not_grow_with_members(
+    client, cast, state_leader, django_assert_num_queries, session_query
+):
+    for i in range(30):
+        make_member(cast["rampur"], f"70000{i:05d}")
+    login(client, state_leader)
+    # (session,) user, districts with their figures, the daily trend
+    with django_assert_num_queries(3 + session_query):
+        client.get("/districts/")
+
+
+def test_village_table_query_count_is_fixed(
+    client, cast, patna, patna_president, django_assert_num_queries, session_query
+):
+    for i in range(10):
+        make_village(patna, f"गाँव {i}")
+    login(client, patna_president)
+    # (session,) user, district, village count and page, its figures, rejects, trend, below target
+    with django_assert_num_queries(8 + session_query):
+        client.get("/districts/PAT/")

@@ -1,0 +1,144 @@
+"""The summary tables always equal the plain GROUP BY over members and attempts, whatever happens."""
+
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calls import services
+from calls.models import CallAttempt, Campaign, Outcome
+from districts.models import DistrictDay, DistrictStats, VillageStats
+from districts.selectors import rollup_by_group_by
+from members import services as member_services
+from members.models import Member, UploadStats
+from tests.conftest import make_member, make_village
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = ("listed", "called", "yes", "no", "wrong", "unreachable")
+
+
+def assert_rollup_matches_group_by():
+    plain = rollup_by_group_by()
+    for stats in DistrictStats.objects.all():
+        assert {f: getattr(stats, f) for f in FIELDS} == plain.get(stats.district_id, dict.fromkeys(FIELDS, 0))
+        villages = stats.district.villages.annotate(yes=Count("members", filter=Q(members__status="yes")))
+        assert stats.villages == villages.count()
+        assert stats.villages_at_target == villages.filter(target__gt=0, yes__gte=F("target")).count()
+    assert set(plain) <= set(DistrictStats.objects.values_list("district_id", flat=True))
+    for stats in VillageStats.objects.all():
+        members = Member.objects.filter(village_id=stats.village_id)
+        assert stats.listed == members.exclude(status="removed").count()
+        assert stats.yes == members.filter(status="yes").count()
+    for stats in UploadStats.objects.all():
+        members = Member.objects.filter(upload_id=stats.upload_id)
+        assert (stats.listed, stats.yes, stats.wrong) == (
+            members.exclude(status="removed").count(),
+            members.filter(status="yes").count(),
+            members.filter(status="wrong").count(),
+        )
+    calls = CallAttempt.objects.filter(undone_at=None)
+    for day in DistrictDay.objects.all():
+        mine = [
+            a for a in calls.filter(member__district=day.district_id) if timezone.localdate(a.created_at) == day.day
+        ]
+        assert (day.calls, day.yes) == (len(mine), sum(a.outcome == "yes" for a in mine))
+
+
+OUTCOMES = st.sampled_from([o.value for o in Outcome if o != Outcome.CALL_BACK])
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("enrol"), st.integers(0, 2), st.integers(1, 4)),
+        st.tuples(st.just("mark"), st.integers(0, 1), OUTCOMES),
+        st.tuples(st.just("undo"), st.integers(0, 1), st.none()),
+        st.tuples(st.just("stop"), st.integers(0, 1), st.none()),
+        st.tuples(st.just("import"), st.integers(0, 2), st.integers(1, 5)),
+        st.tuples(st.just("correct"), st.integers(0, 1), st.none()),
+        st.tuples(st.just("remove"), st.integers(0, 1), st.none()),
+        st.tuples(st.just("replace"), st.integers(0, 1), st.none()),
+    ),
+    max_size=25,
+)
+
+
+@pytest.fixture
+def floor(centre, operator, other_operator, patna, gaya):
+    centre.calling_starts, centre.calling_ends = "00:00", "23:59:59.999999"
+    centre.save()
+    Campaign.objects.create(name="सत्यापन", script_hi="नमस्ते")
+    villages = [make_village(patna, "रामपुर", target=2), make_village(patna, "सीतापुर", 1), make_village(gaya, "गया")]
+    return {"operators": [operator, other_operator], "villages": villages, "next_mobile": [9000000000]}
+
+
+def run(step, floor):
+    kind, who, arg = step
+    operator = floor["operators"][who % 2]
+    if kind == "enrol":
+        for _ in range(arg):
+            floor["next_mobile"][0] += 1
+            make_member(floor["villages"][who], str(floor["next_mobile"][0]))
+    elif kind == "mark":
+        services.shift_start(operator=operator)
+        _, member = services.console_next_member(operator=operator)
+        if member is not None:
+            request = services.MarkRequest(member.pk, arg, submission_key=uuid.uuid4())
+            services.call_record_outcome(operator=operator, request=request)
+    elif kind == "undo":
+        try:
+            services.call_undo(operator=operator)
+        except services.CallError:
+            pass
+    elif kind == "stop":
+        services.shift_stop(operator=operator)
+    elif kind == "import":
+        import_csv(floor, floor["villages"][who], arg)
+    else:
+        fix_a_reject(floor, kind, operator)
+
+
+def next_mobile(floor) -> str:
+    floor["next_mobile"][0] += 1
+    return str(floor["next_mobile"][0])
+
+
+def import_csv(floor, village, count):
+    """Enrol through the real import: a CSV with a new village and a repeated number in it."""
+    tmp = Path(tempfile.gettempdir())
+    rows = [f"सदस्य,{next_mobile(floor)},{village.name},पता" for _ in range(count)]
+    rows += [f"नया सदस्य,{next_mobile(floor)},नया टोला {count},पता", rows[0]]
+    path = tmp / f"rollup-{uuid.uuid4().hex}.csv"
+    path.write_text("नाम,मोबाइल,गांव,पता\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    try:
+        member_services.members_import_file(path=path, district=village.district)
+    finally:
+        path.unlink()
+
+
+def fix_a_reject(floor, kind, actor):
+    member = Member.objects.filter(status__in=["wrong", "unreachable"]).order_by("id").first()
+    if member is None:
+        return
+    if kind == "correct":
+        member_services.member_correct_number(member_id=member.pk, mobile=next_mobile(floor), actor=actor)
+    elif kind == "remove":
+        member_services.member_remove(member_id=member.pk, reason="छोड़ दिया", actor=actor)
+    else:
+        member_services.member_replace(
+            member_id=member.pk, name="नया", mobile=next_mobile(floor), address="", actor=actor
+        )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS)
+def test_rollup_equals_group_by_after_any_sequence(floor, steps):
+    with transaction.atomic():
+        for step in steps:
+            run(step, floor)
+        assert_rollup_matches_group_by()
+        transaction.set_rollback(True)
