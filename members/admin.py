@@ -1,0 +1,61 @@
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from districts.models import District
+from members.forms import MemberAdminForm
+from members.models import Member, Upload
+from members.resources import MemberResource
+
+
+class MemberImportForm(ImportForm):
+    district = forms.ModelChoiceField(queryset=District.objects.order_by("name_en"), label=_("District"))
+
+
+class MemberConfirmImportForm(ConfirmImportForm):
+    district = forms.ModelChoiceField(queryset=District.objects.all(), widget=forms.HiddenInput)
+
+
+@admin.register(Member)
+class MemberAdmin(ImportExportModelAdmin):
+    form = MemberAdminForm
+    resource_classes = [MemberResource]
+    formats = [XLSX, CSV]
+    import_form_class = MemberImportForm
+    confirm_form_class = MemberConfirmImportForm
+    list_display = ["name", "mobile", "village", "district", "status", "attempt_count", "created_at"]
+    list_filter = ["status", "district"]
+    search_fields = ["name", "mobile"]
+    list_select_related = ["village", "district"]
+    raw_id_fields = ["village", "batch", "upload", "status_changed_by"]
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        district = form.cleaned_data.get("district") if form is not None and form.is_valid() else None
+        return {"district": district}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["district"] = import_form.cleaned_data["district"].pk
+        return initial
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "district", "uploaded_by", "status", "rows", "valid", "imported", "created_at"]
+    list_filter = ["status", "district"]
+    list_select_related = ["district", "uploaded_by"]
+    readonly_fields = [field.name for field in Upload._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,140 @@
+"""The columns of a member list, their header aliases, and how a sheet's header row is matched to them.
+
+One definition serves the district upload pipeline, the admin's django-import-export resource, the template
+and the error report, so they all read and write the same columns.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    label: object  # lazily translated, for people
+    heading: str  # the template's bilingual header
+    aliases: tuple[str, ...]
+    required: bool
+    max_length: int
+
+
+COLUMNS = (
+    Column(
+        "name",
+        _("Name"),
+        "नाम / Name",
+        ("नाम", "name", "सदस्य का नाम", "सदस्य", "member name", "member", "full name", "naam", "नाम सदस्य"),
+        True,
+        120,
+    ),
+    Column(
+        "mobile",
+        _("Mobile"),
+        "मोबाइल / Mobile",
+        (
+            "मोबाइल",
+            "मोबाइल नंबर",
+            "मोबाइल नं",
+            "मो",
+            "मो नं",
+            "फोन",
+            "फ़ोन",
+            "फोन नंबर",
+            "फ़ोन नंबर",
+            "mobile",
+            "mobile number",
+            "mobile no",
+            "mob",
+            "mob no",
+            "phone",
+            "phone number",
+            "phone no",
+            "contact",
+            "contact number",
+            "contact no",
+        ),
+        True,
+        40,
+    ),
+    Column(
+        "village",
+        _("Village"),
+        "गांव / Village",
+        ("गांव", "गाँव", "गाव", "ग्राम", "गांव का नाम", "गाँव का नाम", "village", "village name", "gaon", "gram"),
+        True,
+        120,
+    ),
+    Column("address", _("Address"), "पता / Address", ("पता", "address", "pata", "full address"), False, 255),
+)
+# The columns the refused-rows report adds after the data: ignored without comment when it is uploaded again.
+REPORT_HEADINGS = (_("Row in your file"), _("Problem"))
+FIELDS = tuple(column.field for column in COLUMNS)
+BY_FIELD = {column.field: column for column in COLUMNS}
+REQUIRED = tuple(column.field for column in COLUMNS if column.required)
+
+_PUNCTUATION = re.compile(r"[\s.:;*#()\[\]_\-–—]+")
+
+
+def header_key(text) -> str:
+    """A header cell as compared with the aliases: NFC, casefolded, punctuation and spacing ignored."""
+    text = unicodedata.normalize("NFC", str(text or "")).casefold()
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
+
+
+_ALIASES = {header_key(alias): column.field for column in COLUMNS for alias in column.aliases}
+
+
+def field_for_header(text) -> str | None:
+    """Which column a header cell names: "मोबाइल नंबर", "Mobile No.", "नाम / Name" and "Name (नाम)" all match."""
+    key = header_key(text)
+    if key in _ALIASES:
+        return _ALIASES[key]
+    for part in re.split(r"[/|\n(]", str(text)):
+        if header_key(part) in _ALIASES:
+            return _ALIASES[header_key(part)]
+    return None
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """Where each known column sits in the sheet, and which headers were not understood."""
+
+    positions: dict  # field -> cell index
+    unknown: tuple[str, ...]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(field for field in REQUIRED if field not in self.positions)
+
+
+@cache
+def _report_heading_keys() -> frozenset:
+    keys = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            keys.update(header_key(str(heading)) for heading in REPORT_HEADINGS)
+    return frozenset(keys)
+
+
+def map_header(cells) -> HeaderMap:
+    positions, unknown = {}, []
+    for index, cell in enumerate(cells):
+        text = " ".join(str(cell).split()) if cell not in (None, "") else ""
+        if not text or header_key(text) in _report_heading_keys():
+            continue
+        field = field_for_header(str(cell))
+        if field and field not in positions:
+            positions[field] = index
+        else:
+            unknown.append(text)
+    return HeaderMap(positions, tuple(unknown))
+
+
+def looks_like_header(cells) -> bool:
+    return len(map_header(cells).positions) >= 2

@@ -1,0 +1,80 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from districts.models import District
+from members import selectors
+from members.parsing import UnusableFile, sniff
+from members.phone import InvalidMobile, normalise_mobile
+from members.rows import clean_text
+
+
+class UploadForm(forms.Form):
+    district = forms.ModelChoiceField(queryset=District.objects.none(), label=_("District"), empty_label=None)
+    file = forms.FileField(
+        label=_("Member list"),
+        help_text=_("Excel (.xlsx) or CSV, with the columns Name, Mobile, Village and Address."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.xlsb,.ods,.csv,.txt"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        districts = selectors.upload_districts(user)
+        field = self.fields["district"]
+        field.queryset = districts
+        if len(districts) == 1:
+            field.initial, field.disabled, field.widget = districts[0], True, forms.HiddenInput()
+
+    @property
+    def fixed_district(self):
+        """The one district a president of one district uploads for: shown, never chosen."""
+        field = self.fields["district"]
+        return field.initial if field.disabled else None
+
+    def clean_file(self):
+        """Refuse at once what is plainly unusable (empty, too big, not a spreadsheet); the rest is checked later."""
+        upload = self.cleaned_data["file"]
+        head = upload.read(8192)
+        upload.seek(0)
+        try:
+            sniff(head, upload.size)
+        except UnusableFile as problem:
+            raise ValidationError(problem.message, code=problem.code) from None
+        return upload
+
+
+class MemberAdminForm(forms.ModelForm):
+    """The admin's member form: the same mobile normalisation and text cleaning as an upload."""
+
+    # Wider than the stored 10 digits: "+91 98765 43210" is accepted and normalised.
+    mobile = forms.CharField(label=_("mobile"), max_length=40)
+
+    def clean_mobile(self):
+        try:
+            return normalise_mobile(self.cleaned_data["mobile"])
+        except InvalidMobile as invalid:
+            raise ValidationError(invalid.message, code=invalid.code) from None
+
+    def clean_name(self):
+        return clean_text(self.cleaned_data["name"])
+
+    def clean_address(self):
+        return clean_text(self.cleaned_data["address"])
+
+
+class CorrectNumberForm(forms.Form):
+    mobile = forms.CharField(label=_("Corrected mobile number"), max_length=40)
+
+
+class ReplaceMemberForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    mobile = forms.CharField(label=_("Mobile"), max_length=40)
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+
+
+class RemoveMemberForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class CorrectionsForm(forms.Form):
+    file = forms.FileField(label=_("Filled-in rejects file (.xlsx)"))

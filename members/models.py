@@ -1,0 +1,247 @@
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from controlroom.roles import Role
+from districts.models import District, Figures, Village
+
+
+class MemberStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    IN_BATCH = "in_batch", _("In a call batch")
+    YES = "yes", _("Confirmed (YES)")
+    NO = "no", _("Said NO")
+    WRONG_NUMBER = "wrong", _("Wrong number")
+    RETRY = "retry", _("Waiting to retry")
+    UNREACHABLE = "unreachable", _("Unreachable")
+    REMOVED = "removed", _("Removed")
+
+
+class MemberQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Members this user may list: never for operators, who only ever see their assigned member."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.role in (Role.STATE_LEADER, Role.SUPERVISOR):
+            return self.all()
+        if user.role == Role.DISTRICT_PRESIDENT:
+            return self.filter(district__presidents=user)
+        return self.none()
+
+
+class UploadQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Uploads this user may see: all for state and floor staff, their own districts' for presidents."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.role in (Role.STATE_LEADER, Role.SUPERVISOR):
+            return self.all()
+        if user.role == Role.DISTRICT_PRESIDENT:
+            return self.filter(district__presidents=user)
+        return self.none()
+
+
+def upload_path(instance, filename):
+    """A random private name: the person's file name is kept on the record, never in a path."""
+    suffix = Path(filename).suffix.lower()[:8]
+    return f"uploads/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Upload(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        VALIDATING = "validating", _("Checking")
+        VALIDATED = "validated", _("Checked, waiting for confirmation")
+        IMPORTING = "importing", _("Importing")
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Failed")
+        DISCARDED = "discarded", _("Discarded")
+
+    RUNNING = (Status.RECEIVED, Status.VALIDATING, Status.IMPORTING)
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="uploads")
+    # Empty for files loaded from the command line.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="uploads"
+    )
+    file = models.FileField(upload_to=upload_path, blank=True)
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    # Why the file could not be used, as a code and parameters: translated when shown (see members.parsing).
+    error_code = models.CharField(max_length=32, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    valid = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    marked_wrong = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    new_villages = models.PositiveIntegerField(default=0)
+    new_village_names = models.JSONField(default=list, blank=True)
+    unknown_columns = models.JSONField(default=list, blank=True)
+    sheet = models.CharField(max_length=255, blank=True)
+    # Progress of the running job, in rows (spreadsheets) or bytes (CSV).
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    # The checked, valid rows waiting for confirmation, ready to COPY into PostgreSQL.
+    checked_rows = models.FileField(upload_to="uploads/checked/", blank=True)
+    # Times a stuck job was handed to a worker again.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+        indexes = [models.Index(fields=["status", "updated_at"], name="upload_status_updated")]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    @property
+    def refused(self) -> int:
+        return self.rejected + self.duplicates
+
+
+class RefusedRow(models.Model):
+    """A row of an upload that will not be (or was not) imported, with the cells as typed and the reasons."""
+
+    class Kind(models.TextChoices):
+        REJECTED = "rejected", _("Rejected")
+        DUPLICATE = "duplicate", _("Duplicate")
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="refused_rows")
+    row_number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # [[column, reason code, {params}], ...]: words are chosen at view time, in the viewer's language.
+    problems = models.JSONField(default=list)
+    name = models.TextField(blank=True)
+    mobile = models.TextField(blank=True)
+    village = models.TextField(blank=True)
+    address = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["row_number"]
+        constraints = [models.UniqueConstraint(fields=["upload", "row_number"], name="refused_row_once")]
+        indexes = [models.Index(fields=["upload", "kind", "row_number"], name="refused_row_by_kind")]
+
+    def __str__(self):
+        return f"{self.upload_id}:{self.row_number}"
+
+
+class Member(models.Model):
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="members")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="members")
+    name = models.CharField(_("name"), max_length=120)
+    # Canonical form everywhere: the 10 national digits of an Indian mobile (see members.phone).
+    mobile = models.CharField(_("mobile"), max_length=10, unique=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=MemberStatus.choices, default=MemberStatus.PENDING)
+    attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When a member waiting to retry, or asking to be called back, may be handed out again.
+    next_call_at = models.DateTimeField(null=True, blank=True)
+    # A "call me back" the operator kept for themselves; anyone else may take it otherwise.
+    reserved_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    batch = models.ForeignKey(
+        "calls.CallBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # When the current number was set by a correction; attempts before it were to another number.
+    number_since = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        indexes = [
+            # The batch builder's scan: callable members of a district, oldest first.
+            models.Index(
+                fields=["district", "created_at"],
+                condition=Q(status__in=["pending", "retry"]),
+                name="member_callable_by_district",
+            ),
+            models.Index(fields=["village", "status"], name="member_village_status"),
+            models.Index(fields=["district", "status"], name="member_district_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(mobile__regex=r"^[6-9][0-9]{9}$"), name="member_mobile_canonical"),
+            # Being in a batch and holding a batch lease are the same fact.
+            models.CheckConstraint(
+                condition=Q(status="in_batch", batch__isnull=False) | (~Q(status="in_batch") & Q(batch__isnull=True)),
+                name="member_in_batch_iff_batch_set",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.village})"
+
+
+class MemberChange(models.Model):
+    """A member's history on the list: every corrected number, replacement and removal, with who and when."""
+
+    class Kind(models.TextChoices):
+        CORRECTED = "corrected", _("Number corrected")
+        REPLACED = "replaced", _("Replaced by another member")
+        REMOVED = "removed", _("Removed from the list")
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    old_mobile = models.CharField(max_length=10, blank=True)
+    new_mobile = models.CharField(max_length=10, blank=True)
+    replacement = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("member change")
+        verbose_name_plural = _("member changes")
+        indexes = [models.Index(fields=["member", "created_at"], name="memberchange_member_time")]
+
+    def __str__(self):
+        return f"{self.member_id} {self.kind}"
+
+
+class UploadStats(Figures):
+    """How an upload's members fared, kept by the same deltas as the district figures: whose lists check out."""
+
+    upload = models.OneToOneField(Upload, primary_key=True, on_delete=models.CASCADE, related_name="stats")
+
+    def __str__(self):
+        return f"{self.upload_id}"

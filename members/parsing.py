@@ -1,0 +1,508 @@
+"""Reading an uploaded member list safely: what kind of file it is, whether it is safe to open, and its rows.
+
+XLSX, XLSB, XLS and ODS are read with python-calamine; CSV (UTF-8 with or without BOM, or UTF-16 "Unicode text")
+with the csv module. The file type is decided by the bytes, never by the name. Zip containers are checked
+before parsing: declared uncompressed sizes, compression ratios, DTDs (XML bombs) and formula cells.
+"""
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from operator import itemgetter
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from members.columns import BY_FIELD, FIELDS, HeaderMap, looks_like_header, map_header
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 500_000
+# A 5-lakh-row XLSX unzips to about 160 MB of XML; spreadsheets compress 5-50 times, bombs a thousand times.
+MAX_UNZIPPED = 600 * 1024 * 1024
+MAX_RATIO = 150
+MAX_ZIP_ENTRIES = 5_000
+MAX_CELLS = 12 * MAX_ROWS
+HEADER_SEARCH_ROWS = 20
+
+PROBLEMS = {
+    "empty": _("The file is empty."),
+    "no_rows": _("The file has a header row but no members under it."),
+    "missing_columns": _(
+        "These columns are missing: %(columns)s. The first row must name the columns, "
+        "for example “नाम / Name”, “मोबाइल / Mobile”, “गांव / Village”. Download the template to see them."
+    ),
+    "too_big": _("The file is larger than %(max_mb)s MB. Split it into smaller files."),
+    "too_many_rows": _("The file has more than %(max_rows)s rows. Split it into smaller files."),
+    "not_spreadsheet": _(
+        "This is not a spreadsheet (%(kind)s). Upload an Excel file (.xlsx) or a CSV file, "
+        "even if its name ends in .xlsx or .csv."
+    ),
+    "xml_spreadsheet": _("This is an old “XML Spreadsheet 2003” file. Open it in Excel and save it as .xlsx."),
+    "password": _(
+        "The file is protected with a password. Open it in Excel, remove the password "
+        "(File → Info → Protect Workbook), save, and upload it again."
+    ),
+    "not_utf8": _(
+        "The file is not in UTF-8, so Hindi letters would come out wrong. In Excel choose File → Save As → "
+        "“CSV UTF-8 (Comma delimited)”, or upload the .xlsx file itself."
+    ),
+    "broken": _("The file is damaged or incomplete and cannot be read. Save it again and upload it again."),
+    "corrections_columns": _(
+        "This is not a filled-in rejects download: it needs the columns “%(member_id)s” and “%(corrected)s”. "
+        "Download the rejects again, fill in the corrected numbers in the last column, and upload that file."
+    ),
+    "broken_csv": _("The CSV file cannot be read near line %(line)s: %(detail)s."),
+    "bomb": _("The file unpacks to far more data than a member list can hold, so it was not opened."),
+    "unsafe_xml": _("The file contains XML that is not allowed in a spreadsheet (a DTD), so it was not opened."),
+    "formulas": _(
+        "The sheet “%(sheet)s” has formulas (the first in cell %(cell)s). Select everything, copy, and use "
+        "Paste Special → Values, then save and upload again."
+    ),
+    "formulas_somewhere": _(
+        "The file has formulas. Select everything, copy, and use Paste Special → Values, then save and upload again."
+    ),
+    "missing_file": _("The uploaded file is no longer on the server. Upload it again."),
+    "stuck": _("Checking this file did not finish after several tries. Upload it again, or split it."),
+    "expired": _("The checked rows of this upload were removed after the retention period. Upload the file again."),
+}
+
+
+class UnusableFile(Exception):
+    """The file itself cannot be used. Carries a code and parameters; the message is translated when shown."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        return problem_message(self.code, self.params)
+
+
+def problem_message(code: str, params: dict) -> str:
+    """The message for a stored problem code, in the active language."""
+    params = {
+        key: number_format(value, force_grouping=True) if type(value) is int else value for key, value in params.items()
+    }
+    if "kind" in params:
+        params["kind"] = KINDS.get(params["kind"], params["kind"])
+    return str(PROBLEMS.get(code, PROBLEMS["broken"])) % params
+
+
+def max_bytes() -> int:
+    return getattr(settings, "MEMBER_UPLOAD_MAX_BYTES", MAX_BYTES)
+
+
+def max_rows() -> int:
+    return getattr(settings, "MEMBER_UPLOAD_MAX_ROWS", MAX_ROWS)
+
+
+# --- what kind of file ----------------------------------------------------------------------------------
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_OLE_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+_BINARY_MAGIC = {
+    b"%PDF": "pdf",
+    b"\x89PNG": "image",
+    b"\xff\xd8\xff": "image",
+    b"GIF8": "image",
+    b"\x1f\x8b": "archive",
+    b"Rar!": "archive",
+    b"7z\xbc\xaf": "archive",
+    b"MZ": "program",
+    b"\x7fELF": "program",
+    b"ID3": "media",
+    b"OggS": "media",
+    b"RIFF": "media",
+    b"{\\rtf": "document",
+}
+KINDS = {
+    "pdf": _("a PDF document"),
+    "image": _("a picture"),
+    "archive": _("a compressed archive"),
+    "program": _("a program"),
+    "media": _("a sound or video file"),
+    "document": _("a text document"),
+    "web_page": _("a web page"),
+    "xml": _("an XML file"),
+    "binary": _("binary data"),
+}
+_HTML = re.compile(rb"^\s*(<!doctype html|<html|<table|<head|<body)", re.IGNORECASE)
+
+
+def sniff(head: bytes, size: int) -> str:
+    """The kind of file from its first bytes: "zip", "ole", "csv"; raises UnusableFile otherwise."""
+    if size == 0 or not head.strip(b"\x00\t\r\n \xef\xbb\xbf\xff\xfe"):
+        raise UnusableFile("empty")
+    if size > max_bytes():
+        raise UnusableFile("too_big", max_mb=max_bytes() // (1024 * 1024))
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(_OLE):
+        return "ole"
+    for magic, kind in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            raise UnusableFile("not_spreadsheet", kind=kind)
+    if _HTML.match(head[:1024]):
+        raise UnusableFile("not_spreadsheet", kind="web_page")
+    if head.lstrip().startswith(b"<?xml"):
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+            raise UnusableFile("xml_spreadsheet")
+        raise UnusableFile("not_spreadsheet", kind="xml")
+    text_encoding(head)
+    return "csv"
+
+
+_CONTROL_BYTES = [bytes([b]) for b in (*range(0, 9), *range(14, 32))]
+
+
+def text_encoding(head: bytes) -> str:
+    """The encoding of a CSV file from its first bytes: a BOM, UTF-16's zero bytes, or strictly valid UTF-8."""
+    if head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif head.count(b"\x00") > len(head) // 4:
+        encoding = "utf-16-le" if head[1::2].count(b"\x00") > len(head) // 4 else "utf-16-be"
+    elif sum(head.count(byte) for byte in _CONTROL_BYTES) > len(head) // 100:
+        raise UnusableFile("not_spreadsheet", kind="binary")
+    else:
+        encoding = "utf-8"
+    try:
+        sample = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+    except UnicodeDecodeError:
+        if encoding == "utf-8":
+            raise UnusableFile("not_utf8") from None
+        raise UnusableFile("not_spreadsheet", kind="binary") from None
+    if sum(1 for ch in sample[:4096] if ch < " " and ch not in "\t\r\n") > 8:
+        raise UnusableFile("not_spreadsheet", kind="binary")
+    return encoding
+
+
+# --- zip containers: sizes, DTDs, formulas --------------------------------------------------------------
+
+_SMALLEST_CELL = len(b"<c><v>1</v></c>")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+_CELL_REF = re.compile(rb'<(?:\w+:)?c [^>]*?r="([A-Z]+[0-9]+)"')
+
+
+def _check_zip_sizes(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    infos = archive.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES or sum(info.file_size for info in infos) > MAX_UNZIPPED:
+        raise UnusableFile("bomb")
+    for info in infos:
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise UnusableFile("bomb")
+    return infos
+
+
+def _check_no_dtd(archive: zipfile.ZipFile, infos) -> None:
+    for info in infos:
+        if info.filename.endswith((".xml", ".rels")) and info.file_size:
+            with archive.open(info) as member:
+                start = member.read(4096)
+            if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
+                raise UnusableFile("unsafe_xml")
+
+
+def _scan_sheet_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+    """The first formula cell of a worksheet, reading its XML in chunks; too many cells refuse the file.
+
+    Cells are only counted when the XML is big enough to hold more than MAX_CELLS of them.
+    """
+    first_formula, cells, tail = None, 0, b""
+    count_cells = info.file_size > MAX_CELLS * _SMALLEST_CELL
+    with archive.open(info) as member:
+        while chunk := member.read(1 << 20):
+            if count_cells:
+                cells += chunk.count(b"<v>") + chunk.count(b"<is>")
+            if first_formula is None and b"<f" in tail + chunk:
+                window = tail + chunk
+                match = _FORMULA.search(window)
+                if match:
+                    refs = _CELL_REF.findall(window, 0, match.start())
+                    first_formula = refs[-1].decode() if refs else "?"
+            tail = chunk[-512:]
+    if cells > MAX_CELLS:
+        raise UnusableFile("too_many_rows", max_rows=max_rows())
+    return first_formula
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet name → path inside the XLSX, from workbook.xml and its relationships."""
+    from defusedxml import ElementTree
+
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.findall("p:Relationship", ns)}
+    paths = {}
+    for sheet in workbook.iterfind("m:sheets/m:sheet", ns):
+        target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
+        paths[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return paths
+
+
+@dataclass
+class ZipFacts:
+    kind: str  # xlsx, xlsb or ods
+    formulas: dict  # sheet name -> first formula cell
+
+
+def inspect_zip(path: Path) -> ZipFacts:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = _check_zip_sizes(archive)
+            names = {info.filename for info in infos}
+            _check_no_dtd(archive, infos)
+            if "xl/workbook.xml" in names:
+                by_name = {info.filename: info for info in infos}
+                formulas = {
+                    sheet: _scan_sheet_xml(archive, by_name[sheet_path])
+                    for sheet, sheet_path in _sheet_paths(archive).items()
+                    if sheet_path in by_name
+                }
+                return ZipFacts("xlsx", formulas)
+            if "xl/workbook.bin" in names:
+                return ZipFacts("xlsb", {})
+            if "mimetype" in names and archive.read("mimetype").startswith(b"application/vnd.oasis.opendocument.sp"):
+                has_formulas = "content.xml" in names and _ods_has_formulas(archive)
+                return ZipFacts("ods", {"*": True} if has_formulas else {})
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError):
+        raise UnusableFile("broken") from None
+    raise UnusableFile("not_spreadsheet", kind="document" if "word/document.xml" in names else "archive")
+
+
+def _ods_has_formulas(archive: zipfile.ZipFile) -> bool:
+    tail = b""
+    with archive.open("content.xml") as member:
+        while chunk := member.read(1 << 20):
+            if b"table:formula=" in tail + chunk:
+                return True
+            tail = chunk[-32:]
+    return False
+
+
+def is_encrypted_ole(path: Path) -> bool:
+    data = path.read_bytes()
+    return any(marker in data for marker in _ENCRYPTED_OLE_MARKERS)
+
+
+# --- rows -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """The rows under a sheet's header, as (spreadsheet row number, cells); blank rows are left to the reader."""
+
+    sheet: str
+    header: HeaderMap
+    header_row: int
+    rows: Iterator
+    total: int  # progress units: rows for spreadsheets, bytes for CSV
+    position: object  # () -> progress units done so far
+
+    def getter(self):
+        """A fast function from a row's cells to (name, mobile, village, address); short rows are padded."""
+        positions = [self.header.positions.get(field) for field in FIELDS]
+        width = max(p for p in positions if p is not None) + 1
+        if positions[-1] is None:
+            picked = itemgetter(*positions[:-1])
+
+            def get(cells):
+                if len(cells) < width:
+                    cells = [*cells, *[""] * (width - len(cells))]
+                return (*picked(cells), "")
+
+            return get
+        picked = itemgetter(*positions)
+
+        def get(cells):
+            if len(cells) < width:
+                cells = [*cells, *[""] * (width - len(cells))]
+            return picked(cells)
+
+        return get
+
+
+def _find_header(numbered_rows: Iterator) -> tuple[int, list] | None:
+    first = None
+    for seen, (number, cells) in enumerate(numbered_rows):
+        if first is None:
+            first = (number, cells)
+        if looks_like_header(cells):
+            return number, cells
+        if seen >= HEADER_SEARCH_ROWS:
+            break
+    return first
+
+
+def _non_blank(numbered_rows: Iterator) -> Iterator:
+    """Skip blank rows cheaply: trailing and phantom rows cost one C-level test each."""
+    for number, cells in numbered_rows:
+        if any(cells):
+            yield number, cells
+
+
+def _table(sheet: str, numbered_rows: Iterator, total: int, position) -> Table:
+    found = _find_header(_non_blank(numbered_rows))
+    if found is None:
+        raise UnusableFile("empty")
+    header_row, cells = found
+    header = map_header(cells)
+    if header.missing:
+        names = ", ".join(BY_FIELD[field].heading for field in header.missing)
+        raise UnusableFile("missing_columns", columns=names)
+    # The rows under the header, blank ones included: the caller skips them in its own loop.
+    return Table(sheet, header, header_row, numbered_rows, total, position)
+
+
+def _calamine_rows(sheet) -> Iterator:
+    """(spreadsheet row number, cells): calamine starts at the first row holding data."""
+    return enumerate(sheet.iter_rows(), (sheet.start[0] if sheet.start else 0) + 1)
+
+
+def _open_workbook(path: Path):
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except PasswordError:
+        raise UnusableFile("password") from None
+    except BaseException as error:  # noqa: BLE001 - calamine raises its own errors and Rust panics for bad files
+        if isinstance(error, KeyboardInterrupt | SystemExit):
+            raise
+        raise UnusableFile("broken") from None
+
+
+def _spreadsheet_table(path: Path, formulas: dict) -> Table:
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    workbook = _open_workbook(path)
+    first_problem = None
+    for meta in workbook.sheets_metadata:
+        if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
+            continue
+        try:
+            sheet = workbook.get_sheet_by_name(meta.name)
+        except BaseException as error:  # noqa: BLE001 - as above
+            if isinstance(error, KeyboardInterrupt | SystemExit):
+                raise
+            raise UnusableFile("broken") from None
+        try:
+            table = _table(meta.name, _calamine_rows(sheet), sheet.height, None)
+        except UnusableFile as problem:
+            first_problem = first_problem or problem
+            continue
+        if formulas.get("*"):
+            raise UnusableFile("formulas_somewhere")
+        if formulas.get(meta.name):
+            raise UnusableFile("formulas", sheet=meta.name, cell=formulas[meta.name])
+        return table
+    raise first_problem or UnusableFile("empty")
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _csv_table(path: Path, handle) -> Table:
+    head = handle.read(65536)
+    handle.seek(0)
+    encoding = text_encoding(head)
+    text = io.TextIOWrapper(handle, encoding=encoding, errors="strict", newline="")
+    first_line = text.readline()
+    text.seek(0)
+    reader = csv.reader(text, delimiter=_delimiter(first_line))
+    size = path.stat().st_size
+
+    def numbered():
+        try:
+            yield from enumerate(reader, 1)
+        except UnicodeDecodeError:
+            raise UnusableFile("not_utf8") from None
+        except csv.Error as error:
+            raise UnusableFile("broken_csv", line=reader.line_num, detail=str(error)) from None
+
+    return _table("", numbered(), size, handle.tell)
+
+
+@contextmanager
+def open_table(path) -> Iterator[Table]:
+    """Open an uploaded file and find its header; raises UnusableFile with the reason when it cannot be used."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+        kind = sniff(head, path.stat().st_size)
+        handle.seek(0)
+        if kind == "csv":
+            yield _csv_table(path, handle)
+            return
+    if kind == "ole":
+        if is_encrypted_ole(path):
+            raise UnusableFile("password")
+        yield _spreadsheet_table(path, {})
+        return
+    yield _spreadsheet_table(path, inspect_zip(path).formulas)
+
+
+# --- corrections: a rejects download with the corrected numbers filled in ---
+
+
+def read_corrections(path, *, member_id: set, corrected: set) -> list[tuple[int, str, object]]:
+    """(row number, member id, corrected mobile) for every filled-in row; raises UnusableFile.
+
+    `member_id` and `corrected` are the accepted headings (in every language) of the two columns used.
+    """
+    path = Path(path)
+    with path.open("rb") as handle:
+        kind = sniff(handle.read(8192), path.stat().st_size)
+    if kind != "zip":
+        raise UnusableFile("not_spreadsheet", kind="text_document" if kind == "csv" else "binary")
+    inspect_zip(path)
+    sheet = _open_workbook(path).get_sheet_by_index(0)
+    rows = _calamine_rows(sheet)
+    ids, fixes = _correction_columns(rows, member_id, corrected)
+    found = []
+    for number, cells in rows:
+        if number > max_rows():
+            raise UnusableFile("too_many_rows", max_rows=max_rows())
+        mobile = cells[fixes] if fixes < len(cells) else ""
+        if str(mobile).strip():
+            found.append((number, cell_id(cells[ids] if ids < len(cells) else ""), mobile))
+    return found
+
+
+def _correction_columns(rows, member_id: set, corrected: set) -> tuple[int, int]:
+    """The two columns' positions, from the first row, which must be the download's headings."""
+    _number, cells = next(rows, (0, []))
+    headings = [" ".join(str(cell).split()).casefold() for cell in cells]
+    if member_id & set(headings) and corrected & set(headings):
+        ids = next(i for i, h in enumerate(headings) if h in member_id)
+        return ids, next(i for i, h in enumerate(headings) if h in corrected)
+    names = {"member_id": sorted(member_id)[0], "corrected": sorted(corrected)[0]}
+    raise UnusableFile("corrections_columns", **names)
+
+
+def cell_id(value) -> str:
+    """A member id as typed or as Excel stored it (12.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

@@ -1,0 +1,344 @@
+"""The set-based import pipeline: check a file into two spools (valid rows, refused rows), then write them.
+
+Checking streams the file once: every row is cleaned and checked in Python, then looked up against enrolled
+members a chunk at a time; valid rows go to a CSV spool ready for PostgreSQL's COPY, refused rows to another.
+Writing takes the valid spool and, in the caller's transaction, creates the new villages and inserts the
+members with a fixed number of statements. SQLite (the embedded default) takes the same path with bulk_create.
+"""
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection
+from django.utils import timezone
+
+from districts import rollup
+from districts.models import District, Village
+from members.models import Member, MemberStatus, RefusedRow
+from members.parsing import UnusableFile, max_rows, open_table
+from members.rows import RowChecker, cell_text, enrolled_problem, is_duplicate
+
+CHUNK = 10_000
+# Kept out of the stored cells of refused rows: PostgreSQL text cannot hold NUL, XLSX cannot hold the others.
+_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
+REFUSED_COLUMNS = ("upload_id", "row_number", "kind", "problems", "name", "mobile", "village", "address")
+
+
+@dataclass
+class Checked:
+    """What checking a file found. The spools live in the work directory given to `check_file`."""
+
+    rows_path: Path
+    refused_path: Path
+    rows: int = 0
+    valid: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    marked_wrong: int = 0
+    new_villages: dict = field(default_factory=dict)  # key -> name as first written
+    unknown_columns: list = field(default_factory=list)
+    sheet: str = ""
+
+
+_ENROLLED_SQL = """
+    SELECT m.mobile, m.status, v.name, d.name_en, d.name_hi
+    FROM members_member m
+    JOIN districts_village v ON v.id = m.village_id
+    JOIN districts_district d ON d.id = m.district_id
+    WHERE m.mobile = ANY(%s)
+"""
+
+
+def enrolled(mobiles: list[str]) -> dict[str, tuple]:
+    """Members already enrolled anywhere, by mobile: (status, village, district in English, in Hindi)."""
+    if not mobiles:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # One array parameter instead of thousands of IN (...) placeholders.
+            cursor.execute(_ENROLLED_SQL, [mobiles])
+            return {mobile: rest for mobile, *rest in cursor.fetchall()}
+    rows = Member.objects.filter(mobile__in=mobiles).values_list(
+        "mobile", "status", "village__name", "district__name_en", "district__name_hi"
+    )
+    return {mobile: rest for mobile, *rest in rows}
+
+
+def _copy_text(value: str) -> str:
+    """A field for COPY's text format; cleaning already removed tabs and newlines, so only backslashes remain."""
+    return value.replace("\\", "\\\\") if "\\" in value else value
+
+
+def read_copy_line(line: str) -> list[str]:
+    return [field.replace("\\\\", "\\") for field in line.rstrip("\n").split("\t")]
+
+
+class _Spools:
+    """The two files checking writes: valid rows in COPY text format, refused rows as CSV with their problems."""
+
+    def __init__(self, checked: Checked, upload_id: int):
+        self.checked = checked
+        self.upload_id = upload_id
+        self._valid_file = checked.rows_path.open("w", encoding="utf-8", newline="\n")
+        self._refused_file = checked.refused_path.open("w", newline="", encoding="utf-8")
+        self.refused = csv.writer(self._refused_file)
+        self.valid_lines: list[str] = []
+
+    def refuse(self, row_number: int, problems: list, raw, duplicate: bool) -> None:
+        if duplicate:
+            self.checked.duplicates += 1
+        else:
+            self.checked.rejected += 1
+        kind = RefusedRow.Kind.DUPLICATE if duplicate else RefusedRow.Kind.REJECTED
+        cells = (cell_text(cell).translate(_CONTROLS) for cell in raw)
+        self.refused.writerow((self.upload_id, row_number, kind, json.dumps(problems, ensure_ascii=False), *cells))
+
+    def write_valid(self) -> None:
+        self._valid_file.writelines(self.valid_lines)
+        self.valid_lines.clear()
+
+    def close(self) -> None:
+        self.write_valid()
+        self._valid_file.close()
+        self._refused_file.close()
+
+
+def _flush(pending: list, checker: RowChecker, spools: _Spools) -> None:
+    """Refuse the pending rows whose number is already enrolled; spool the rest as valid."""
+    found = enrolled([row[2] for row in pending])
+    lines, accept = spools.valid_lines, checker.accept
+    for row_number, name, mobile, village, key, address, raw in pending:
+        member = found.get(mobile) if found else None
+        if member is not None:
+            spools.checked.marked_wrong += member[0] == MemberStatus.WRONG_NUMBER
+            spools.refuse(row_number, [enrolled_problem(*member)], raw, duplicate=True)
+            continue
+        accept(key, village)
+        lines.append(f"{row_number}\t{_copy_text(name)}\t{mobile}\t{_copy_text(key)}\t{_copy_text(address)}\n")
+    spools.checked.valid += len(lines)
+    spools.write_valid()
+    pending.clear()
+
+
+def check_file(
+    path, *, district: District, workdir: Path, upload_id: int = 0, progress: Callable | None = None
+) -> Checked:
+    """Check every row of a file against the district's villages and the enrolled members; write nothing."""
+    checked = Checked(rows_path=Path(workdir) / "valid.tsv", refused_path=Path(workdir) / "refused.csv")
+    checker = RowChecker(dict(Village.objects.filter(district=district).values_list("name_key", "name")))
+    spools = _Spools(checked, upload_id)
+    try:
+        with open_table(path) as table:
+            checked.sheet, checked.unknown_columns = table.sheet, list(table.header.unknown)
+            _check_rows(table, checker, spools, progress)
+    finally:
+        spools.close()
+    if not checked.rows:
+        raise UnusableFile("no_rows")
+    checked.new_villages = dict(sorted(checker.new_villages.items(), key=lambda item: item[1]))
+    return checked
+
+
+def _check_rows(table, checker: RowChecker, spools: _Spools, progress: Callable | None) -> None:
+    """The hot loop: keep per-row work to cleaning and checking; database lookups go a chunk at a time."""
+    get, check, refuse = table.getter(), checker.check, spools.refuse
+    pending, rows, limit = [], 0, max_rows()
+    for row_number, cells in table.rows:
+        if not any(cells):
+            continue
+        raw = get(cells)
+        name, mobile, village, key, address, problems = check(row_number, *raw)
+        rows += 1
+        if rows > limit:
+            raise UnusableFile("too_many_rows", max_rows=limit)
+        if problems:
+            refuse(row_number, problems, raw, is_duplicate(problems))
+            continue
+        pending.append((row_number, name, mobile, village, key, address, raw))
+        if len(pending) >= CHUNK:
+            _flush(pending, checker, spools)
+            if progress:
+                progress(table.position() if table.position else row_number, table.total)
+    _flush(pending, checker, spools)
+    spools.checked.rows = rows
+
+
+# --- saving the refused rows -----------------------------------------------------------------------------
+
+
+def save_refused(refused_path: Path) -> None:
+    """Store the refused rows spooled while checking (the caller deletes an earlier attempt's rows first)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, refused_path.open(encoding="utf-8") as spool:
+            # COPY: one statement for any number of rows.
+            cursor.copy_expert(
+                f"COPY members_refusedrow ({', '.join(REFUSED_COLUMNS)}) FROM STDIN"
+                " WITH (FORMAT csv, FORCE_NOT_NULL (name, mobile, village, address))",
+                spool,
+            )
+        return
+    with refused_path.open(encoding="utf-8", newline="") as spool:
+        batch = []
+        for upload_id, row_number, kind, problems, name, mobile, village, address in csv.reader(spool):
+            batch.append(
+                RefusedRow(
+                    upload_id=upload_id,
+                    row_number=row_number,
+                    kind=kind,
+                    problems=json.loads(problems),
+                    name=name,
+                    mobile=mobile,
+                    village=village,
+                    address=address,
+                )
+            )
+            if len(batch) == 1000:
+                RefusedRow.objects.bulk_create(batch)
+                batch = []
+        RefusedRow.objects.bulk_create(batch)
+
+
+# --- writing the members -----------------------------------------------------------------------------
+
+
+@dataclass
+class Written:
+    imported: int
+    villages_created: int
+    late_duplicates: int
+
+
+def write_members(*, upload_id: int | None, district_id: int, rows_path: Path, new_villages: dict) -> Written:
+    """Create the new villages and the members from a valid-rows spool. Call inside a transaction.
+
+    A number enrolled by someone else since the file was checked is not written; it is refused as a duplicate.
+    """
+    write = _write_postgresql if connection.vendor == "postgresql" else _write_bulk
+    written = write(upload_id, district_id, rows_path, new_villages)
+    rollup.members_imported(
+        upload_id=upload_id, district_id=district_id, imported=written.imported, villages=written.villages_created
+    )
+    return written
+
+
+_CREATE_VILLAGES = """
+    INSERT INTO districts_village (district_id, name, name_key, target, created_at)
+    SELECT %s, name, key, %s, now() FROM unnest(%s::text[], %s::text[]) AS new (key, name)
+    ON CONFLICT (district_id, name_key) DO NOTHING
+"""
+_INSERT_MEMBERS = """
+    INSERT INTO members_member
+        (district_id, village_id, name, mobile, address, status, attempt_count, created_at, updated_at, upload_id)
+    SELECT %s, v.id, t.name, t.mobile, t.address, %s, 0, now(), now(), %s
+    FROM import_rows t JOIN districts_village v ON v.district_id = %s AND v.name_key = t.village_key
+    ORDER BY t.row_number
+    ON CONFLICT (mobile) DO NOTHING
+"""
+_LATE_DUPLICATES = """
+    INSERT INTO members_refusedrow (upload_id, row_number, kind, problems, name, mobile, village, address)
+    SELECT %s, t.row_number, %s,
+        jsonb_build_array(jsonb_build_array('mobile', CASE WHEN m.status = 'wrong' THEN 'enrolled_wrong'
+            ELSE 'enrolled' END, jsonb_build_object('village', v.name, 'district_en', d.name_en,
+            'district_hi', d.name_hi))),
+        t.name, t.mobile, t.village_name, t.address
+    FROM import_rows t
+    JOIN members_member m ON m.mobile = t.mobile
+    JOIN districts_village v ON v.id = m.village_id
+    JOIN districts_district d ON d.id = m.district_id
+    WHERE m.upload_id IS DISTINCT FROM %s
+"""
+
+
+def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dict) -> Written:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")  # the ORDER BY below sorts in memory, not on disk
+        cursor.execute(
+            "CREATE TEMP TABLE import_rows (row_number integer, name text, mobile text, village_key text,"
+            " address text, village_name text) ON COMMIT DROP"
+        )
+        with rows_path.open(encoding="utf-8") as spool:
+            # COPY into a temporary table, then one INSERT … SELECT: ON CONFLICT needs a real INSERT.
+            cursor.copy_expert("COPY import_rows (row_number, name, mobile, village_key, address) FROM STDIN", spool)
+        villages = Village._meta.get_field("target").default
+        cursor.execute(_CREATE_VILLAGES, [district_id, villages, list(new_villages), list(new_villages.values())])
+        villages_created = cursor.rowcount
+        cursor.execute(_INSERT_MEMBERS, [district_id, MemberStatus.PENDING, upload_id, district_id])
+        imported = cursor.rowcount
+        cursor.execute("SELECT count(*) FROM import_rows")
+        late = cursor.fetchone()[0] - imported
+        if late and upload_id:
+            cursor.execute(
+                "UPDATE import_rows t SET village_name = v.name FROM districts_village v"
+                " WHERE v.district_id = %s AND v.name_key = t.village_key",
+                [district_id],
+            )
+            cursor.execute(_LATE_DUPLICATES, [upload_id, RefusedRow.Kind.DUPLICATE, upload_id])
+        cursor.execute("DROP TABLE import_rows")
+    return Written(imported, villages_created, late)
+
+
+def _write_bulk(upload_id, district_id, rows_path: Path, new_villages: dict) -> Written:
+    existing = set(
+        Village.objects.filter(district_id=district_id, name_key__in=new_villages).values_list("name_key", flat=True)
+    )
+    Village.objects.bulk_create(
+        [
+            Village(district_id=district_id, name=name, name_key=key)
+            for key, name in new_villages.items()
+            if key not in existing
+        ]
+    )
+    village_ids = dict(Village.objects.filter(district_id=district_id).values_list("name_key", "id"))
+    names = {pk: name for name, pk in Village.objects.filter(district_id=district_id).values_list("name", "id")}
+    imported = late = 0
+    with rows_path.open(encoding="utf-8", newline="\n") as spool:
+        batch = []
+        for line in spool:
+            batch.append(read_copy_line(line))
+            if len(batch) == 1000:
+                written, refused = _bulk_batch(batch, upload_id, district_id, village_ids, names)
+                imported, late, batch = imported + written, late + refused, []
+        written, refused = _bulk_batch(batch, upload_id, district_id, village_ids, names)
+    return Written(imported + written, len(new_villages) - len(existing), late + refused)
+
+
+def _bulk_batch(batch, upload_id, district_id, village_ids, names) -> tuple[int, int]:
+    taken = enrolled([row[2] for row in batch])
+    now = timezone.now()
+    members, refused = [], []
+    for row_number, name, mobile, village_key, address in batch:
+        if mobile in taken:
+            problems = [enrolled_problem(*taken[mobile])]
+            village = names.get(village_ids[village_key], "")
+            refused.append(
+                RefusedRow(
+                    upload_id=upload_id,
+                    row_number=row_number,
+                    kind=RefusedRow.Kind.DUPLICATE,
+                    problems=problems,
+                    name=name,
+                    mobile=mobile,
+                    village=village,
+                    address=address,
+                )
+            )
+            continue
+        members.append(
+            Member(
+                district_id=district_id,
+                village_id=village_ids[village_key],
+                name=name,
+                mobile=mobile,
+                address=address,
+                upload_id=upload_id,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    Member.objects.bulk_create(members)
+    if upload_id:
+        RefusedRow.objects.bulk_create(refused)
+    return len(members), len(refused)

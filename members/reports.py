@@ -1,0 +1,88 @@
+"""Spreadsheets people download: the upload template, the refused rows of an upload, a district's members.
+
+Every cell written here goes through `escape_cell`, so a value such as "=HYPERLINK(…)" typed into an upload
+comes back as text, never as a formula that Excel or LibreOffice would run.
+"""
+
+import tempfile
+
+from django.http import FileResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from controlroom.exports import escape_cell
+from members.columns import COLUMNS, REPORT_HEADINGS
+from members.models import Upload
+from members.rows import problem_text
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEADINGS = [column.heading for column in COLUMNS]
+
+
+def _xlsx_response(workbook: Workbook, filename: str) -> FileResponse:
+    spool = tempfile.TemporaryFile()
+    workbook.save(spool)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def template_workbook() -> Workbook:
+    """The member-list template: bilingual headers, the mobile column kept as text, and instructions."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "सदस्य - Members"
+    sheet.append(HEADINGS)
+    for cell, width in zip(sheet[1], (28, 16, 24, 40), strict=True):
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = width
+    for row in range(2, 2002):
+        sheet.cell(row=row, column=2).number_format = "@"
+    sheet.freeze_panes = "A2"
+    notes = workbook.create_sheet("निर्देश - Instructions")
+    for language in ("hi", "en"):
+        with translation.override(language):
+            for line in _instructions():
+                notes.append([escape_cell(line)])
+        notes.append([])
+    notes.column_dimensions["A"].width = 100
+    for row in notes.iter_rows():
+        row[0].alignment = Alignment(wrap_text=True)
+    return workbook
+
+
+def _instructions() -> list[str]:
+    return [
+        _("How to fill in the member list"),
+        _("Write one member per row under the headings of the first sheet. Do not change the headings."),
+        _("Name, Mobile and Village must be filled in; Address may be left empty."),
+        _("Mobile: the 10-digit mobile number. +91 or 0 in front, spaces and dashes are fine."),
+        _("Village: write the village name the same way every time; new names create new villages."),
+        _("The same mobile number may appear only once, in this file and in the whole organisation."),
+        _("Upload the file as it is (.xlsx), or save it as “CSV UTF-8”."),
+    ]
+
+
+def template_response() -> FileResponse:
+    return _xlsx_response(template_workbook(), "member-list-template.xlsx")
+
+
+def refused_rows_workbook(upload: Upload) -> Workbook:
+    """The refused rows as typed, with why, in the active language: fix them here and upload this file again."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Refused rows")[:31])
+    for index, width in enumerate((28, 16, 24, 40, 12, 70)):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.append([*HEADINGS, *(str(heading) for heading in REPORT_HEADINGS)])
+    rows = upload.refused_rows.order_by("row_number").values_list(
+        "name", "mobile", "village", "address", "row_number", "problems"
+    )
+    for name, mobile, village, address, row_number, problems in rows.iterator(chunk_size=2000):
+        cells = (name, mobile, village, address, row_number, problem_text(problems))
+        sheet.append([escape_cell(cell) for cell in cells])
+    return workbook
+
+
+def refused_rows_response(upload: Upload) -> FileResponse:
+    return _xlsx_response(refused_rows_workbook(upload), f"refused-rows-{upload.pk}.xlsx")

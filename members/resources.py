@@ -1,0 +1,114 @@
+"""The django-import-export resource for members: columns with header aliases, for the admin and the exports.
+
+Imports through it (the admin's, for staff) run every row through the same `RowChecker` as the district
+upload pipeline, so both refuse the same rows for the same reasons. Bulk district uploads use the set-based
+pipeline in members.pipeline instead of saving row by row.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import fields, resources, widgets
+
+from controlroom.exports import escape_cell
+from districts.models import Village
+from members.columns import BY_FIELD, FIELDS, map_header
+from members.models import Member
+from members.pipeline import enrolled
+from members.rows import RowChecker, enrolled_problem, reason_text
+
+
+class VillageNameWidget(widgets.Widget):
+    def render(self, value, obj=None, **kwargs):
+        return value.name if value else ""
+
+
+class MemberResource(resources.ModelResource):
+    name = fields.Field(attribute="name", column_name="name")
+    mobile = fields.Field(attribute="mobile", column_name="mobile")
+    village = fields.Field(attribute="village", column_name="village", widget=VillageNameWidget())
+    address = fields.Field(attribute="address", column_name="address")
+    district = fields.Field(attribute="district__name_en", column_name="district", readonly=True)
+    status = fields.Field(attribute="get_status_display", column_name="status", readonly=True)
+
+    class Meta:
+        model = Member
+        fields = ("name", "mobile", "village", "address", "district", "status")
+        import_id_fields = ()
+        force_init_instance = True
+        use_transactions = True
+
+    def __init__(self, district=None, **kwargs):
+        super().__init__()
+        self.district = district
+        self.checker = None
+        self._villages = {}
+
+    # --- export ---------------------------------------------------------------------------------------
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_cell(super().export_field(field, instance, **kwargs))
+
+    # --- import: the same checks as an upload ---------------------------------------------------------
+
+    def before_import(self, dataset, **kwargs):
+        if self.district is None:
+            raise ValueError(_("Choose the district these members belong to."))
+        header = map_header(dataset.headers or [])
+        if header.missing:
+            missing = ", ".join(BY_FIELD[field].heading for field in header.missing)
+            raise ValueError(_("These columns are missing: %(columns)s.") % {"columns": missing})
+        by_position = {position: field for field, position in header.positions.items()}
+        dataset.headers = [by_position.get(index, f"ignored {index}") for index in range(len(dataset.headers))]
+        for field in FIELDS:
+            if field not in header.positions:
+                dataset.append_col([""] * len(dataset), header=field)
+        existing = Village.objects.filter(district=self.district).values_list("name_key", "name")
+        self.checker = RowChecker(dict(existing))
+
+    def before_import_row(self, row, row_number=None, **kwargs):
+        """Clean and check the row as an upload would; a refused row becomes a validation error on its columns."""
+        name, mobile, village, key, address, problems = self.checker.check(
+            row_number + 1, *(row.get(field) for field in FIELDS)
+        )
+        if not problems:
+            found = enrolled([mobile])
+            if found:
+                problems.append(enrolled_problem(*found[mobile]))
+        if problems:
+            errors = {}
+            for column, code, params in problems:
+                errors.setdefault(column, []).append(reason_text(code, params))
+            raise ValidationError(errors)
+        self.checker.accept(key, village)
+        row.update(name=name, mobile=mobile, village=village, address=address, village_key=key)
+
+    def import_instance(self, instance, row, **kwargs):
+        instance.district = self.district
+        instance.name, instance.mobile, instance.address = row["name"], row["mobile"], row["address"]
+        instance.village = self._village(row["village_key"], row["village"])
+
+    def _village(self, key: str, name: str) -> Village:
+        if key not in self._villages:
+            self._villages[key], _created = Village.objects.get_or_create(
+                district=self.district, name_key=key, defaults={"name": name}
+            )
+        return self._villages[key]
+
+
+class RejectResource(resources.Resource):
+    """The rejects download: fix offline, fill in the corrected number, upload it back."""
+
+    member_id = fields.Field(attribute="pk", column_name=gettext_lazy("Member ID"))
+    name = fields.Field(attribute="name", column_name=gettext_lazy("Name"))
+    mobile = fields.Field(attribute="mobile", column_name=gettext_lazy("Mobile"))
+    village = fields.Field(attribute="village__name", column_name=gettext_lazy("Village"))
+    status = fields.Field(attribute="get_status_display", column_name=gettext_lazy("Status"))
+    note = fields.Field(attribute="last_note", column_name=gettext_lazy("Operator's note"))
+    corrected = fields.Field(column_name=gettext_lazy("Corrected mobile"))
+
+    class Meta:
+        export_order = ("member_id", "name", "mobile", "village", "status", "note", "corrected")
+
+    def dehydrate_corrected(self, member):
+        return ""

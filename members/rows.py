@@ -1,0 +1,150 @@
+"""Checking one row of a member list: cleaning, the reasons a row is refused, and duplicates within the file.
+
+Reasons are stored as codes with parameters and turned into words (Hindi or English) only when shown, so the
+preview and the error report speak the viewer's language. The district upload pipeline and the admin's
+django-import-export resource both run every row through `RowChecker.check`.
+"""
+
+import datetime
+import re
+import unicodedata
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from districts.models import Village
+from members import phone
+from members.columns import BY_FIELD, Column
+
+REASONS = {
+    **phone.REASONS,
+    "required": _("This is empty; it must be filled in."),
+    "too_long": _("This is longer than %(max)s characters."),
+    "no_letters": _("This has no letters: %(value)s."),
+    "formula": _("This starts with “=”, like a formula. Type the text itself."),
+    "repeated": _("The same mobile number is already in row %(row)s of this file."),
+    "enrolled": _("Already enrolled in %(village)s, %(district)s."),
+    "enrolled_wrong": _(
+        "Already enrolled in %(village)s, %(district)s, and the call centre marked this number as wrong. "
+        "Correct that member's number instead."
+    ),
+}
+DUPLICATE_CODES = frozenset({"repeated", "enrolled", "enrolled_wrong"})
+
+# C0/C1 control characters and invisible marks that sneak in from copy-paste; ZWJ/ZWNJ stay, Devanagari needs them.
+_INVISIBLE = dict.fromkeys([*range(0, 32), 127, *range(128, 160), 0x200B, 0x2060, 0xFEFF])
+_nfc = unicodedata.normalize
+
+
+def cell_text(value) -> str:
+    """A cell as the person typed it, for the error report: 9876543210.0 (a float) reads 9876543210."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def clean_text(value) -> str:
+    """Unicode NFC, trimmed, inner spacing collapsed to single spaces, invisible characters removed.
+
+    A leading apostrophe (a spreadsheet's "this is text" mark, as our own downloads write it) is dropped.
+    """
+    text = " ".join((value if type(value) is str else cell_text(value)).split())
+    if not text.isprintable():
+        text = " ".join(text.translate(_INVISIBLE).split())
+    if text[:1] == "'":
+        text = text[1:].lstrip()
+    return text if text.isascii() else _nfc("NFC", text)
+
+
+def reason_text(code: str, params: dict) -> str:
+    """One reason in the active language."""
+    params = dict(params)
+    if "district_en" in params:
+        hindi = (get_language() or "hi").startswith("hi")
+        params["district"] = params["district_hi"] if hindi else params["district_en"]
+    return str(REASONS[code]) % params
+
+
+def problem_text(problems) -> str:
+    """All of a row's problems as one line: "Mobile: … · Village: …"."""
+    return " · ".join(f"{BY_FIELD[column].label}: {reason_text(code, params)}" for column, code, params in problems)
+
+
+def enrolled_problem(status: str, village: str, district_en: str, district_hi: str):
+    code = "enrolled_wrong" if status == "wrong" else "enrolled"
+    return ("mobile", code, {"village": village, "district_en": district_en, "district_hi": district_hi})
+
+
+def is_duplicate(problems) -> bool:
+    return all(code in DUPLICATE_CODES for _column, code, _params in problems)
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_NAME, _VILLAGE, _ADDRESS = BY_FIELD["name"], BY_FIELD["village"], BY_FIELD["address"]
+
+
+def _checked_text(column: Column, value, problems: list) -> str:
+    text = clean_text(value) if value != "" and value is not None else ""
+    if not text:
+        if column.required:
+            problems.append((column.field, "required", {}))
+    elif text[0] == "=":
+        problems.append((column.field, "formula", {}))
+    elif len(text) > column.max_length:
+        problems.append((column.field, "too_long", {"max": column.max_length}))
+    return text
+
+
+class RowChecker:
+    """Checks rows one by one, remembering mobiles seen earlier in the file and the villages met on the way.
+
+    `villages` maps the district's existing village keys to their names; villages not in it are new.
+    """
+
+    def __init__(self, villages: dict[str, str]):
+        self.villages = villages
+        self.seen: dict[str, int] = {}
+        self.new_villages: dict[str, str] = {}
+        self._village_cache: dict = {}
+
+    def _village(self, value, problems: list) -> tuple[str, str]:
+        cached = self._village_cache.get(value) if type(value) is str else None
+        if cached is not None:
+            return cached
+        before = len(problems)
+        name = _checked_text(_VILLAGE, value, problems)
+        result = (name, Village.key_for(name) if len(problems) == before else "")
+        if type(value) is str and len(problems) == before and len(self._village_cache) < 50_000:
+            self._village_cache[value] = result
+        return result
+
+    def check(self, row_number: int, name, mobile, village, address) -> tuple:
+        """Clean and check one row: (name, mobile, village, village key, address, problems).
+
+        `problems` is a list of (column, reason code, params), empty when the row is fine. Duplicates within
+        the file are judged only among rows that are otherwise fine: the first such row is kept.
+        """
+        problems = []
+        name = _checked_text(_NAME, name, problems)
+        if name and not _LETTER.search(name) and name[0] != "=":
+            problems.append(("name", "no_letters", {"value": name[:40]}))
+        try:
+            mobile = phone.normalise_mobile(mobile)
+        except phone.InvalidMobile as invalid:
+            problems.append(("mobile", invalid.code, invalid.params))
+        village, key = self._village(village, problems)
+        address = _checked_text(_ADDRESS, address, problems)
+        if not problems:
+            first = self.seen.setdefault(mobile, row_number)
+            if first != row_number:
+                problems.append(("mobile", "repeated", {"row": first}))
+        return name, mobile, village, key, address, problems
+
+    def accept(self, key: str, village: str) -> None:
+        """Note a row that will be written: its village is new unless the district already has it."""
+        if key not in self.villages and key not in self.new_villages:
+            self.new_villages[key] = village

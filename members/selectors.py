@@ -1,0 +1,99 @@
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Subquery, Sum
+from django.shortcuts import get_object_or_404
+
+from calls.models import CallAttempt
+from controlroom.roles import Role
+from districts.models import District, User
+from members.models import Member, MemberStatus, RefusedRow, Upload, UploadStats
+
+UPLOADERS = (Role.DISTRICT_PRESIDENT, Role.SUPERVISOR)
+
+
+def upload_list(user):
+    """Every upload the user may see, newest first, with what the list shows in the same query."""
+    return Upload.objects.for_user(user).select_related("district", "uploaded_by").order_by("-created_at", "-pk")
+
+
+def upload_get_for_user(user, pk: int) -> Upload:
+    """The access helper for one upload: 404 outside the user's districts."""
+    queryset = Upload.objects.for_user(user).select_related("district", "uploaded_by", "confirmed_by")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def upload_refused_rows(upload: Upload, kind: str | None = None):
+    rows = RefusedRow.objects.filter(upload=upload)
+    return rows.filter(kind=kind) if kind else rows
+
+
+def upload_districts(user):
+    """Districts the user may upload for: any for supervisors, their own for presidents, none for others."""
+    if user.role not in UPLOADERS:
+        return District.objects.none()
+    return District.objects.for_user(user).order_by("name_en")
+
+
+REJECTS = [MemberStatus.WRONG_NUMBER, MemberStatus.UNREACHABLE]
+
+
+def member_get_for_user(user, pk: int) -> Member:
+    """The access helper for one member: 404 outside the user's districts, and always for operators."""
+    return get_object_or_404(Member.objects.for_user(user).select_related("village", "district"), pk=pk)
+
+
+def district_rejects(district):
+    """Wrong numbers and unreachable members of a district, each with the last call's note, date and operator."""
+    last = CallAttempt.objects.filter(member=OuterRef("pk"), undone_at=None).order_by("-created_at")
+    return (
+        Member.objects.filter(district=district, status__in=REJECTS)
+        .select_related("village")
+        .annotate(
+            last_note=Subquery(last.values("note")[:1]),
+            last_call_at=Subquery(last.values("created_at")[:1]),
+            last_operator=Subquery(last.values("operator__username")[:1]),
+        )
+        .order_by("village__name", "name", "id")
+    )
+
+
+def member_history(member):
+    return list(member.changes.select_related("actor", "replacement").order_by("-created_at"))
+
+
+@dataclass
+class UploaderRow:
+    uploader: object
+    uploads: int
+    listed: int
+    yes: int
+    no: int
+    wrong: int
+    unreachable: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.yes / (self.yes + self.no) if self.yes + self.no else None
+
+    @property
+    def wrong_share(self) -> float | None:
+        return (self.wrong + self.unreachable) / self.listed if self.listed else None
+
+
+def uploader_rates(user) -> list[UploaderRow]:
+    """Whose lists check out: each uploader's members summed from the upload figures (O(uploads))."""
+    rows = (
+        UploadStats.objects.filter(upload__in=Upload.objects.for_user(user))
+        .values("upload__uploaded_by")
+        .annotate(
+            uploads=Count("upload"),
+            listed=Sum("listed"),
+            yes=Sum("yes"),
+            no=Sum("no"),
+            wrong=Sum("wrong"),
+            unreachable=Sum("unreachable"),
+        )  # fmt: skip
+    )
+    users = User.objects.in_bulk([row["upload__uploaded_by"] for row in rows if row["upload__uploaded_by"]])
+    result = [UploaderRow(uploader=users.get(row.pop("upload__uploaded_by")), **row) for row in rows]
+    return sorted(result, key=lambda r: (-(r.rate or 0), -r.listed))

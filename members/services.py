@@ -1,0 +1,450 @@
+"""Writes for member uploads: receive, check, confirm, import, discard, recover stuck jobs, purge old files.
+
+The upload row in the database is the truth about a job. Every state change is compare-and-set, so a retried
+or duplicated task, or a double click on "confirm", acts once. The import writes every valid row and flips
+the upload to IMPORTED in one transaction: a worker killed half-way leaves the upload IMPORTING with no rows,
+and the periodic recovery task hands it to a worker again.
+"""
+
+import logging
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from controlroom.models import AuditEvent
+from districts import rollup
+from districts.models import District
+from members import pipeline
+from members.models import Member, MemberChange, MemberStatus, RefusedRow, Upload
+from members.parsing import UnusableFile
+from members.phone import InvalidMobile, normalise_mobile
+from members.rows import clean_text
+
+logger = logging.getLogger(__name__)
+
+STUCK_AFTER = timedelta(minutes=10)
+RECEIVED_STUCK_AFTER = timedelta(minutes=2)
+MAX_ATTEMPTS = 3
+Status = Upload.Status
+
+
+def _enqueue(task_name: str, upload_id: int) -> None:
+    """Send a task once the current transaction commits; if the broker is down, recovery sends it later."""
+    from members import tasks
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task.delay(upload_id), robust=True)
+
+
+def _trigger_batching() -> None:
+    try:
+        from calls.tasks import batch_build_all
+    except ImportError:
+        return
+    batch_build_all.delay()
+
+
+def _local_path(field_file, workdir: Path) -> Path:
+    try:
+        return Path(field_file.path)
+    except NotImplementedError:
+        target = workdir / "source"
+        with field_file.open("rb") as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out)
+        return target
+
+
+# --- receiving and checking ---------------------------------------------------------------------------
+
+
+def upload_create(*, user, district: District, file) -> Upload:
+    """Store the file privately and queue the check. Nothing is read here: the request stays fast."""
+    upload = Upload.objects.create(district=district, uploaded_by=user, file=file, original_name=file.name[-255:])
+    _enqueue("upload_validate_task", upload.pk)
+    return upload
+
+
+def _set_progress(upload_id: int, done: int, total: int) -> None:
+    Upload.objects.filter(pk=upload_id, status=Status.VALIDATING).update(
+        progress_done=done, progress_total=total, updated_at=timezone.now()
+    )
+
+
+def _fail(upload_id: int, code: str, params: dict, *, from_status=Status.VALIDATING) -> None:
+    now = timezone.now()
+    Upload.objects.filter(pk=upload_id, status=from_status).update(
+        status=Status.FAILED, error_code=code, error_params=params, finished_at=now, updated_at=now
+    )
+
+
+def upload_validate(*, upload_id: int) -> None:
+    """Check every row of a received upload and save the preview. Idempotent: a received or half-checked upload
+    is checked (again); any other state is left alone, and only the first result saved counts."""
+    now = timezone.now()
+    claimed = Upload.objects.filter(pk=upload_id, status__in=[Status.RECEIVED, Status.VALIDATING]).update(
+        status=Status.VALIDATING, progress_done=0, progress_total=0, updated_at=now
+    )
+    if not claimed:
+        return
+    upload = Upload.objects.select_related("district").get(pk=upload_id)
+    if not upload.file or not upload.file.storage.exists(upload.file.name):
+        _fail(upload_id, "missing_file", {})
+        return
+    with tempfile.TemporaryDirectory(prefix="upload-") as workdir:
+        try:
+            checked = pipeline.check_file(
+                _local_path(upload.file, Path(workdir)),
+                district=upload.district,
+                workdir=Path(workdir),
+                upload_id=upload_id,
+                progress=lambda done, total: _set_progress(upload_id, done, total),
+            )
+        except UnusableFile as problem:
+            _fail(upload_id, problem.code, problem.params)
+            return
+        except DatabaseError:
+            raise  # the database is the job's memory: let the task fail and the job be retried
+        except Exception:  # noqa: BLE001 - a file that trips the reader must end the job, not leave it spinning
+            logger.exception("upload %s could not be read", upload_id)
+            _fail(upload_id, "broken", {})
+            return
+        _save_checked(upload_id, checked)
+
+
+@transaction.atomic
+def _save_checked(upload_id: int, checked: pipeline.Checked) -> None:
+    if not Upload.objects.select_for_update().filter(pk=upload_id, status=Status.VALIDATING).values_list("pk").first():
+        return
+    RefusedRow.objects.filter(upload_id=upload_id).delete()
+    pipeline.save_refused(checked.refused_path)
+    with checked.rows_path.open("rb") as rows:
+        name = default_storage.save(f"uploads/checked/{upload_id}-{uuid.uuid4().hex}.csv", File(rows))
+    Upload.objects.filter(pk=upload_id).update(
+        status=Status.VALIDATED,
+        rows=checked.rows,
+        valid=checked.valid,
+        rejected=checked.rejected,
+        duplicates=checked.duplicates,
+        marked_wrong=checked.marked_wrong,
+        new_villages=len(checked.new_villages),
+        new_village_names=list(checked.new_villages.items()),
+        unknown_columns=checked.unknown_columns,
+        sheet=checked.sheet,
+        checked_rows=name,
+        progress_done=F("progress_total"),
+        updated_at=timezone.now(),
+    )
+
+
+# --- confirming and importing --------------------------------------------------------------------------
+
+
+def upload_confirm(*, upload: Upload, user) -> bool:
+    """Queue the import of a checked upload. False if it was not waiting for confirmation (a double click)."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = Upload.objects.filter(pk=upload.pk, status=Status.VALIDATED, valid__gt=0).update(
+            status=Status.IMPORTING,
+            confirmed_by=user,
+            confirmed_at=now,
+            progress_done=0,
+            progress_total=F("valid"),
+            updated_at=now,
+        )
+        if claimed:
+            _enqueue("upload_import_task", upload.pk)
+    return bool(claimed)
+
+
+def upload_import(*, upload_id: int) -> None:
+    """Write every valid row of a confirmed upload, or none. Idempotent: the upload row is locked and must
+    still be IMPORTING, and it becomes IMPORTED in the same transaction as the members."""
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().filter(pk=upload_id, status=Status.IMPORTING).first()
+        if upload is None:
+            return
+        if not upload.checked_rows:
+            _fail(upload_id, "expired", {}, from_status=Status.IMPORTING)
+            return
+        with tempfile.TemporaryDirectory(prefix="import-") as workdir:
+            written = pipeline.write_members(
+                upload_id=upload_id,
+                district_id=upload.district_id,
+                rows_path=_local_path(upload.checked_rows, Path(workdir)),
+                new_villages=dict(upload.new_village_names),
+            )
+        _mark_imported(upload_id, written)
+        transaction.on_commit(lambda: _drop_checked_rows(upload_id), robust=True)
+        transaction.on_commit(_trigger_batching, robust=True)
+
+
+def _mark_imported(upload_id: int, written: pipeline.Written) -> None:
+    now = timezone.now()
+    Upload.objects.filter(pk=upload_id).update(
+        status=Status.IMPORTED,
+        imported=written.imported,
+        duplicates=F("duplicates") + written.late_duplicates,
+        new_villages=written.villages_created,
+        progress_done=F("progress_total"),
+        finished_at=now,
+        updated_at=now,
+    )
+
+
+def _drop_checked_rows(upload_id: int) -> None:
+    upload = Upload.objects.get(pk=upload_id)
+    if upload.checked_rows:
+        upload.checked_rows.delete(save=False)
+        Upload.objects.filter(pk=upload_id).update(checked_rows="")
+
+
+def upload_discard(*, upload: Upload, user) -> bool:
+    """Drop a checked upload nobody wants to import. False if it was not waiting for confirmation."""
+    now = timezone.now()
+    discarded = Upload.objects.filter(pk=upload.pk, status=Status.VALIDATED).update(
+        status=Status.DISCARDED, confirmed_by=user, confirmed_at=now, finished_at=now, updated_at=now
+    )
+    if discarded:
+        transaction.on_commit(lambda: _drop_checked_rows(upload.pk), robust=True)
+    return bool(discarded)
+
+
+# --- housekeeping -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def uploads_recover_stuck(*, now=None) -> dict:
+    """Send stuck jobs to a worker again, or fail them after a few tries.
+
+    A running import holds its upload's row lock, so SKIP LOCKED passes over it; a running check keeps
+    `updated_at` fresh with its progress. Whatever is left has lost its worker or its task message.
+    """
+    now = now or timezone.now()
+    stuck = list(
+        Upload.objects.select_for_update(skip_locked=True)
+        .filter(_stuck_filter(now))
+        .values_list("pk", "status", "attempts")
+    )
+    failed = [pk for pk, _status, attempts in stuck if attempts >= MAX_ATTEMPTS]
+    retried = [(pk, status) for pk, status, attempts in stuck if attempts < MAX_ATTEMPTS]
+    Upload.objects.filter(pk__in=failed).update(
+        status=Status.FAILED, error_code="stuck", error_params={}, finished_at=now, updated_at=now
+    )
+    Upload.objects.filter(pk__in=[pk for pk, _status in retried]).update(attempts=F("attempts") + 1, updated_at=now)
+    for pk, status in retried:
+        _enqueue("upload_import_task" if status == Status.IMPORTING else "upload_validate_task", pk)
+    return {"retried": len(retried), "failed": len(failed)}
+
+
+def _stuck_filter(now) -> Q:
+    running = Q(status__in=[Status.VALIDATING, Status.IMPORTING], updated_at__lt=now - STUCK_AFTER)
+    return running | Q(status=Status.RECEIVED, updated_at__lt=now - RECEIVED_STUCK_AFTER)
+
+
+def uploads_purge_expired(*, now=None) -> int:
+    """Delete uploaded files and refused rows (personal data) past the retention period; keep the counts."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.UPLOAD_RETENTION_DAYS)
+    expired = list(
+        Upload.objects.filter(created_at__lt=cutoff, purged_at__isnull=True).exclude(status__in=Upload.RUNNING)
+    )
+    for upload in expired:
+        for field_file in (upload.file, upload.checked_rows):
+            if field_file:
+                field_file.storage.delete(field_file.name)
+    ids = [upload.pk for upload in expired]
+    with transaction.atomic():
+        RefusedRow.objects.filter(upload_id__in=ids).delete()
+        Upload.objects.filter(pk__in=ids, status=Status.VALIDATED).update(status=Status.DISCARDED, finished_at=now)
+        Upload.objects.filter(pk__in=ids).update(file="", checked_rows="", purged_at=now, updated_at=now)
+    return len(ids)
+
+
+# --- the command line ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportCounts:
+    rows: int
+    imported: int
+    rejected: int
+    duplicates: int
+    new_villages: int
+
+
+def members_import_file(*, path, district: District, dry_run: bool = False) -> ImportCounts:
+    """Check and import a whole file synchronously, as the command line does. Raises UnusableFile.
+
+    With dry_run nothing is written, not even an upload record. Otherwise the file is recorded as an upload
+    (with no uploader) and imported all-or-nothing.
+    """
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="import-") as workdir:
+        if dry_run:
+            checked = pipeline.check_file(path, district=district, workdir=Path(workdir))
+            return ImportCounts(checked.rows, 0, checked.rejected, checked.duplicates, len(checked.new_villages))
+        upload = Upload.objects.create(district=district, original_name=path.name[-255:], status=Status.VALIDATING)
+        try:
+            checked = pipeline.check_file(path, district=district, workdir=Path(workdir), upload_id=upload.pk)
+        except UnusableFile as problem:
+            _fail(upload.pk, problem.code, problem.params)
+            raise
+        written = _import_checked(upload, checked)
+    return ImportCounts(
+        checked.rows,
+        written.imported,
+        checked.rejected,
+        checked.duplicates + written.late_duplicates,
+        written.villages_created,
+    )
+
+
+@transaction.atomic
+def _import_checked(upload: Upload, checked: pipeline.Checked) -> pipeline.Written:
+    pipeline.save_refused(checked.refused_path)
+    Upload.objects.filter(pk=upload.pk).update(
+        rows=checked.rows,
+        valid=checked.valid,
+        rejected=checked.rejected,
+        duplicates=checked.duplicates,
+        marked_wrong=checked.marked_wrong,
+        unknown_columns=checked.unknown_columns,
+        new_village_names=list(checked.new_villages.items()),
+        sheet=checked.sheet,
+        progress_total=checked.valid,
+    )
+    written = pipeline.write_members(
+        upload_id=upload.pk,
+        district_id=upload.district_id,
+        rows_path=checked.rows_path,
+        new_villages=checked.new_villages,
+    )
+    _mark_imported(upload.pk, written)
+    transaction.on_commit(_trigger_batching, robust=True)
+    return written
+
+
+# --- The rejects loop: wrong numbers and unreachable members, fixed by their district president ---
+
+REJECTS = [MemberStatus.WRONG_NUMBER, MemberStatus.UNREACHABLE]
+
+
+class RejectError(Exception):
+    """A correction that cannot be made; the message is shown to the president."""
+
+
+def _rejected_member(member_id: int) -> Member:
+    member = Member.objects.select_for_update().filter(pk=member_id, status__in=REJECTS).first()
+    if member is None:
+        raise RejectError(_("This member is no longer waiting for a fix: someone else got there first."))
+    return member
+
+
+@transaction.atomic
+def member_correct_number(*, member_id: int, mobile: str, actor) -> Member:
+    """Give a rejected member a corrected number and put them back in the queue to be called again."""
+    member = _rejected_member(member_id)
+    new_mobile = normalise_mobile(mobile)
+    _check_free(new_mobile, member)
+    before, now = (member.status, member.attempt_count), timezone.now()
+    MemberChange.objects.create(
+        member=member, kind=MemberChange.Kind.CORRECTED, old_mobile=member.mobile, new_mobile=new_mobile, actor=actor
+    )
+    member.mobile, member.status, member.number_since = new_mobile, MemberStatus.PENDING, now
+    member.next_call_at = member.reserved_for = None
+    member.status_changed_at, member.status_changed_by = now, actor
+    member.save(update_fields=[*RESET_FIELDS, "mobile", "number_since"])
+    rollup.member_moved(member, before=before, after=(member.status, member.attempt_count))
+    AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.CORRECT, what=f"member {member.pk}", rows=1)
+    return member
+
+
+RESET_FIELDS = ["status", "next_call_at", "reserved_for", "status_changed_at", "status_changed_by", "updated_at"]
+
+
+def _check_free(mobile: str, member: Member) -> None:
+    holder = Member.objects.filter(mobile=mobile).exclude(pk=member.pk).select_related("village", "district").first()
+    if holder is not None:
+        raise RejectError(
+            _("%(mobile)s is already enrolled in %(village)s, %(district)s.")
+            % {"mobile": mobile, "village": holder.village.name, "district": holder.district.name}
+        )
+    if member.mobile == mobile:
+        raise RejectError(_("This is the same number the call centre could not use. Enter the corrected number."))
+
+
+@transaction.atomic
+def member_replace(*, member_id: int, name: str, mobile: str, address: str, actor) -> Member:
+    """Take a rejected member off the list and enrol someone else from the same village in their place."""
+    member = _rejected_member(member_id)
+    new_mobile = normalise_mobile(mobile)
+    _check_free(new_mobile, member)
+    replacement = Member.objects.create(
+        district_id=member.district_id, village_id=member.village_id, name=clean_text(name),
+        mobile=new_mobile, address=clean_text(address),
+    )  # fmt: skip
+    rollup.member_created(village_id=member.village_id, district_id=member.district_id)
+    _take_off(member, actor, MemberChange.Kind.REPLACED, reason="", replacement=replacement)
+    AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.REPLACE, what=f"member {member.pk}", rows=1)
+    return replacement
+
+
+@transaction.atomic
+def member_remove(*, member_id: int, reason: str, actor) -> Member:
+    """Take a rejected member off the list, with the reason."""
+    member = _rejected_member(member_id)
+    _take_off(member, actor, MemberChange.Kind.REMOVED, reason=clean_text(reason))
+    AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.REMOVE, what=f"member {member.pk}", rows=1)
+    return member
+
+
+def _take_off(member, actor, kind, *, reason, replacement=None):
+    before, now = (member.status, member.attempt_count), timezone.now()
+    MemberChange.objects.create(
+        member=member, kind=kind, old_mobile=member.mobile, replacement=replacement, reason=reason, actor=actor
+    )
+    member.status, member.next_call_at, member.reserved_for = MemberStatus.REMOVED, None, None
+    member.status_changed_at, member.status_changed_by = now, actor
+    member.save(update_fields=RESET_FIELDS)
+    rollup.member_moved(member, before=before, after=(member.status, member.attempt_count))
+
+
+@dataclass
+class CorrectionsResult:
+    corrected: int
+    problems: list  # (row number, message)
+
+
+@transaction.atomic
+def rejects_apply_corrections(*, district: District, rows, actor) -> CorrectionsResult:
+    """Apply corrected numbers from a filled-in rejects download, matched by member id, in one transaction.
+
+    A row that cannot be used (another district's member, not a reject any more, a bad number) is
+    reported and skipped; every other row is applied.
+    """
+    corrected, problems = 0, []
+    for number, member_id, mobile in rows:
+        try:
+            with transaction.atomic():
+                _check_correctable(district, member_id)
+                member_correct_number(member_id=int(member_id), mobile=mobile, actor=actor)
+            corrected += 1
+        except (RejectError, InvalidMobile) as problem:
+            problems.append((number, str(problem)))
+    return CorrectionsResult(corrected, problems)
+
+
+def _check_correctable(district: District, member_id: str) -> None:
+    if not member_id.isdigit() or not Member.objects.filter(pk=member_id, district=district).exists():
+        raise RejectError(_("Member ID %(id)s is not one of this district's members.") % {"id": member_id or "—"})

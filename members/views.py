@@ -1,0 +1,206 @@
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from controlroom.exports import xlsx_response
+from controlroom.roles import Role, role_required
+from districts.selectors import district_get_for_user
+from members import parsing, reports, selectors, services
+from members.forms import CorrectionsForm, CorrectNumberForm, RemoveMemberForm, ReplaceMemberForm, UploadForm
+from members.models import RefusedRow
+from members.phone import InvalidMobile
+from members.resources import MemberResource, RejectResource
+
+VIEWERS = (Role.DISTRICT_PRESIDENT, Role.STATE_LEADER, Role.SUPERVISOR)
+UPLOADERS = selectors.UPLOADERS
+
+
+@role_required(*VIEWERS)
+@require_GET
+def upload_list(request):
+    page = Paginator(selectors.upload_list(request.user), 50).get_page(request.GET.get("page"))
+    own = selectors.upload_districts(request.user) if request.user.role == Role.DISTRICT_PRESIDENT else []
+    ctx = {"page": page, "can_upload": request.user.role in UPLOADERS, "own_districts": own}
+    return render(request, "members/upload_list.html", ctx)
+
+
+@role_required(*UPLOADERS)
+@require_http_methods(["GET", "POST"])
+def upload_new(request):
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = services.upload_create(user=request.user, district=data["district"], file=data["file"])
+        return redirect("members:upload_detail", pk=upload.pk)
+    return render(request, "members/upload_new.html", {"form": form})
+
+
+@role_required(*VIEWERS)
+@require_GET
+def upload_detail(request, pk):
+    upload = selectors.upload_get_for_user(request.user, pk)
+    kind = request.GET.get("kind") if request.GET.get("kind") in RefusedRow.Kind.values else None
+    refused = Paginator(selectors.upload_refused_rows(upload, kind), 50).get_page(request.GET.get("page"))
+    ctx = {"upload": upload, "refused": refused, "kind": kind, "can_act": request.user.role in UPLOADERS}
+    return render(request, "members/upload_detail.html", ctx)
+
+
+@role_required(*VIEWERS)
+@require_GET
+def upload_progress(request, pk):
+    """The progress box, polled while a job runs; when the job moves on, the whole page reloads."""
+    upload = selectors.upload_get_for_user(request.user, pk)
+    if request.GET.get("status") != upload.status:
+        return HttpResponseClientRefresh()
+    return render(request, "members/_upload_progress.html", {"upload": upload})
+
+
+@role_required(*UPLOADERS)
+@require_POST
+def upload_confirm(request, pk):
+    upload = selectors.upload_get_for_user(request.user, pk)
+    if not services.upload_confirm(upload=upload, user=request.user):
+        messages.info(request, _("This upload was not waiting for confirmation, so nothing was done."))
+    return redirect("members:upload_detail", pk=upload.pk)
+
+
+@role_required(*UPLOADERS)
+@require_POST
+def upload_discard(request, pk):
+    upload = selectors.upload_get_for_user(request.user, pk)
+    if services.upload_discard(upload=upload, user=request.user):
+        messages.success(request, _("The upload was discarded; nothing was imported."))
+    return redirect("members:upload_detail", pk=upload.pk)
+
+
+@role_required(*VIEWERS)
+@require_GET
+def upload_report(request, pk):
+    return reports.refused_rows_response(selectors.upload_get_for_user(request.user, pk))
+
+
+@role_required(*VIEWERS)
+@require_GET
+def upload_template(request):
+    return reports.template_response()
+
+
+@role_required(*VIEWERS)
+@require_GET
+def member_export(request, code):
+    district = district_get_for_user(request.user, code)
+    members = district.members.select_related("village", "district").order_by("id")
+    name = f"members-{district.code}"
+    return xlsx_response(request=request, resource=MemberResource(), rows=members, what=name, filename=name)
+
+
+# --- rejects: wrong numbers and unreachable members, back with their district president ---
+
+FIXERS = (Role.DISTRICT_PRESIDENT, Role.SUPERVISOR)
+FIXES = {
+    "correct": (
+        CorrectNumberForm,
+        services.member_correct_number,
+        gettext_lazy("Number corrected: %(name)s will be called again."),
+    ),
+    "replace": (
+        ReplaceMemberForm,
+        services.member_replace,
+        gettext_lazy("%(name)s was replaced; the new member will be called."),
+    ),
+    "remove": (RemoveMemberForm, services.member_remove, gettext_lazy("%(name)s was removed from the list.")),
+}
+
+
+@role_required(*VIEWERS)
+@require_GET
+def rejects(request, code):
+    district = district_get_for_user(request.user, code)
+    page = Paginator(selectors.district_rejects(district), 50).get_page(request.GET.get("page"))
+    can_fix = request.user.role in FIXERS
+    return render(request, "members/rejects.html", {"district": district, "page": page, "can_fix": can_fix})
+
+
+@role_required(*VIEWERS)
+@require_GET
+def rejects_export(request, code):
+    district = district_get_for_user(request.user, code)
+    rows = selectors.district_rejects(district)
+    name = f"rejects-{district.code}"
+    return xlsx_response(request=request, resource=RejectResource(), rows=rows, what=name, filename=name)
+
+
+@role_required(*FIXERS)
+@require_POST
+def reject_fix(request, pk, action):
+    member = selectors.member_get_for_user(request.user, pk)
+    form_class, service, done = FIXES[action]
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            service(member_id=member.pk, actor=request.user, **form.cleaned_data)
+            messages.success(request, done % {"name": member.name})
+        except (services.RejectError, InvalidMobile) as problem:
+            messages.error(request, f"{member.name}: {problem}")
+    else:
+        messages.error(request, f"{member.name}: {' '.join(e for errors in form.errors.values() for e in errors)}")
+    return redirect(f"{reverse('members:rejects', args=[member.district.code])}#member-{member.pk}")
+
+
+@role_required(*VIEWERS)
+@require_GET
+def uploaders(request):
+    return render(request, "members/uploaders.html", {"rows": selectors.uploader_rates(request.user)})
+
+
+def _headings(resource, field: str) -> set:
+    """A download column's heading in every language, as the corrections upload matches it."""
+    label = resource.fields[field].column_name
+    names = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.add(" ".join(str(label).split()).casefold())
+    return names
+
+
+@role_required(*FIXERS)
+@require_POST
+def rejects_upload(request, code):
+    district = district_get_for_user(request.user, code)
+    form = CorrectionsForm(request.POST, request.FILES)
+    if form.is_valid():
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as spool:
+            for chunk in form.cleaned_data["file"].chunks():
+                spool.write(chunk)
+            spool.flush()
+            _apply_corrections(request, district, Path(spool.name))
+    else:
+        messages.error(request, _("Choose the filled-in rejects file to upload."))
+    return redirect("members:rejects", code=district.code)
+
+
+def _apply_corrections(request, district, path):
+    resource = RejectResource()
+    try:
+        rows = parsing.read_corrections(
+            path, member_id=_headings(resource, "member_id"), corrected=_headings(resource, "corrected")
+        )
+    except parsing.UnusableFile as problem:
+        messages.error(request, problem.message)
+        return
+    result = services.rejects_apply_corrections(district=district, rows=rows, actor=request.user)
+    messages.success(
+        request, _("%(count)s numbers corrected; those members will be called again.") % {"count": result.corrected}
+    )
+    for number, problem in result.problems:
+        messages.warning(request, _("Row %(number)s: %(problem)s") % {"number": number, "problem": problem})

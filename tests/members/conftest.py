@@ -1,0 +1,41 @@
+"""Helpers for the member-upload tests: private media in a temporary folder, and uploading through the site."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from members.models import MemberStatus, Upload
+from tests.conftest import make_member
+from tests.members.corpus import MARKED_WRONG
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 costs a quarter of a second per user; these tests create the whole cast many times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "private"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def marked_wrong(cast):
+    return make_member(cast["rampur"], MARKED_WRONG, status=MemberStatus.WRONG_NUMBER)
+
+
+def post_upload(client, content: bytes, name="members.csv", district=None, capture=None):
+    """Upload a file as the logged-in user; Celery is eager, so the check has run when this returns."""
+    data = {"file": SimpleUploadedFile(name, content)}
+    if district is not None:
+        data["district"] = district.pk
+    if capture is None:
+        return client.post(reverse("members:upload_new"), data)
+    with capture(execute=True):
+        return client.post(reverse("members:upload_new"), data)
+
+
+def latest_upload() -> Upload:
+    return Upload.objects.latest("pk")

@@ -1,0 +1,439 @@
+"""A corpus of bad and messy member lists, generated at test time, each with the outcome it must have.
+
+    .venv/bin/python tests/members/corpus.py /tmp/corpus     # write every file, to open them by hand
+
+The expectations assume the cast of tests/conftest.py (Patna's village रामपुर with 9876543210 and 9876543211,
+Gaya's सीतापुर with 8765432109 and 8765432108) plus the number 9988776655 enrolled in रामपुर and marked wrong.
+"""
+
+import codecs
+import csv
+import io
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HEAD = ["नाम / Name", "मोबाइल / Mobile", "गांव / Village", "पता / Address"]
+GOOD = [
+    ["सीता देवी", "9123456780", "रामपुर", "वार्ड 1"],
+    ["Ram Kumar", "8123456781", "नया गांव", ""],
+    ["गीता कुमारी", "7123456782", "रामपुर", "ग्राम रामपुर"],
+]
+MARKED_WRONG = "9988776655"
+
+
+@dataclass
+class Case:
+    name: str
+    filename: str
+    build: object  # (path) -> None
+    error: str | None = None
+    counts: dict = field(default_factory=dict)  # rows, valid, rejected, duplicates, new_villages, marked_wrong
+    unknown: list | None = None
+    refused: dict = field(default_factory=dict)  # row number -> reason codes
+    settings: dict = field(default_factory=dict)
+    slow: bool = False
+
+
+# --- writers ------------------------------------------------------------------------------------------
+
+
+def xlsx_bytes(rows, title="Members", extra_sheets=(), first=None) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    if first:
+        sheet.title = first[0]
+        for row in first[1]:
+            sheet.append(row)
+        sheet = workbook.create_sheet(title)
+    else:
+        sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    for name, extra in extra_sheets:
+        other = workbook.create_sheet(name)
+        for row in extra:
+            other.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_text(rows, delimiter=",") -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def writes(data):
+    def build(path: Path):
+        path.write_bytes(data() if callable(data) else data)
+
+    return build
+
+
+def _rezip(source: bytes, replace: dict, compresslevel=6) -> bytes:
+    """A copy of a zip with some members replaced (bytes, or a generator of byte chunks)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            content = replace.get(info.filename, old.read(info.filename))
+            if isinstance(content, bytes):
+                new.writestr(info.filename, content, compresslevel=compresslevel)
+            else:
+                with new.open(info.filename, "w", force_zip64=True) as member:
+                    for chunk in content:
+                        member.write(chunk)
+    return out.getvalue()
+
+
+def _phantom_rows() -> bytes:
+    """How LibreOffice saves a sheet whose whole columns were formatted: a million empty, styled rows."""
+    source = xlsx_bytes([HEAD, *GOOD])
+    sheet = zipfile.ZipFile(io.BytesIO(source)).read("xl/worksheets/sheet1.xml").decode()
+    head, tail = sheet.split("</sheetData>")
+    head = head.replace('<dimension ref="A1:D4"/>', '<dimension ref="A1:D1048576"/>')
+
+    def chunks():
+        yield head.encode()
+        for start in range(5, 1_048_577, 10_000):
+            stop = min(start + 10_000, 1_048_577)
+            yield "".join(
+                f'<row r="{r}" s="1" customFormat="true" ht="12.8" hidden="false" customHeight="false" '
+                f'outlineLevel="0" collapsed="false"><c r="A{r}" s="1"/><c r="B{r}" s="1"/></row>'
+                for r in range(start, stop)
+            ).encode()
+        yield ("</sheetData>" + tail).encode()
+
+    return _rezip(source, {"xl/worksheets/sheet1.xml": chunks()}, compresslevel=1)
+
+
+def _zip_bomb() -> bytes:
+    source = xlsx_bytes([HEAD, *GOOD])
+    return _rezip(source, {"xl/worksheets/sheet1.xml": b"<" + b" " * (8 * 1024 * 1024) + b">"}, compresslevel=9)
+
+
+def _xml_bomb() -> bytes:
+    source = xlsx_bytes([HEAD, *GOOD])
+    sheet = zipfile.ZipFile(io.BytesIO(source)).read("xl/worksheets/sheet1.xml")
+    dtd = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+        b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+    )
+    return _rezip(source, {"xl/worksheets/sheet1.xml": dtd + sheet.split(b"?>", 1)[-1]})
+
+
+def _encrypted_xlsx() -> bytes:
+    """The shape of a password-protected XLSX: an OLE compound file holding EncryptionInfo and EncryptedPackage."""
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + b"\x3e\x00\x03\x00\xfe\xff\x09\x00"
+    directory = "Root Entry".encode("utf-16-le") + "EncryptionInfo".encode("utf-16-le")
+    return header.ljust(512, b"\x00") + directory.ljust(512, b"\x00") + "EncryptedPackage".encode("utf-16-le") * 40
+
+
+def _ods(rows) -> bytes:
+    def cell(value):
+        return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+    body = "".join(f"<table:table-row>{''.join(cell(v) for v in row)}</table:table-row>" for row in rows)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="Members">{body}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _docx() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+def _formulas() -> bytes:
+    return xlsx_bytes([HEAD, *GOOD, ["=A2", "=B2", "रामपुर", ""]])
+
+
+MESSY_PHONES = [
+    HEAD,
+    ["क", "+91 91234 56780", "रामपुर", ""],
+    ["ख", "0091-9123456781", "रामपुर", ""],
+    ["ग", "09123456782", "रामपुर", ""],
+    ["घ", "(912) 345-6783", "रामपुर", ""],
+    ["ङ", "91234.56784", "रामपुर", ""],
+    ["च", 9123456785, "रामपुर", ""],
+    ["छ", 9123456786.0, "रामपुर", ""],
+    ["ज", "९१२३४५६७८७", "रामपुर", ""],
+    ["झ", "9123456788\u00a0", "रामपुर", ""],
+    ["ञ", "91 9123456789", "रामपुर", ""],
+    ["ट", "9.12346E+09", "रामपुर", ""],  # row 12: Excel destroyed it
+    ["ठ", "912345", "रामपुर", ""],  # row 13: too short
+    ["ड", "6789012345", "रामपुर", ""],  # row 14: a run
+    ["ढ", "5123456789", "रामपुर", ""],  # row 15: not a mobile
+    ["ण", "", "रामपुर", ""],  # row 16: missing
+]
+
+DUPLICATES = [
+    HEAD,
+    ["पहला", "9123456780", "रामपुर", ""],
+    ["दूसरा", "+91 91234 56780", "रामपुर", ""],  # row 3 repeats row 2
+    ["तीसरा", "9876543210", "रामपुर", ""],  # row 4 enrolled in Patna
+    ["चौथा", "8765432109", "रामपुर", ""],  # row 5 enrolled in Gaya
+    ["पांचवा", MARKED_WRONG, "रामपुर", ""],  # row 6 enrolled and marked wrong
+    ["छठा", "7123456789", "रामपुर", ""],
+]
+
+VILLAGES = [
+    HEAD,
+    ["क", "9123456780", "रामपुर", ""],
+    ["ख", "9123456781", "  रामपुर ", ""],
+    ["ग", "9123456782", "Rampur", ""],
+    ["घ", "9123456783", "RAMPUR  ", ""],
+    ["ङ", "9123456784", "नया   गाँव", ""],
+    ["च", "9123456785", "नया गाँव", ""],
+]
+
+NAMES = [
+    ["Name", "Mobile", "Village", "Address"],
+    ["सीता\u00a0 देवी", "9123456780", "राम\u200bपुर", "  वार्ड  1 "],
+    ["\u0938\u0940\u0924\u093e", "9123456781", "रामपुर", ""],  # NFC
+    ["ज\u093c\u0940\u0928\u0924", "9123456782", "रामपुर", "पता\x07"],  # nukta decomposed, a bell character
+    ["12345", "9123456783", "रामपुर", ""],  # row 5: no letters
+    ["", "9123456784", "रामपुर", ""],  # row 6: no name
+    ["x" * 121, "9123456785", "रामपुर", ""],  # row 7: too long
+    ["राम", "9123456786", "", ""],  # row 8: no village
+    ["सी\x00ता\x07", "12", "राम\x1bपुर", "\x0b"],  # row 9: control characters in a refused row
+]
+
+
+def _cases() -> list[Case]:
+    good_csv = csv_text([HEAD, *GOOD])
+    ok3 = {"rows": 3, "valid": 3, "rejected": 0, "duplicates": 0, "new_villages": 1}
+    return [
+        Case("empty file", "members.xlsx", writes(b""), error="empty"),
+        Case("whitespace only", "members.csv", writes(b"\r\n \r\n"), error="empty"),
+        Case("header only (xlsx)", "members.xlsx", writes(lambda: xlsx_bytes([HEAD])), error="no_rows"),
+        Case("header only (csv)", "members.csv", writes(csv_text([HEAD]).encode()), error="no_rows"),
+        Case(
+            "missing mobile column",
+            "members.xlsx",
+            writes(lambda: xlsx_bytes([["Name", "Village", "Address"], ["सीता", "रामपुर", ""]])),
+            error="missing_columns",
+        ),
+        Case(
+            "unknown columns are ignored and listed",
+            "members.xlsx",
+            writes(
+                lambda: xlsx_bytes(
+                    [["S.No.", *HEAD[:2], "Age", *HEAD[2:]]] + [[i, *r[:2], 40, *r[2:]] for i, r in enumerate(GOOD, 1)]
+                )
+            ),
+            counts=ok3,
+            unknown=["S.No.", "Age"],
+        ),
+        Case(
+            "a PDF renamed to .xlsx",
+            "members.xlsx",
+            writes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"),
+            error="not_spreadsheet",
+        ),
+        Case(
+            "a photo renamed to .csv",
+            "members.csv",
+            writes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4),
+            error="not_spreadsheet",
+        ),
+        Case(
+            "random binary",
+            "members.xlsx",
+            writes(bytes((i * 37 + 11) % 256 for i in range(20_000))),
+            error="not_spreadsheet",
+        ),
+        Case("password-protected xlsx", "members.xlsx", writes(_encrypted_xlsx), error="password"),
+        Case(
+            "over the size cap",
+            "members.csv",
+            writes((good_csv * 40).encode()),
+            error="too_big",
+            settings={"MEMBER_UPLOAD_MAX_BYTES": 2_000},
+        ),
+        Case(
+            "over the row cap",
+            "members.csv",
+            writes(csv_text([HEAD] + [[f"सदस्य {i}", f"9{100000000 + i}", "रामपुर", ""] for i in range(60)]).encode()),
+            error="too_many_rows",
+            settings={"MEMBER_UPLOAD_MAX_ROWS": 50},
+        ),
+        Case("zip bomb", "members.xlsx", writes(_zip_bomb), error="bomb"),
+        Case("XML bomb (entity expansion)", "members.xlsx", writes(_xml_bomb), error="unsafe_xml"),
+        Case("formula cells", "members.xlsx", writes(_formulas), error="formulas"),
+        Case("CSV UTF-8 with BOM", "members.csv", writes(codecs.BOM_UTF8 + good_csv.encode()), counts=ok3),
+        Case("CSV UTF-8 without BOM", "members.csv", writes(good_csv.encode()), counts=ok3),
+        Case(
+            "Excel Unicode text (UTF-16, tabs)",
+            "members.txt",
+            writes(codecs.BOM_UTF16_LE + csv_text([HEAD, *GOOD], delimiter="\t").encode("utf-16-le")),
+            counts=ok3,
+        ),
+        Case(
+            "CSV in cp1252",
+            "members.csv",
+            writes(csv_text([["Name", "Mobile", "Village"], ["José Müller", "9123456780", "Rampur"]]).encode("cp1252")),
+            error="not_utf8",
+        ),
+        Case("CSV with semicolons", "members.csv", writes(csv_text([HEAD, *GOOD], delimiter=";").encode()), counts=ok3),
+        Case(
+            "title rows above the header; row numbers as in the sheet",
+            "members.xlsx",
+            writes(lambda: xlsx_bytes([["पटना जिला सदस्य सूची"], [], HEAD, *GOOD, ["", "123", "रामपुर", ""]])),
+            counts={"rows": 4, "valid": 3, "rejected": 1, "duplicates": 0, "new_villages": 1},
+            refused={7: ["required", "wrong_length"]},
+        ),
+        Case(
+            "a million LibreOffice phantom rows",
+            "members.xlsx",
+            writes(_phantom_rows),
+            counts=ok3,
+            slow=True,
+        ),
+        Case(
+            "a hundred thousand trailing blank rows",
+            "members.csv",
+            writes((good_csv + ",,,\r\n" * 100_000).encode()),
+            counts=ok3,
+        ),
+        Case(
+            "messy phone numbers",
+            "members.xlsx",
+            writes(lambda: xlsx_bytes(MESSY_PHONES)),
+            counts={"rows": 15, "valid": 10, "rejected": 5, "duplicates": 0, "new_villages": 0},
+            refused={12: ["excel_scientific"], 13: ["wrong_length"], 14: ["junk"], 15: ["not_mobile"], 16: ["missing"]},
+        ),
+        Case(
+            "duplicates in the file and already enrolled",
+            "members.csv",
+            writes(csv_text(DUPLICATES).encode()),
+            counts={"rows": 6, "valid": 2, "rejected": 0, "duplicates": 4, "new_villages": 0, "marked_wrong": 1},
+            refused={3: ["repeated"], 4: ["enrolled"], 5: ["enrolled"], 6: ["enrolled_wrong"]},
+        ),
+        Case(
+            "village spellings matched ignoring case and spacing",
+            "members.xlsx",
+            writes(lambda: xlsx_bytes(VILLAGES)),
+            counts={"rows": 6, "valid": 6, "rejected": 0, "duplicates": 0, "new_villages": 2},
+        ),
+        Case(
+            "names: NFC, spacing, invisible characters, junk",
+            "members.csv",
+            writes(csv_text(NAMES).encode()),
+            counts={"rows": 8, "valid": 3, "rejected": 5, "duplicates": 0, "new_villages": 0},
+            refused={5: ["no_letters"], 6: ["required"], 7: ["too_long"], 8: ["required"], 9: ["wrong_length"]},
+        ),
+        Case(
+            "a formula typed as text in a CSV",
+            "members.csv",
+            writes(
+                csv_text(
+                    [HEAD, ['=HYPERLINK("http://x.example","click")', '="9123456780"', "रामपुर", ""], *GOOD[1:]]
+                ).encode()
+            ),
+            counts={"rows": 3, "valid": 2, "rejected": 1, "duplicates": 0, "new_villages": 1},
+            refused={2: ["formula"]},
+        ),
+        Case(
+            "a web page saved as .xls",
+            "members.xls",
+            writes(b"<html><body><table><tr><td>Name</td><td>Mobile</td></tr></table></body></html>"),
+            error="not_spreadsheet",
+        ),
+        Case("a Word document renamed to .xlsx", "members.xlsx", writes(_docx), error="not_spreadsheet"),
+        Case(
+            "Excel XML Spreadsheet 2003",
+            "members.xls",
+            writes(b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>'),
+            error="xml_spreadsheet",
+        ),
+        Case(
+            "a truncated xlsx",
+            "members.xlsx",
+            writes(lambda: xlsx_bytes([HEAD, *GOOD])[:3000]),
+            error="broken",
+        ),
+        Case(
+            "data on the second sheet, after instructions",
+            "members.xlsx",
+            writes(lambda: xlsx_bytes([HEAD, *GOOD], first=("Instructions", [["Fill in the second sheet"]]))),
+            counts=ok3,
+        ),
+        Case("an ODS spreadsheet", "members.ods", writes(lambda: _ods([HEAD, *GOOD])), counts=ok3),
+        Case(
+            "every row refused",
+            "members.csv",
+            writes(csv_text([HEAD, ["क", "123", "रामपुर", ""], ["ख", "abc", "रामपुर", ""]]).encode()),
+            counts={"rows": 2, "valid": 0, "rejected": 2, "duplicates": 0, "new_villages": 0},
+        ),
+        Case(
+            "two mobile columns: the first is used",
+            "members.csv",
+            writes(csv_text([["Name", "Mobile", "Phone", "Village"], ["सीता", "9123456780", "123", "रामपुर"]]).encode()),
+            counts={"rows": 1, "valid": 1, "rejected": 0, "duplicates": 0, "new_villages": 0},
+            unknown=["Phone"],
+        ),
+        Case(
+            "a CSV with a field too big to be a cell",
+            "members.csv",
+            writes(csv_text([HEAD, ["क" * 200_000, "9123456780", "रामपुर", ""]]).encode()),
+            error="broken_csv",
+        ),
+        Case(
+            "two-line and bracketed headers",
+            "members.xlsx",
+            writes(lambda: xlsx_bytes([["नाम\nName", "Mobile (मोबाइल)", "गाँव\nVillage", "Address"], *GOOD])),
+            counts=ok3,
+            unknown=[],
+        ),
+        Case(
+            "Hindi-only headers, numbers saved as 9876543210.0 text",
+            "members.csv",
+            writes(csv_text([["नाम", "मोबाइल नंबर", "गाँव", "पता"], ["सीता", "9123456780.0", "रामपुर", ""]]).encode()),
+            counts={"rows": 1, "valid": 1, "rejected": 0, "duplicates": 0, "new_villages": 0},
+        ),
+    ]
+
+
+CASES = _cases()
+
+
+def build(case: Case, directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / case.filename
+    case.build(path)
+    return path
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "corpus")
+    for number, case in enumerate(CASES, 1):
+        path = build(case, target / f"{number:02d}")
+        print(f"{path}  {case.name}  → {case.error or case.counts}")

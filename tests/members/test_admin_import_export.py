@@ -1,0 +1,125 @@
+"""The admin's django-import-export import and export agree with the district upload pipeline, row for row."""
+
+import io
+
+import pytest
+import tablib
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from members import pipeline
+from members.models import Member
+from members.resources import MemberResource
+from tests.conftest import login, make_member
+from tests.members.corpus import DUPLICATES, MESSY_PHONES, NAMES, VILLAGES, csv_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(supervisor):
+    supervisor.is_superuser = True
+    supervisor.save(update_fields=["is_superuser"])
+    return supervisor
+
+
+@pytest.mark.parametrize("rows", [MESSY_PHONES[:10] + MESSY_PHONES[11:], DUPLICATES, VILLAGES, NAMES])
+def test_admin_resource_and_upload_pipeline_refuse_the_same_rows(rows, cast, marked_wrong, patna, tmp_path):
+    path = tmp_path / "members.csv"
+    path.write_text(csv_text(rows), encoding="utf-8")
+    checked = pipeline.check_file(path, district=patna, workdir=tmp_path)
+    with checked.refused_path.open(encoding="utf-8") as spool:
+        refused_by_pipeline = {int(line.split(",", 2)[1]) for line in spool}
+
+    dataset = tablib.Dataset().load(csv_text(rows), format="csv")
+    result = MemberResource(district=patna).import_data(dataset, dry_run=True)
+    refused_by_admin = {invalid.number + 1 for invalid in result.invalid_rows}
+
+    assert refused_by_admin == refused_by_pipeline
+    assert result.totals["new"] == checked.valid
+    assert not result.has_errors()
+
+
+def test_staff_import_members_through_the_admin(client, cast, staff, patna):
+    login(client, staff)
+    content = csv_text([["Name", "Mobile", "Village"], ["सीता", "+91 91234 56780", "नया गांव"]]).encode()
+    response = client.post(
+        "/admin/members/member/import/",
+        {"import_file": SimpleUploadedFile("m.csv", content), "format": "1", "district": patna.pk, "resource": "0"},
+    )
+    assert response.status_code == 200
+    confirm = response.context["confirm_form"]
+    response = client.post("/admin/members/member/process_import/", confirm.initial)
+    assert response.status_code == 302
+    member = Member.objects.get(mobile="9123456780")
+    assert (member.district, member.village.name) == (patna, "नया गांव")
+
+
+def test_admin_export_escapes_formulas(client, cast, staff):
+    make_member(cast["rampur"], "9123456780", name="=2+2")
+    login(client, staff)
+    response = client.post("/admin/members/member/export/", {"format": "1", "resource": "0", **_all_fields()})
+    text = response.content.decode("utf-8-sig")
+    assert "'=2+2" in text
+    assert "\n=2+2" not in text and ",=2+2" not in text
+
+
+def _all_fields():
+    from import_export.forms import SelectableFieldsExportForm
+
+    names = [
+        SelectableFieldsExportForm.create_boolean_field_name(MemberResource, f) for f in MemberResource._meta.fields
+    ]
+    return dict.fromkeys(names, "on")
+
+
+def test_admin_member_form_normalises_the_mobile(client, cast, staff):
+    member = Member.objects.get(mobile="9876543210")
+    login(client, staff)
+    data = {
+        "district": member.district_id,
+        "village": member.village_id,
+        "name": "  राम   कुमार ",
+        "mobile": "+91 91234-56780",
+        "address": "",
+        "status": member.status,
+        "attempt_count": 0,
+    }
+    response = client.post(f"/admin/members/member/{member.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    member.refresh_from_db()
+    assert (member.mobile, member.name) == ("9123456780", "राम कुमार")
+    data["mobile"] = "12345"
+    response = client.post(f"/admin/members/member/{member.pk}/change/", data)
+    assert response.status_code == 200
+    assert "mobile" in response.context["adminform"].form.errors
+
+
+def test_staff_without_member_permissions_cannot_import_or_export(client, cast, supervisor):
+    login(client, supervisor)
+    assert client.get("/admin/members/member/import/").status_code == 403
+    assert client.post("/admin/members/member/export/", {"format": "1"}).status_code == 403
+
+
+def test_defusedxml_guards_every_xml_parser_we_use():
+    import defusedxml  # noqa: F401
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML is True
+
+
+def test_xlsx_exports_are_readable(client, cast, staff):
+    from openpyxl import load_workbook
+
+    login(client, staff)
+    response = client.post("/admin/members/member/export/", {"format": "0", "resource": "0", **_all_fields()})
+    assert load_workbook(io.BytesIO(response.content)).active.max_row == 5
+
+
+def test_the_system_check_insists_on_defusedxml(monkeypatch):
+    import openpyxl.xml
+
+    from members.apps import check_xml_is_defused
+
+    assert check_xml_is_defused() == []
+    monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)
+    assert [error.id for error in check_xml_is_defused()] == ["members.E001"]

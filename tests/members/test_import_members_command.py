@@ -1,0 +1,74 @@
+"""`manage.py import_members FILE --district DISTRICT [--dry-run]` for the state's IT person."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from districts.models import Village
+from members.models import Member, Upload
+from tests.members.corpus import GOOD, HEAD, csv_text, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+ROWS = [HEAD, *GOOD, ["क", "123", "रामपुर", ""], ["ख", "9876543210", "रामपुर", ""], ["ग", "+91 91234 56780", "x", ""]]
+
+
+@pytest.fixture
+def members_file(tmp_path):
+    path = tmp_path / "patna.xlsx"
+    path.write_bytes(xlsx_bytes(ROWS))
+    return path
+
+
+def run(*args) -> dict:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("import_members", *map(str, args), stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 1, "one JSON object, nothing else"
+    return json.loads(lines[0])
+
+
+def test_it_imports_and_prints_the_counts(cast, members_file, patna):
+    counts = run(members_file, "--district", "PAT")
+    assert counts == {"rows": 6, "imported": 3, "rejected": 1, "duplicates": 2, "new_villages": 1}
+    upload = Upload.objects.get()
+    assert (upload.status, upload.uploaded_by, upload.imported) == (Upload.Status.IMPORTED, None, 3)
+    assert Member.objects.filter(upload=upload).count() == 3
+
+
+def test_dry_run_reports_the_same_numbers_and_writes_nothing(cast, members_file):
+    members, villages = Member.objects.count(), Village.objects.count()
+    counts = run(members_file, "--district", "PAT", "--dry-run")
+    assert counts == {"rows": 6, "imported": 0, "rejected": 1, "duplicates": 2, "new_villages": 1}
+    assert (Member.objects.count(), Village.objects.count(), Upload.objects.count()) == (members, villages, 0)
+
+
+@pytest.mark.parametrize("name", ["PAT", "pat", "Patna", "PATNA"])
+def test_the_district_is_its_code_or_english_name_in_any_case(cast, members_file, name):
+    assert run(members_file, "--district", name, "--dry-run")["rows"] == 6
+
+
+def test_an_unusable_file_is_a_one_line_error_and_writes_nothing(cast, tmp_path):
+    path = tmp_path / "header-only.csv"
+    path.write_text(csv_text([HEAD]))
+    with pytest.raises(CommandError) as error:
+        call_command("import_members", str(path), "--district", "PAT")
+    assert "no members" in str(error.value)
+    assert "\n" not in str(error.value)
+    assert not Member.objects.filter(upload__isnull=False).exists()
+    assert Upload.objects.get().status == Upload.Status.FAILED
+
+
+def test_an_unknown_district_or_missing_file_is_an_error(cast, members_file, tmp_path):
+    with pytest.raises(CommandError, match="district"):
+        call_command("import_members", str(members_file), "--district", "Atlantis")
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_members", str(tmp_path / "nope.xlsx"), "--district", "PAT")
+
+
+def test_running_it_twice_refuses_the_second_time_as_duplicates(cast, members_file):
+    run(members_file, "--district", "PAT")
+    again = run(members_file, "--district", "PAT")
+    assert (again["imported"], again["duplicates"]) == (0, 5)

@@ -1,0 +1,141 @@
+"""The one mobile-number normaliser: a table of known inputs, and properties checked with hypothesis."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from members.phone import JUNK, InvalidMobile, normalise_mobile
+
+ACCEPTED = [
+    ("9876543210", "9876543210"),
+    ("+91 98765 43210", "9876543210"),
+    ("+91-98765-43210", "9876543210"),
+    ("91 9876543210", "9876543210"),
+    ("919876543210", "9876543210"),
+    ("09876543210", "9876543210"),
+    ("0091 98765 43210", "9876543210"),
+    ("+91 (987) 654-3210", "9876543210"),
+    ("98765.43210", "9876543210"),
+    ("987 654 3210", "9876543210"),
+    ("  9876543210\u00a0", "9876543210"),
+    ("९८७६५४३२१०", "9876543210"),
+    ("+९१ ९८७६५ ४३२१०", "9876543210"),
+    (9876543210, "9876543210"),
+    (9876543210.0, "9876543210"),
+    ("9876543210.0", "9876543210"),
+    ('="9876543210"', "9876543210"),
+    ("'9876543210", "9876543210"),
+    ("'+91 98765 43210", "9876543210"),
+    ("6000000001", "6000000001"),
+    ("7012345678", "7012345678"),
+    ("8123456789", "8123456789"),
+    ("9123456789", "9123456789"),  # starts with 91 yet has 10 digits: nothing is stripped
+    ("91 91234 56789", "9123456789"),
+]
+
+REFUSED = [
+    (None, "missing"),
+    ("", "missing"),
+    ("   ", "missing"),
+    ("9.87654E+09", "excel_scientific"),
+    ("9.87654e+09", "excel_scientific"),
+    ("9,87654E+09", "excel_scientific"),
+    ("N/A", "not_a_number"),
+    ("98765abcde", "not_a_number"),
+    ("9876543210 / 9123456789", "two_numbers"),
+    ("98765 43210, 91234 56789", "two_numbers"),
+    (9876543210.5, "not_a_number"),
+    (float("nan"), "not_a_number"),
+    (True, "not_a_number"),
+    ("98765", "wrong_length"),
+    ("987654321", "wrong_length"),
+    ("98765432101", "wrong_length"),
+    ("5876543210", "not_mobile"),
+    ("0876543210", "not_mobile"),
+    ("1234567890", "not_mobile"),
+    ("+91 1234567890", "not_mobile"),
+    ("022 2345 6789", "not_mobile"),  # a Mumbai landline
+    ("9999999999", "junk"),
+    ("6666666666", "junk"),
+    ("6789012345", "junk"),
+    ("7890123456", "junk"),
+    ("9000000000", "junk"),
+    (9999999999.0, "junk"),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), ACCEPTED, ids=[repr(v) for v, _ in ACCEPTED])
+def test_it_accepts_the_ways_people_write_a_mobile_number(value, expected):
+    assert normalise_mobile(value) == expected
+
+
+@pytest.mark.parametrize(("value", "code"), REFUSED, ids=[repr(v) for v, _ in REFUSED])
+def test_it_refuses_what_is_not_an_indian_mobile_and_says_why(value, code):
+    with pytest.raises(InvalidMobile) as refused:
+        normalise_mobile(value)
+    assert refused.value.code == code
+    assert refused.value.message  # a sentence for people, in the active language
+
+
+def test_invalid_mobile_is_a_value_error():
+    assert issubclass(InvalidMobile, ValueError)
+
+
+# --- properties ---------------------------------------------------------------------------------------
+
+mobiles = st.from_regex(r"[6-9][0-9]{9}", fullmatch=True).filter(lambda m: m not in JUNK)
+DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
+
+
+GROUPINGS = [(10,), (5, 5), (3, 3, 4), (4, 3, 3), (2, 4, 4), (3, 7), (5, 3, 2)]
+
+
+@st.composite
+def written(draw, mobile):
+    """A mobile number as a person, a spreadsheet or a phone might write it: grouped, prefixed, padded."""
+    prefix = draw(st.sampled_from(["", "+91", "+91 ", "+91-", "91", "91 ", "0", "0 ", "0091", "0091 ", "+९१ "]))
+    groups, start = [], 0
+    for size in draw(st.sampled_from(GROUPINGS)):
+        groups.append(mobile[start : start + size])
+        start += size
+    separator = draw(st.sampled_from([" ", "-", ".", "\u00a0", "", "  "]))
+    digits = separator.join(groups)
+    if len(groups) > 1 and draw(st.integers(0, 4)) == 0:
+        digits = f"({groups[0]}) {separator.join(groups[1:])}"
+    if draw(st.booleans()):
+        digits = digits.translate(DEVANAGARI)
+    padding = draw(st.sampled_from(["", " ", "  ", "\t"]))
+    return f"{padding}{prefix}{digits}{padding}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), mobile=mobiles)
+def test_any_written_form_of_a_mobile_comes_back_to_its_ten_digits(data, mobile):
+    assert normalise_mobile(data.draw(written(mobile))) == mobile
+
+
+@settings(max_examples=300, deadline=None)
+@given(mobile=mobiles)
+def test_numbers_stored_by_excel_as_floats_or_ints_are_accepted(mobile):
+    assert normalise_mobile(float(mobile)) == normalise_mobile(int(mobile)) == mobile
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(st.text(max_size=30), st.integers(), st.floats(), st.none(), st.from_regex(r"[+0-9 ()-]{0,20}")))
+def test_it_is_idempotent_and_only_ever_returns_a_canonical_number_or_refuses(value):
+    try:
+        result = normalise_mobile(value)
+    except InvalidMobile as refused:
+        assert refused.message
+        return
+    assert len(result) == 10 and result.isascii() and result.isdigit() and result[0] in "6789"
+    assert result not in JUNK
+    assert normalise_mobile(result) == result
+
+
+@settings(max_examples=300, deadline=None)
+@given(mobile=mobiles, wrong=st.integers(0, 14).filter(lambda n: n not in (10, 11, 12, 13, 14)))
+def test_a_number_of_the_wrong_length_is_refused(mobile, wrong):
+    value = (mobile * 2)[:wrong]
+    with pytest.raises(InvalidMobile):
+        normalise_mobile(value)

@@ -1,0 +1,234 @@
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from calls import services as calls
+from calls.models import CallAttempt, Campaign, Outcome
+from controlroom.models import AuditEvent
+from districts.models import DistrictStats
+from members.models import Member, MemberChange, MemberStatus
+from tests.conftest import login, make_member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def wrong(cast, operator):
+    """A Patna member the call centre marked as a wrong number, with the operator's note."""
+    campaign = Campaign.objects.create(name="सत्यापन", script_hi="नमस्ते")
+    member = cast["rampur"].members.get(mobile="9876543210")
+    member.status, member.attempt_count = MemberStatus.WRONG_NUMBER, 1
+    member.save()
+    CallAttempt.objects.create(
+        member=member, operator=operator, campaign=campaign, outcome=Outcome.WRONG_NUMBER,
+        result_status=MemberStatus.WRONG_NUMBER, note="किसी और का नंबर", submission_key=uuid.uuid4(),
+    )  # fmt: skip
+    from districts import rollup
+
+    rollup.rebuild()
+    return member
+
+
+def fix(client, member, action, **data):
+    return client.post(reverse(f"members:reject_{action}", args=[member.pk]), data)
+
+
+def test_rejects_page_lists_wrong_numbers_with_the_operators_note(client, wrong, patna_president):
+    response = login(client, patna_president).get(reverse("members:rejects", args=["PAT"]))
+    assert [m.pk for m in response.context["page"]] == [wrong.pk]
+    assert "किसी और का नंबर" in response.content.decode()
+
+
+def test_correcting_a_number_requeues_the_member_and_keeps_the_old_number(client, wrong, patna_president):
+    response = fix(login(client, patna_president), wrong, "correct", mobile="+91 70000-12345")
+    assert response.status_code == 302
+    wrong.refresh_from_db()
+    assert (wrong.mobile, wrong.status, wrong.number_since is not None) == ("7000012345", MemberStatus.PENDING, True)
+    change = MemberChange.objects.get(member=wrong)
+    assert (change.kind, change.old_mobile, change.new_mobile, change.actor) == (
+        "corrected",
+        "9876543210",
+        "7000012345",
+        patna_president,
+    )
+    assert DistrictStats.objects.get(district=wrong.district).wrong == 0
+    assert AuditEvent.objects.filter(action="correct", actor=patna_president).exists()
+
+
+def test_a_number_enrolled_elsewhere_is_refused(client, wrong, patna_president, cast):
+    response = fix(login(client, patna_president), wrong, "correct", mobile="8765432109")
+    shown = [str(m) for m in client.get(response["Location"]).context["messages"]]
+    assert "सीतापुर" in shown[0]
+    wrong.refresh_from_db()
+    assert (wrong.mobile, wrong.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
+
+
+def test_a_number_that_is_not_a_mobile_is_refused(client, wrong, patna_president):
+    fix(login(client, patna_president), wrong, "correct", mobile="12345")
+    wrong.refresh_from_db()
+    assert wrong.status == MemberStatus.WRONG_NUMBER
+    assert not MemberChange.objects.exists()
+
+
+def test_replacing_enrols_someone_else_in_the_same_village(client, wrong, patna_president):
+    fix(login(client, patna_president), wrong, "replace", name="  सीता   देवी ", mobile="7000054321", address="वार्ड 3")
+    wrong.refresh_from_db()
+    new = Member.objects.get(mobile="7000054321")
+    assert (wrong.status, new.status, new.village, new.name) == ("removed", "pending", wrong.village, "सीता देवी")
+    assert MemberChange.objects.get(member=wrong).replacement == new
+    stats = DistrictStats.objects.get(district=wrong.district)
+    assert (stats.listed, stats.wrong) == (2, 0)
+
+
+def test_removing_takes_the_member_off_with_a_reason(client, wrong, patna_president):
+    fix(login(client, patna_president), wrong, "remove", reason="पार्टी छोड़ दी")
+    wrong.refresh_from_db()
+    assert wrong.status == MemberStatus.REMOVED
+    assert MemberChange.objects.get(member=wrong).reason == "पार्टी छोड़ दी"
+    assert DistrictStats.objects.get(district=wrong.district).listed == 1
+
+
+def test_the_whole_loop_wrong_number_to_yes(client, wrong, patna_president, operator, centre):
+    centre.calling_starts, centre.calling_ends = "00:00", "23:59:59.999999"
+    centre.save()
+    fix(login(client, patna_president), wrong, "correct", mobile="7000012345")
+    Member.objects.exclude(pk=wrong.pk).update(status=MemberStatus.YES)
+    calls.shift_start(operator=operator)
+    _, member = calls.console_next_member(operator=operator)
+    assert member == wrong, "the corrected member is called again"
+    request = calls.MarkRequest(member.pk, Outcome.YES, submission_key=uuid.uuid4())
+    calls.call_record_outcome(operator=operator, request=request)
+    response = client.get(reverse("districts:detail", args=["PAT"]))
+    assert (response.context["summary"].yes, response.context["rejects"]) == (1, 0)
+
+
+@pytest.mark.parametrize("action", ["correct", "replace", "remove"])
+def test_it_rejects_fixing_another_districts_member(client, wrong, gaya_president, action):
+    response = fix(login(client, gaya_president), wrong, action, mobile="7000012345", name="x", reason="x")
+    assert response.status_code == 404
+    wrong.refresh_from_db()
+    assert wrong.status == MemberStatus.WRONG_NUMBER
+
+
+@pytest.mark.parametrize("who", ["operator", "state_leader"])
+def test_only_presidents_and_supervisors_fix_rejects(client, wrong, request, who):
+    response = fix(login(client, request.getfixturevalue(who)), wrong, "correct", mobile="7000012345")
+    assert response.status_code == 404
+
+
+def test_fixing_needs_post_and_login(client, wrong, patna_president):
+    url = reverse("members:reject_correct", args=[wrong.pk])
+    assert client.post(url, {"mobile": "7000012345"})["Location"].startswith("/login/")
+    assert login(client, patna_president).get(url).status_code == 405
+
+
+def test_a_member_already_fixed_cannot_be_fixed_twice(client, wrong, patna_president):
+    login(client, patna_president)
+    fix(client, wrong, "correct", mobile="7000012345")
+    fix(client, wrong, "remove", reason="दोबारा")
+    wrong.refresh_from_db()
+    assert wrong.status == MemberStatus.PENDING
+
+
+@pytest.mark.parametrize("url", ["members:rejects", "members:rejects_export"])
+def test_rejects_are_scoped_to_the_district(client, wrong, gaya_president, operator, url):
+    assert login(client, gaya_president).get(reverse(url, args=["PAT"])).status_code == 404
+    assert login(client, operator).get(reverse(url, args=["PAT"])).status_code == 404
+
+
+def test_rejects_download_is_audited_and_carries_member_ids(client, wrong, patna_president):
+    response = login(client, patna_president).get(reverse("members:rejects_export", args=["PAT"]))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    event = AuditEvent.objects.get(action="export")
+    assert (event.actor, event.what, event.rows) == (patna_president, "rejects-PAT", 1)
+
+
+def test_state_leader_sees_rejects_without_the_fix_forms(client, wrong, state_leader):
+    response = login(client, state_leader).get(reverse("members:rejects", args=["PAT"]))
+    assert response.status_code == 200
+    assert reverse("members:reject_correct", args=[wrong.pk]) not in response.content.decode()
+
+
+def test_rejects_page_query_count_does_not_grow(
+    client, wrong, patna_president, django_assert_num_queries, session_query, cast
+):
+    for i in range(10):
+        make_member(cast["rampur"], f"70000{i:05d}", status=MemberStatus.UNREACHABLE)
+    login(client, patna_president)
+    # (session,) user, district, count, the page of rejects with their last call
+    with django_assert_num_queries(4 + session_query):
+        client.get(reverse("members:rejects", args=["PAT"]))
+
+
+def test_uploader_rates_show_whose_lists_check_out(
+    client, patna, patna_president, gaya_president, state_leader, tmp_path
+):
+    from members import services as member_services
+    from members.models import Upload
+
+    path = tmp_path / "list.csv"
+    path.write_text("नाम,मोबाइल,गांव,पता\nराम,7000000001,रामपुर,\nसीता,7000000002,रामपुर,\n", encoding="utf-8")
+    member_services.members_import_file(path=path, district=patna)
+    Upload.objects.update(uploaded_by=patna_president)
+    member = Member.objects.get(mobile="7000000001")
+    before = (member.status, member.attempt_count)
+    member.status, member.attempt_count = MemberStatus.YES, 1
+    member.save()
+    from districts import rollup
+
+    rollup.member_moved(member, before=before, after=(member.status, 1))
+    rows = login(client, state_leader).get(reverse("members:uploaders")).context["rows"]
+    assert [(r.uploader, r.listed, r.yes, r.rate) for r in rows] == [(patna_president, 2, 1, 1.0)]
+    assert login(client, gaya_president).get(reverse("members:uploaders")).context["rows"] == []
+
+
+def corrections_file(tmp_path, client, code, fill):
+    """Download the rejects as the president would, fill in the last column, save it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(client.get(reverse("members:rejects_export", args=[code])).content))
+    sheet = workbook.active
+    for row in sheet.iter_rows(min_row=2):
+        row[-1].value = fill.get(str(row[0].value), row[-1].value)
+    path = tmp_path / "fixed.xlsx"
+    workbook.save(path)
+    return path
+
+
+def test_corrections_in_bulk_through_the_rejects_download(client, wrong, patna_president, cast, tmp_path):
+    unreachable = make_member(cast["rampur"], "7000000009", status=MemberStatus.UNREACHABLE)
+    login(client, patna_president)
+    path = corrections_file(tmp_path, client, "PAT", {str(wrong.pk): "9123456780", str(unreachable.pk): "12"})
+    with path.open("rb") as upload:
+        response = client.post(reverse("members:rejects_upload", args=["PAT"]), {"file": upload})
+    wrong.refresh_from_db()
+    unreachable.refresh_from_db()
+    assert (wrong.mobile, wrong.status) == ("9123456780", MemberStatus.PENDING)
+    assert unreachable.status == MemberStatus.UNREACHABLE, "a bad number is reported, not applied"
+    shown = [str(m) for m in client.get(response["Location"]).context["messages"]]
+    assert len(shown) == 2
+
+
+def test_bulk_corrections_cannot_touch_another_district(client, wrong, gaya_president, patna_president, tmp_path):
+    path = corrections_file(tmp_path, login(client, patna_president), "PAT", {str(wrong.pk): "9123456780"})
+    login(client, gaya_president)
+    with path.open("rb") as upload:
+        client.post(reverse("members:rejects_upload", args=["GAY"]), {"file": upload})
+    wrong.refresh_from_db()
+    assert wrong.status == MemberStatus.WRONG_NUMBER
+    with path.open("rb") as upload:
+        assert client.post(reverse("members:rejects_upload", args=["PAT"]), {"file": upload}).status_code == 404
+
+
+def test_a_file_that_is_not_a_rejects_download_is_refused(client, wrong, patna_president, tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    login(client, patna_president)
+    with path.open("rb") as upload:
+        response = client.post(reverse("members:rejects_upload", args=["PAT"]), {"file": upload})
+    assert len(list(client.get(response["Location"]).context["messages"])) == 1
+    wrong.refresh_from_db()
+    assert wrong.status == MemberStatus.WRONG_NUMBER

@@ -1,0 +1,357 @@
+"""Uploading a member list through the site: preview, confirm, import, reports, and who may see what."""
+
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from districts.models import Village
+from members.models import Member, MemberStatus, RefusedRow, Upload
+from tests.conftest import login, make_member
+from tests.members.conftest import latest_upload, post_upload
+from tests.members.corpus import HEAD, csv_text
+
+pytestmark = pytest.mark.django_db
+
+ROWS = [
+    HEAD,
+    ["सीता देवी", "+91 91234 56780", "रामपुर", "वार्ड 1"],
+    ["Ram Kumar", "8123456781", "नया गांव", ""],
+    ["गीता", "98765", "रामपुर", ""],  # row 4: too short
+    ['=HYPERLINK("http://evil.example")', "7123456782", "रामपुर", ""],  # row 5: a formula
+    ["मोहन", "9876543210", "रामपुर", ""],  # row 6: enrolled in Patna already
+    ["सोहन", "9123456780", "रामपुर", ""],  # row 7: repeats row 2
+]
+CONTENT = csv_text(ROWS).encode()
+
+
+@pytest.fixture
+def checked(client, cast, patna_president, django_capture_on_commit_callbacks):
+    login(client, patna_president)
+    post_upload(client, CONTENT, capture=django_capture_on_commit_callbacks)
+    return latest_upload()
+
+
+def url(name, upload):
+    return reverse(f"members:{name}", args=[upload.pk])
+
+
+def confirm(client, upload, capture):
+    with capture(execute=True):
+        return client.post(url("upload_confirm", upload))
+
+
+# --- the journey ----------------------------------------------------------------------------------------
+
+
+def test_upload_only_stores_the_file_and_queues_the_check(client, cast, patna_president):
+    login(client, patna_president)
+    response = post_upload(client, CONTENT)  # on-commit callbacks not run: no worker yet
+    upload = latest_upload()
+    assert response.status_code == 302
+    assert response["Location"] == url("upload_detail", upload)
+    assert (upload.status, upload.district.code, upload.uploaded_by) == (Upload.Status.RECEIVED, "PAT", patna_president)
+    assert upload.original_name == "members.csv"
+    assert upload.file.name.startswith("uploads/") and "members" not in upload.file.name
+    page = client.get(response["Location"])
+    assert b'hx-trigger="every 1s"' in page.content
+
+
+def test_preview_counts_valid_rejected_duplicate_and_new_villages(client, checked, patna_president):
+    assert checked.status == Upload.Status.VALIDATED
+    assert (checked.rows, checked.valid, checked.rejected, checked.duplicates) == (6, 2, 2, 2)
+    assert checked.new_village_names == [["नया गांव", "नया गांव"]]
+    assert Member.objects.filter(upload=checked).count() == 0
+    refused = {
+        row.row_number: (row.kind, [code for _c, code, _p in row.problems]) for row in checked.refused_rows.all()
+    }
+    assert refused == {
+        4: ("rejected", ["wrong_length"]),
+        5: ("rejected", ["formula"]),
+        6: ("duplicate", ["enrolled"]),
+        7: ("duplicate", ["repeated"]),
+    }
+
+
+def test_preview_explains_each_refused_row_in_english_when_chosen(client, checked, patna_president):
+    patna_president.language = "en"
+    patna_president.save(update_fields=["language"])
+    page = client.get(url("upload_detail", checked)).content.decode()
+    assert "A mobile number has 10 digits; this one has 5." in page
+    assert "Already enrolled in रामपुर, Patna." in page
+    assert "The same mobile number is already in row 2 of this file." in page
+    assert "नया गांव" in page
+    assert 'id="confirm-import"' in page
+
+
+def test_refused_rows_are_paginated_and_filtered_by_kind(client, checked):
+    response = client.get(url("upload_detail", checked), {"kind": "duplicate"})
+    assert [row.row_number for row in response.context["refused"]] == [6, 7]
+    response = client.get(url("upload_detail", checked), {"page": 99})
+    assert response.context["refused"].number == 1
+
+
+def test_confirm_imports_the_valid_rows_as_pending_members_and_creates_new_villages(
+    client, checked, patna, patna_president, django_capture_on_commit_callbacks
+):
+    response = confirm(client, checked, django_capture_on_commit_callbacks)
+    checked.refresh_from_db()
+    assert response.status_code == 302
+    assert (checked.status, checked.imported, checked.confirmed_by) == (Upload.Status.IMPORTED, 2, patna_president)
+    members = {m.mobile: m for m in Member.objects.filter(upload=checked)}
+    assert set(members) == {"9123456780", "8123456781"}
+    assert {m.status for m in members.values()} == {MemberStatus.PENDING}
+    assert members["8123456781"].village.name == "नया गांव"
+    assert Village.objects.filter(district=patna, name_key="नया गांव").count() == 1
+    assert not checked.checked_rows, "the spool of checked rows is dropped once imported"
+
+
+def test_a_double_confirm_imports_once(client, checked, django_capture_on_commit_callbacks):
+    confirm(client, checked, django_capture_on_commit_callbacks)
+    response = confirm(client, checked, django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    assert Member.objects.filter(upload=checked).count() == 2
+
+
+def test_a_number_enrolled_between_preview_and_confirm_is_refused_not_doubled(
+    client, cast, checked, django_capture_on_commit_callbacks
+):
+    make_member(cast["sitapur"], "8123456781")
+    confirm(client, checked, django_capture_on_commit_callbacks)
+    checked.refresh_from_db()
+    assert (checked.status, checked.imported, checked.duplicates) == (Upload.Status.IMPORTED, 1, 3)
+    late = checked.refused_rows.get(mobile="8123456781")
+    assert late.kind == RefusedRow.Kind.DUPLICATE
+    assert late.problems[0][1] == "enrolled"
+    assert Member.objects.filter(mobile="8123456781").count() == 1
+
+
+def test_batching_is_triggered_after_the_import_commits(
+    client, checked, monkeypatch, django_capture_on_commit_callbacks
+):
+    from calls import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks.batch_build_all, "delay", lambda: calls.append("batch"))
+    confirm(client, checked, django_capture_on_commit_callbacks)
+    assert calls == ["batch"]
+
+
+def test_discard_drops_a_checked_upload(client, checked, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("upload_discard", checked))
+    checked.refresh_from_db()
+    assert checked.status == Upload.Status.DISCARDED
+    assert confirm(client, checked, django_capture_on_commit_callbacks).status_code == 302
+    assert not Member.objects.filter(upload=checked).exists()
+
+
+def test_a_file_that_cannot_be_used_fails_with_a_message_and_no_confirm_button(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    login(client, patna_president)
+    post_upload(
+        client, csv_text([["Name", "Village"], ["सीता", "रामपुर"]]).encode(), capture=django_capture_on_commit_callbacks
+    )
+    upload = latest_upload()
+    page = client.get(url("upload_detail", upload)).content.decode()
+    assert (upload.status, upload.error_code) == (Upload.Status.FAILED, "missing_columns")
+    assert "मोबाइल / Mobile" in page
+    assert 'id="confirm-import"' not in page
+
+
+def test_the_form_refuses_an_empty_file_at_once(client, cast, patna_president):
+    login(client, patna_president)
+    response = post_upload(client, b"")
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert not Upload.objects.exists()
+
+
+def test_the_form_refuses_a_file_over_the_size_cap(client, cast, patna_president, settings):
+    settings.MEMBER_UPLOAD_MAX_BYTES = 100
+    login(client, patna_president)
+    response = post_upload(client, CONTENT)
+    assert response.context["form"].errors["file"]
+
+
+# --- progress -----------------------------------------------------------------------------------------
+
+
+def test_progress_polls_while_running_and_reloads_the_page_when_the_job_moves_on(client, cast, patna_president):
+    login(client, patna_president)
+    post_upload(client, CONTENT)
+    upload = latest_upload()
+    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.VALIDATING, progress_done=50, progress_total=200)
+    running = client.get(url("upload_progress", upload), {"status": "validating"}, HTTP_HX_REQUEST="true")
+    assert b'hx-trigger="every 1s"' in running.content
+    assert b'value="25"' in running.content
+    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.VALIDATED)
+    done = client.get(url("upload_progress", upload), {"status": "validating"}, HTTP_HX_REQUEST="true")
+    assert done["HX-Refresh"] == "true"
+
+
+# --- downloads ----------------------------------------------------------------------------------------
+
+
+def _sheet(response):
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(load_workbook(io.BytesIO(content), read_only=True).worksheets[0].values)
+
+
+def test_refused_rows_download_as_xlsx_ready_to_fix_and_upload_again(client, checked):
+    rows = _sheet(client.get(url("upload_report", checked)))
+    assert rows[0][:4] == tuple(HEAD)
+    by_row = {row[4]: row for row in rows[1:]}
+    assert set(by_row) == {4, 5, 6, 7}
+    assert by_row[4][1] == "98765"
+    assert by_row[5][0] == '\'=HYPERLINK("http://evil.example")', "a formula comes back as text"
+    assert "10" in by_row[4][5]
+
+
+def test_template_has_hindi_and_english_headers(client, cast, patna_president):
+    rows = _sheet(login(client, patna_president).get(reverse("members:upload_template")))
+    assert rows[0] == ("नाम / Name", "मोबाइल / Mobile", "गांव / Village", "पता / Address")
+
+
+def test_member_list_export_escapes_cells_that_would_run_as_formulas(client, cast, patna_president):
+    for prefix, mobile in zip(["=", "+", "-", "@", "\t", "\r"], range(6), strict=True):
+        make_member(cast["rampur"], f"912345670{mobile}", name=f"{prefix}1+1")
+    rows = _sheet(login(client, patna_president).get(reverse("members:member_export", args=["PAT"])))
+    names = [row[0] for row in rows[1:] if row[0].endswith("1+1")]
+    assert len(names) == 6
+    assert all(name.startswith("'") and name[1] in "=+-@\t\r\n" for name in names), names
+    assert all(row[3] != "Gaya" for row in rows[1:])
+
+
+# --- who may do what ----------------------------------------------------------------------------------
+
+MUTATING = ["upload_confirm", "upload_discard"]
+READING = ["upload_detail", "upload_progress", "upload_report"]
+
+
+@pytest.mark.parametrize("name", MUTATING)
+def test_mutating_views_need_login(client, checked, name):
+    client.logout()
+    response = client.post(url(name, checked))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_upload_needs_login(client):
+    response = client.post(reverse("members:upload_new"))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("name", MUTATING)
+def test_mutating_views_refuse_get(client, checked, name):
+    assert client.get(url(name, checked)).status_code == 405
+
+
+def test_upload_refuses_other_methods(client, cast, patna_president):
+    assert login(client, patna_president).put(reverse("members:upload_new")).status_code == 405
+
+
+@pytest.mark.parametrize("name", MUTATING + READING)
+def test_it_rejects_another_districts_upload(client, checked, gaya_president, name):
+    login(client, gaya_president)
+    method = client.post if name in MUTATING else client.get
+    assert method(url(name, checked)).status_code == 404
+    checked.refresh_from_db()
+    assert checked.status == Upload.Status.VALIDATED
+
+
+@pytest.mark.parametrize("name", MUTATING)
+def test_state_leadership_cannot_confirm_or_discard(client, checked, state_leader, name):
+    assert login(client, state_leader).post(url(name, checked)).status_code == 404
+
+
+@pytest.mark.parametrize("name", READING)
+@pytest.mark.parametrize("who", ["state_leader", "supervisor"])
+def test_state_leadership_and_supervisors_see_any_upload(client, checked, request, who, name):
+    assert (
+        login(client, request.getfixturevalue(who)).get(url(name, checked), {"status": "validated"}).status_code == 200
+    )
+
+
+@pytest.mark.parametrize("who", ["operator", "state_leader"])
+def test_operators_and_state_leadership_cannot_upload(client, cast, request, who):
+    login(client, request.getfixturevalue(who))
+    assert client.get(reverse("members:upload_new")).status_code == 404
+    assert client.post(reverse("members:upload_new")).status_code == 404
+
+
+@pytest.mark.parametrize("name", READING)
+def test_operators_see_no_upload(client, checked, operator, name):
+    assert login(client, operator).get(url(name, checked)).status_code == 404
+
+
+def test_a_president_cannot_upload_into_another_district(client, cast, patna_president, gaya):
+    login(client, patna_president)
+    post_upload(client, CONTENT, district=gaya)
+    assert latest_upload().district.code == "PAT", "the district of a one-district president is fixed"
+
+
+def test_a_president_of_two_districts_chooses_among_their_own(client, cast, patna_president, gaya, patna):
+    patna_president.districts.add(gaya)
+    login(client, patna_president)
+    post_upload(client, CONTENT, district=gaya)
+    assert latest_upload().district == gaya
+    other = type(gaya).objects.create(code="NAL", name_en="Nalanda", name_hi="नालंदा")
+    response = post_upload(client, CONTENT, district=other)
+    assert response.context["form"].errors["district"]
+
+
+def test_a_supervisor_uploads_for_any_district(client, cast, supervisor, gaya, django_capture_on_commit_callbacks):
+    login(client, supervisor)
+    post_upload(client, CONTENT, district=gaya, capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+    assert (upload.district, upload.uploaded_by, upload.status) == (gaya, supervisor, Upload.Status.VALIDATED)
+
+
+def test_member_export_is_scoped_to_the_presidents_districts(client, cast, patna_president):
+    assert login(client, patna_president).get(reverse("members:member_export", args=["GAY"])).status_code == 404
+
+
+def test_upload_list_shows_a_president_only_their_districts_uploads(client, cast, patna_president, gaya_president):
+    Upload.objects.create(district=cast["sitapur"].district, uploaded_by=gaya_president, original_name="gaya.csv")
+    mine = Upload.objects.create(district=cast["rampur"].district, uploaded_by=patna_president, original_name="p.csv")
+    response = login(client, patna_president).get(reverse("members:upload_list"))
+    assert list(response.context["page"]) == [mine]
+
+
+def test_upload_list_query_count_does_not_grow_with_uploads(client, cast, supervisor, patna_president):
+    for i in range(30):
+        Upload.objects.create(district=cast["rampur"].district, uploaded_by=patna_president, original_name=f"{i}.csv")
+    login(client, supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("members:upload_list"))
+    # user, count, the page of uploads with their districts and uploaders (the session is in Redis or the database)
+    assert len([q for q in queries if "django_session" not in q["sql"]]) == 3
+    assert len(response.context["page"]) == 30
+
+
+def test_uploaded_files_are_not_served_by_any_url(client, checked, supervisor, private_media):
+    assert (private_media / checked.file.name).exists()
+    login(client, supervisor)
+    for path in (f"/{checked.file.name}", f"/private/{checked.file.name}", f"/media/{checked.file.name}"):
+        assert client.get(path).status_code == 404
+
+
+def test_the_refused_rows_file_can_be_fixed_and_uploaded_again(client, checked, django_capture_on_commit_callbacks):
+    report = b"".join(client.get(url("upload_report", checked)).streaming_content)
+    post_upload(client, report, "refused-rows.xlsx", capture=django_capture_on_commit_callbacks)
+    again = latest_upload()
+    assert again.status == Upload.Status.VALIDATED
+    assert again.unknown_columns == [], "the report's own columns are ignored without comment"
+    assert again.rows == 4
+    formula = again.refused_rows.get(row_number=3)
+    assert formula.problems[0][1] == "formula", "an escaped formula is still refused, not imported as a name"
+
+
+def test_a_president_can_download_their_districts_member_list_from_the_uploads_page(client, cast, patna_president):
+    page = login(client, patna_president).get(reverse("members:upload_list")).content.decode()
+    assert reverse("members:member_export", args=["PAT"]) in page
+    assert reverse("members:member_export", args=["GAY"]) not in page
