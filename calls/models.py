@@ -1,0 +1,114 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from districts.models import CallCentre
+
+
+class Campaign(models.Model):
+    """A calling drive. Membership verification is the first; feedback and turnout drives reuse the floor."""
+
+    class Kind(models.TextChoices):
+        VERIFICATION = "verification", _("Membership verification")
+        FEEDBACK = "feedback", _("Citizen feedback")
+        TURNOUT = "turnout", _("Election-day turnout")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.VERIFICATION)
+    script_hi = models.TextField(_("call script (Hindi)"))
+    script_en = models.TextField(_("call script (English)"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self):
+        return self.name
+
+
+class Shift(models.Model):
+    """An operator's time on the floor, from "Start calling" to "Stop" (or going idle)."""
+
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shifts")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        constraints = [
+            models.UniqueConstraint(fields=["operator"], condition=Q(ended_at__isnull=True), name="one_open_shift"),
+        ]
+
+    def __str__(self):
+        return f"{self.operator} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CallBatch(models.Model):
+    """An operator's lease on a few members; members point at the batch while they are in it."""
+
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="batches")
+    call_centre = models.ForeignKey(CallCentre, on_delete=models.PROTECT, related_name="batches")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="batches")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The lease: pushed forward by every action of the operator; past it, the batch goes back to the pool.
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The one member the operator is looking at; everything else in the batch stays hidden from them.
+    current = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("call batch")
+        verbose_name_plural = _("call batches")
+        indexes = [models.Index(fields=["expires_at"], condition=Q(closed_at__isnull=True), name="batch_open_expiry")]
+        constraints = [
+            models.UniqueConstraint(fields=["operator"], condition=Q(closed_at__isnull=True), name="one_open_batch"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.operator}"
+
+
+class Outcome(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    WRONG_NUMBER = "wrong", _("Wrong number")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    SWITCHED_OFF = "switched_off", _("Switched off / unreachable")
+    CALL_BACK = "call_back", _("Call back later")
+
+
+class CallAttempt(models.Model):
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="attempts")
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="attempts")
+    batch = models.ForeignKey(CallBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    call_back_at = models.DateTimeField(_("call back at"), null=True, blank=True)
+    # The member's status this attempt left behind; undo checks nothing has moved since.
+    result_status = models.CharField(max_length=12)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    # One key per rendered form: a double click or a resubmitted form cannot store a second attempt.
+    submission_key = models.UUIDField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("call attempt")
+        verbose_name_plural = _("call attempts")
+        indexes = [
+            models.Index(fields=["member", "created_at"], name="attempt_member_time"),
+            models.Index(fields=["operator", "created_at"], name="attempt_operator_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.outcome}"

@@ -1,0 +1,40 @@
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+
+from controlroom.exports import number_field
+
+
+class OperatorDayResource(resources.Resource):
+    """The daily activity report: one row per operator."""
+
+    operator = fields.Field(attribute="operator__username", column_name=_("Operator"))
+    name = fields.Field(attribute="operator__get_full_name", column_name=_("Name"))
+    calls = number_field("calls", _("Calls"))
+    reached = number_field("reached", _("Reached"))
+    yes = number_field("yes", _("YES"))
+    yes_rate = fields.Field(column_name=_("YES rate (%)"))
+    per_hour = number_field("per_hour", _("Calls per hour"))
+    first_call = fields.Field(column_name=_("First call"))
+    last_call = fields.Field(column_name=_("Last call"))
+
+    class Meta:
+        export_order = (
+            "operator",
+            "name",
+            "calls",
+            "reached",
+            "yes",
+            "yes_rate",
+            "per_hour",
+            "first_call",
+            "last_call",
+        )
+
+    def dehydrate_yes_rate(self, row):
+        return None if row.yes_rate is None else round(100 * row.yes_rate, 1)
+
+    def dehydrate_first_call(self, row):
+        return row.first_call.astimezone().strftime("%H:%M") if row.first_call else ""
+
+    def dehydrate_last_call(self, row):
+        return row.last_call.astimezone().strftime("%H:%M") if row.last_call else ""

@@ -1,0 +1,140 @@
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from calls.models import CallAttempt, Shift
+from controlroom.roles import Role
+from districts.models import District, User
+from members.models import Member, MemberStatus
+
+
+def callable_members(now=None):
+    """Members an operator may be handed now: pending, or waiting to retry and past their time."""
+    now = now or timezone.now()
+    return Member.objects.filter(Q(status=MemberStatus.PENDING) | Q(status=MemberStatus.RETRY, next_call_at__lte=now))
+
+
+def queue_depth_by_district(districts):
+    rows = callable_members().filter(district__in=districts).values("district").annotate(n=Count("id"))
+    counts = {row["district"]: row["n"] for row in rows}
+    return [(district, counts.get(district.pk, 0)) for district in districts]
+
+
+def floor_operators():
+    hour_ago = timezone.now() - timedelta(hours=1)
+    holding = Member.objects.filter(batch__operator=OuterRef("pk"), batch__closed_at=None)
+    holding = holding.values("batch__operator").annotate(n=Count("id")).values("n")
+    return (
+        User.objects.filter(role=Role.OPERATOR, is_active=True)
+        .select_related("call_centre")
+        .annotate(
+            on_shift=Exists(Shift.objects.filter(operator=OuterRef("pk"), ended_at=None)),
+            holding=Coalesce(Subquery(holding), 0),
+            last_call_at=Max("attempts__created_at"),
+            calls_last_hour=Count("attempts", filter=Q(attempts__created_at__gte=hour_ago)),
+        )
+        .order_by("-on_shift", "call_centre__name", "username")
+    )
+
+
+def served_districts(call_centre=None):
+    districts = District.objects.filter(call_centres__isnull=False).distinct()
+    if call_centre is not None:
+        districts = call_centre.districts.all()
+    return list(districts.order_by("name_en"))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the console shows around the member: batch progress and the operator's calls today."""
+
+    done: int
+    remaining: int
+    today: dict
+
+    @property
+    def total(self) -> int:
+        return self.done + self.remaining
+
+    @property
+    def position(self) -> int:
+        return min(self.done + 1, self.total)
+
+
+# Three counts in one round trip: this runs on every console request.
+SNAPSHOT_SQL = """
+SELECT 'remaining', COUNT(*) FROM members_member WHERE batch_id = %(batch)s
+UNION ALL
+SELECT 'done', COUNT(DISTINCT member_id) FROM calls_callattempt WHERE batch_id = %(batch)s AND undone_at IS NULL
+UNION ALL
+SELECT outcome, COUNT(*) FROM calls_callattempt
+WHERE operator_id = %(operator)s AND created_at >= %(since)s AND undone_at IS NULL GROUP BY outcome
+"""
+
+
+def console_snapshot(operator, batch=None) -> Snapshot:
+    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    params = {"batch": batch.pk if batch else None, "operator": operator.pk, "since": since}
+    with connection.cursor() as cursor:
+        cursor.execute(SNAPSHOT_SQL, params)
+        counts = dict(cursor.fetchall())
+    remaining, done = counts.pop("remaining"), counts.pop("done")
+    return Snapshot(done=done, remaining=remaining, today=counts)
+
+
+def member_attempts(member):
+    if not member.attempt_count:
+        return []
+    return list(member.attempts.select_related("operator").filter(undone_at=None).order_by("-created_at")[:10])
+
+
+def is_on_shift(operator) -> bool:
+    return Shift.objects.filter(operator=operator, ended_at=None).exists()
+
+
+def script_for(campaign, member) -> str:
+    use_english = not (get_language() or "hi").startswith("hi") and campaign.script_en
+    script = campaign.script_en if use_english else campaign.script_hi
+    return script.replace("{name}", member.name).replace("{village}", member.village.name)
+
+
+@dataclass
+class OperatorDay:
+    operator: User
+    calls: int
+    reached: int
+    yes: int
+    first_call: object
+    last_call: object
+
+    @property
+    def yes_rate(self) -> float | None:
+        return self.yes / self.reached if self.reached else None
+
+    @property
+    def per_hour(self) -> float:
+        hours = (self.last_call - self.first_call).total_seconds() / 3600 if self.calls > 1 else 0
+        return round(self.calls / max(hours, 1.0), 1)
+
+
+def operator_productivity(day) -> list[OperatorDay]:
+    """Each operator's calls on one day (IST): one GROUP BY over that day's attempts."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    attempts = CallAttempt.objects.filter(
+        created_at__gte=start, created_at__lt=start + timedelta(days=1), undone_at=None
+    )
+    rows = attempts.values("operator").annotate(
+        calls=Count("id"),
+        reached=Count("id", filter=Q(outcome__in=["yes", "no"])),
+        yes=Count("id", filter=Q(outcome="yes")),
+        first_call=Min("created_at"),
+        last_call=Max("created_at"),
+    )
+    operators = User.objects.in_bulk([row["operator"] for row in rows])
+    result = [OperatorDay(operator=operators[row.pop("operator")], **row) for row in rows]
+    return sorted(result, key=lambda r: -r.calls)

@@ -1,0 +1,288 @@
+"""Writes of the calling floor: shifts, batches, outcomes, undo and stale-work release."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from calls import batching
+from calls.models import CallAttempt, CallBatch, Campaign, Outcome, Shift
+from districts import rollup
+from districts.models import CallCentre, User
+from members.models import Member, MemberStatus
+
+FINAL = {Outcome.YES: MemberStatus.YES, Outcome.NO: MemberStatus.NO, Outcome.WRONG_NUMBER: MemberStatus.WRONG_NUMBER}
+NOT_REACHED = {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.SWITCHED_OFF}
+
+
+class CallError(Exception):
+    """An outcome or undo that cannot be accepted; the message is shown to the operator."""
+
+
+class NotYours(CallError):
+    """The member was never this operator's to see."""
+
+
+def _lease(now):
+    return now + timedelta(minutes=settings.CALLS_IDLE_TIMEOUT_MINUTES)
+
+
+def within_calling_hours(centre: CallCentre, now: datetime) -> bool:
+    local = timezone.localtime(now).time()
+    return centre.calling_starts <= local < centre.calling_ends
+
+
+def active_campaign() -> Campaign:
+    return Campaign.objects.filter(is_active=True).order_by("-created_at").first()
+
+
+@transaction.atomic
+def shift_start(*, operator: User, now: datetime | None = None) -> Shift:
+    """Put the operator on the floor and give them a batch. Idempotent: a second start keeps the open shift."""
+    now = now or timezone.now()
+    shift, _ = Shift.objects.get_or_create(operator=operator, ended_at=None, defaults={"started_at": now})
+    batch_build(operator_ids=[operator.pk], now=now)
+    return shift
+
+
+@transaction.atomic
+def shift_stop(*, operator: User, now: datetime | None = None) -> int:
+    """Take the operator off the floor; their unfinished numbers go back to the pool."""
+    now = now or timezone.now()
+    Shift.objects.filter(operator=operator, ended_at=None).update(ended_at=now)
+    return batch_release(batches=CallBatch.objects.filter(operator=operator, closed_at=None), now=now)
+
+
+def _open_batches_for(operator_ids, now):
+    """Open batches (one per operator on shift within calling hours), creating the missing ones."""
+    on_shift = User.objects.filter(shifts__ended_at=None, call_centre__isnull=False).select_related("call_centre")
+    if operator_ids is not None:
+        on_shift = on_shift.filter(pk__in=operator_ids)
+    operators = [op for op in on_shift if within_calling_hours(op.call_centre, now)]
+    campaign = active_campaign()
+    if not operators or campaign is None:
+        return []
+    have = set(CallBatch.objects.filter(operator__in=operators, closed_at=None).values_list("operator_id", flat=True))
+    new = [
+        CallBatch(operator=op, call_centre=op.call_centre, campaign=campaign, expires_at=_lease(now))
+        for op in operators
+        if op.pk not in have
+    ]
+    CallBatch.objects.bulk_create(new, ignore_conflicts=True)
+    return list(CallBatch.objects.filter(operator__in=operators, closed_at=None))
+
+
+@transaction.atomic
+def batch_build(*, operator_ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Top up the batches of operators on shift (all of them, or these). Safe to run concurrently."""
+    now = now or timezone.now()
+    batches = _open_batches_for(operator_ids, now)
+    low = [b for b in batches if _remaining(b) < settings.CALLS_TOP_UP_BELOW] if operator_ids else batches
+    return batching.fill(batches=low, size=settings.CALLS_BATCH_SIZE, now=now, wait=operator_ids is not None)
+
+
+def _remaining(batch) -> int:
+    return Member.objects.filter(batch=batch).count()
+
+
+def batch_release(*, batches, now: datetime | None = None) -> int:
+    """Close these batches; members not yet called go back to the pool. Returns members released."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(batches.filter(closed_at=None).select_for_update().values_list("pk", flat=True))
+        released = Member.objects.filter(batch_id__in=ids, status=MemberStatus.IN_BATCH).update(
+            batch=None, status=MemberStatus.PENDING, updated_at=now
+        )
+        CallBatch.objects.filter(pk__in=ids).update(closed_at=now)
+    return released
+
+
+def batch_release_stale(*, now: datetime | None = None) -> int:
+    """Release every batch whose operator has been idle past the lease, and end their shift."""
+    now = now or timezone.now()
+    stale = CallBatch.objects.filter(closed_at=None, expires_at__lt=now)
+    operators = list(stale.values_list("operator_id", flat=True))
+    released = batch_release(batches=stale, now=now)
+    Shift.objects.filter(operator_id__in=operators, ended_at=None).update(ended_at=now)
+    return released
+
+
+@dataclass(frozen=True)
+class MarkRequest:
+    member_id: int
+    outcome: str
+    note: str = ""
+    call_back_at: datetime | None = None
+    personal: bool = False
+    submission_key: uuid.UUID | None = None
+
+
+def _next_state(member: Member, request: MarkRequest, operator: User, now: datetime) -> dict:
+    """The member's fields after this outcome, by the outcome rules."""
+    state = {"next_call_at": None, "reserved_for": None}
+    if request.outcome in FINAL:
+        state["status"] = FINAL[request.outcome]
+    elif request.outcome == Outcome.CALL_BACK:
+        state.update(status=MemberStatus.RETRY, next_call_at=request.call_back_at)
+        state["reserved_for"] = operator if request.personal else None
+    else:
+        earlier = member.attempts.filter(outcome__in=NOT_REACHED, undone_at=None)
+        if member.number_since is not None:  # only calls to the corrected number count
+            earlier = earlier.filter(created_at__gte=member.number_since)
+        missed = earlier.count() + 1
+        if missed >= settings.CALLS_MAX_ATTEMPTS:
+            state["status"] = MemberStatus.UNREACHABLE
+        else:
+            cooldown = timedelta(minutes=settings.CALLS_RETRY_COOLDOWN_MINUTES)
+            state.update(status=MemberStatus.RETRY, next_call_at=now + cooldown)
+    return state
+
+
+def _claim_for_marking(operator: User, member_id: int) -> Member:
+    """Lock the member if it is still this operator's to mark: in their batch, or released but untaken."""
+    candidates = Member.objects.select_for_update(of=("self",)).select_related("batch").filter(pk=member_id)
+    member = candidates.filter(batch__operator=operator, status=MemberStatus.IN_BATCH).first()
+    if member is not None:
+        return member
+    last_batch = CallBatch.objects.filter(operator=operator).order_by("-created_at").values_list("current_id")[:1]
+    if member_id not in {row[0] for row in last_batch}:
+        raise NotYours
+    untaken = Q(batch=None, status__in=[MemberStatus.PENDING, MemberStatus.RETRY]) & ~Q(reserved_for__isnull=False)
+    member = candidates.filter(untaken).first()
+    if member is None:
+        raise CallError("taken back")
+    return member
+
+
+@transaction.atomic
+def call_record_outcome(*, operator: User, request: MarkRequest, now: datetime | None = None) -> CallAttempt:
+    """Store one attempt and move the member on. Exactly once per submission key."""
+    now = now or timezone.now()
+    previous = _already_stored(operator, request)
+    if previous is not None:
+        return previous
+    try:
+        member = _claim_for_marking(operator, request.member_id)
+    except CallError:
+        # The same form may have been saved by a twin request while we waited for the member's lock.
+        previous = _already_stored(operator, request)
+        if previous is None:
+            raise
+        return previous
+    batch_id, before = member.batch_id, (member.status, member.attempt_count)
+    state = _next_state(member, request, operator, now)
+    attempt = _store_attempt(operator, member, request, batch_id, state["status"], now)
+    _move_member(member, operator, state, now)
+    after = (state["status"], before[1] + 1)
+    rollup.member_moved(member, before=before, after=after)
+    rollup.attempt_counted(district_id=member.district_id, day=timezone.localdate(now), outcome=request.outcome)
+    CallBatch.objects.filter(pk=batch_id, closed_at=None).update(expires_at=_lease(now))
+    return attempt
+
+
+def batch_top_up_soon(*, operator: User, remaining: int) -> None:
+    """Ask the worker to top the batch up while the operator still has a few numbers to call."""
+    from calls.tasks import batch_top_up
+
+    if remaining < settings.CALLS_TOP_UP_BELOW:
+        transaction.on_commit(lambda: batch_top_up.delay(operator.pk))
+
+
+def _already_stored(operator, request) -> CallAttempt | None:
+    previous = CallAttempt.objects.filter(submission_key=request.submission_key).first()
+    if previous is not None and previous.operator_id != operator.pk:
+        raise NotYours
+    return previous
+
+
+def _store_attempt(operator, member, request, batch_id, result_status, now):
+    try:
+        with transaction.atomic():
+            return CallAttempt.objects.create(
+                member=member,
+                operator=operator,
+                campaign_id=member.batch.campaign_id if batch_id else active_campaign().pk,
+                batch_id=batch_id,
+                outcome=request.outcome,
+                note=request.note,
+                call_back_at=request.call_back_at if request.outcome == Outcome.CALL_BACK else None,
+                result_status=result_status,
+                submission_key=request.submission_key,
+                created_at=now,
+            )
+    except IntegrityError as exc:  # the same key raced us here: the other request stored it
+        raise CallError("duplicate") from exc
+
+
+def _move_member(member, operator, state, now):
+    for field, value in state.items():
+        setattr(member, field, value)
+    member.batch = None
+    member.attempt_count = F("attempt_count") + 1
+    member.status_changed_at, member.status_changed_by = now, operator
+    member.updated_at = now
+    fields = [*state, "batch", "attempt_count", "status_changed_at", "status_changed_by", "updated_at"]
+    member.save(update_fields=fields)
+
+
+@transaction.atomic
+def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
+    """Take back the operator's last outcome within the undo window; the member becomes current again."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=settings.CALLS_UNDO_SECONDS)
+    attempts = CallAttempt.objects.select_for_update().filter(operator=operator, undone_at=None, created_at__gte=since)
+    attempt = attempts.order_by("-created_at").first()
+    batch = CallBatch.objects.filter(operator=operator, closed_at=None).first()
+    if attempt is None or batch is None:
+        raise CallError("nothing to undo")
+    member = Member.objects.select_for_update().get(pk=attempt.member_id)
+    untouched = member.status == attempt.result_status and member.batch_id is None
+    if not untouched or member.attempts.filter(created_at__gt=attempt.created_at).exists():
+        raise CallError("already moved on")
+    before = (member.status, member.attempt_count)
+    _put_back(member, batch, operator, now)
+    attempt.undone_at = now
+    attempt.save(update_fields=["undone_at"])
+    batch.current = member
+    batch.save(update_fields=["current"])
+    after = (member.status, member.attempt_count)
+    rollup.member_moved(member, before=before, after=after)
+    day = timezone.localdate(attempt.created_at)
+    rollup.attempt_counted(district_id=member.district_id, day=day, outcome=attempt.outcome, sign=-1)
+    return attempt
+
+
+def _put_back(member, batch, operator, now):
+    member.status, member.batch, member.attempt_count = MemberStatus.IN_BATCH, batch, member.attempt_count - 1
+    member.next_call_at = member.reserved_for = None
+    member.status_changed_at, member.status_changed_by, member.updated_at = now, operator, now
+    fields = ["status", "batch", "attempt_count", "next_call_at", "reserved_for", "status_changed_at"]
+    member.save(update_fields=[*fields, "status_changed_by", "updated_at"])
+
+
+def console_next_member(*, operator: User, now: datetime | None = None) -> tuple[CallBatch | None, Member | None]:
+    """The operator's open batch and the member they work on now: the current one, or the next claimed."""
+    batches = CallBatch.objects.select_related("campaign", "current__village", "current__district")
+    batch = batches.filter(operator=operator, closed_at=None).first()
+    if batch is None:
+        return None, None
+    current = batch.current
+    if current is not None and current.batch_id == batch.pk and current.status == MemberStatus.IN_BATCH:
+        return batch, current
+    with transaction.atomic():
+        member = _claim_next(batch)
+        if member is None and batch_build(operator_ids=[operator.pk], now=now):
+            member = _claim_next(batch)
+        batch.current = member
+        batch.save(update_fields=["current"])
+    return batch, member
+
+
+def _claim_next(batch) -> Member | None:
+    # SKIP LOCKED: a member being released or marked elsewhere right now is passed over, never waited on.
+    queue = Member.objects.select_for_update(skip_locked=True, of=("self",)).select_related("village", "district")
+    return queue.filter(batch=batch, status=MemberStatus.IN_BATCH).order_by("id").first()

@@ -1,0 +1,162 @@
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from calls import selectors, services
+from calls.forms import DayForm, MarkForm
+from calls.models import Outcome
+from calls.resources import OperatorDayResource
+from controlroom.exports import xlsx_response
+from controlroom.roles import Role, role_required
+from districts.models import User
+
+ERRORS = {
+    "taken back": gettext_lazy(
+        "This number was taken back while you were away and may be with another operator. Nothing was saved."
+    ),
+    "nothing to undo": gettext_lazy("There is nothing to undo."),
+    "already moved on": gettext_lazy("Too late to undo: this member has already moved on."),
+    "duplicate": gettext_lazy("This outcome was already saved."),
+}
+
+
+def _today(snapshot):
+    return [(outcome, snapshot.today.get(outcome, 0)) for outcome in Outcome]
+
+
+def _console_context(request, batch, member, form=None):
+    snapshot = selectors.console_snapshot(request.user, batch)
+    ctx = {
+        "member": member,
+        "today": _today(snapshot),
+        "today_total": sum(snapshot.today.values()),
+        "centre": request.user.call_centre,
+    }
+    if member is None:
+        ctx["in_hours"] = services.within_calling_hours(request.user.call_centre, timezone.now())
+        return ctx
+    services.batch_top_up_soon(operator=request.user, remaining=snapshot.remaining)
+    ctx.update(
+        form=form or MarkForm(),
+        submission_key=uuid.uuid4(),
+        progress=snapshot,
+        attempts=selectors.member_attempts(member),
+        script=selectors.script_for(batch.campaign, member),
+    )
+    return ctx
+
+
+def _render_console(request, form=None, status=200):
+    batch, member = services.console_next_member(operator=request.user)
+    if batch is None and not selectors.is_on_shift(request.user):
+        return _render_home(request)
+    template = "calls/_console.html" if request.htmx else "calls/console.html"
+    return render(request, template, _console_context(request, batch, member, form), status=status)
+
+
+def _render_home(request):
+    snapshot = selectors.console_snapshot(request.user)
+    centre = request.user.call_centre
+    queue = selectors.queue_depth_by_district(selectors.served_districts(centre)) if centre else []
+    ctx = {"centre": centre, "queue": queue, "today": _today(snapshot), "today_total": sum(snapshot.today.values())}
+    if request.htmx:
+        return HttpResponse(headers={"HX-Redirect": reverse("calls:console")})
+    return render(request, "calls/console_home.html", ctx)
+
+
+@role_required(Role.OPERATOR)
+def console(request):
+    if request.user.call_centre is None:
+        return _render_home(request)
+    return _render_console(request)
+
+
+@require_POST
+@role_required(Role.OPERATOR)
+def start(request):
+    if request.user.call_centre is not None:
+        services.shift_start(operator=request.user)
+    return redirect("calls:console")
+
+
+@require_POST
+@role_required(Role.OPERATOR)
+def stop(request):
+    released = services.shift_stop(operator=request.user)
+    text = _("You have stopped calling. %(count)s numbers went back to the pool.")
+    messages.info(request, text % {"count": released})
+    return redirect("calls:console")
+
+
+@require_POST
+@role_required(Role.OPERATOR)
+def mark(request):
+    form = MarkForm(request.POST)
+    if not form.is_valid():
+        return _render_console(request, form=form, status=422 if request.htmx else 200)
+    try:
+        services.call_record_outcome(operator=request.user, request=form.to_request())
+    except services.NotYours as exc:
+        raise Http404 from exc
+    except services.CallError as exc:
+        messages.warning(request, ERRORS[str(exc)])
+    return _render_console(request) if request.htmx else redirect("calls:console")
+
+
+@require_POST
+@role_required(Role.OPERATOR)
+def undo(request):
+    try:
+        services.call_undo(operator=request.user)
+    except services.CallError as exc:
+        messages.warning(request, ERRORS[str(exc)])
+    return _render_console(request) if request.htmx else redirect("calls:console")
+
+
+@role_required(Role.SUPERVISOR)
+def floor(request):
+    ctx = {
+        "operators": selectors.floor_operators(),
+        "queue": selectors.queue_depth_by_district(selectors.served_districts()),
+    }
+    return render(request, "calls/floor.html", ctx)
+
+
+def _day(request):
+    form = DayForm(request.GET or None)
+    return form.cleaned_data["day"] if form.is_valid() and form.cleaned_data["day"] else timezone.localdate()
+
+
+@role_required(Role.SUPERVISOR)
+def productivity(request):
+    day = _day(request)
+    rows = selectors.operator_productivity(day)
+    return render(request, "calls/productivity.html", {"rows": rows, "day": day})
+
+
+@role_required(Role.SUPERVISOR)
+def productivity_export(request):
+    day = _day(request)
+    rows = selectors.operator_productivity(day)
+    name = f"activity-{day:%Y-%m-%d}"
+    return xlsx_response(request=request, resource=OperatorDayResource(), rows=rows, what=name, filename=name)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def release(request, operator_id):
+    operator = get_object_or_404(User, pk=operator_id, role=Role.OPERATOR)
+    released = services.shift_stop(operator=operator)
+    name = operator.get_full_name() or operator.username
+    messages.info(
+        request,
+        _("%(name)s's batch was released: %(count)s numbers back in the pool.") % {"name": name, "count": released},
+    )
+    return redirect("calls:floor")

@@ -1,0 +1,163 @@
+"""On PostgreSQL, with real threads: no member reaches two operators, every accepted outcome is stored once."""
+
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from calls import services
+from calls.models import CallAttempt, Outcome, Shift
+from calls.selectors import callable_members
+from calls.tasks import batch_build_all
+from controlroom.roles import Role
+from districts.models import User, Village
+from members.models import Member, MemberStatus
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+FINAL = [Outcome.YES, Outcome.NO, Outcome.WRONG_NUMBER]
+
+
+def enrol(districts, per_district):
+    for d, district in enumerate(districts):
+        village = Village.objects.create(district=district, name=f"गाँव {d}", name_key=f"gaon {d}")
+        Member.objects.bulk_create(
+            Member(district=district, village=village, name=f"सदस्य {i}", mobile=f"{9 - d}{i:09d}")
+            for i in range(1, per_district + 1)
+        )
+
+
+def hire(centre, count):
+    return [User.objects.create(username=f"op{i:03d}", role=Role.OPERATOR, call_centre=centre) for i in range(count)]
+
+
+def run_threads(jobs):
+    """Start every (function, args) job at the same moment, each thread on its own connection."""
+    errors, barrier = [], threading.Barrier(len(jobs))
+
+    def wrapped(target, *args):
+        try:
+            barrier.wait()
+            target(*args)
+        except Exception as exc:  # noqa: BLE001 - reported to the test below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=wrapped, args=(target, *args)) for target, args in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+
+
+def test_twenty_four_operators_calling_at_once(clock, centre, campaign, patna, gaya):
+    enrol([patna, gaya], 1000)
+    operators = hire(centre, 24)
+    seen = {op.pk: [] for op in operators}
+    accepted = {op.pk: [] for op in operators}
+
+    def operator_at_work(operator, rng):
+        services.shift_start(operator=operator)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            _, member = services.console_next_member(operator=operator)
+            if member is None and not callable_members().exists():
+                return
+            if member is None:  # the rest are being handed out right now; the console polls again
+                time.sleep(0.05)
+                continue
+            seen[operator.pk].append(member.pk)
+            request = services.MarkRequest(member.pk, rng.choice(FINAL), submission_key=uuid.uuid4())
+            attempt = services.call_record_outcome(operator=operator, request=request)
+            if rng.random() < 0.1:  # a resubmitted form
+                assert services.call_record_outcome(operator=operator, request=request).pk == attempt.pk
+            accepted[operator.pk].append((member.pk, request.submission_key))
+
+    def builder():
+        for _ in range(40):
+            services.batch_build()
+            time.sleep(0.05)
+
+    run_threads([(operator_at_work, (op, random.Random(op.pk))) for op in operators] + [(builder, ())])
+    handed = [m for members in seen.values() for m in members]
+    assert len(handed) == len(set(handed)) == 2000, "each member reached exactly one operator"
+    stored = set(CallAttempt.objects.values_list("member_id", "submission_key"))
+    assert stored == {pair for pairs in accepted.values() for pair in pairs}
+    assert CallAttempt.objects.count() == 2000
+    assert not Member.objects.exclude(
+        status__in=[MemberStatus.YES, MemberStatus.NO, MemberStatus.WRONG_NUMBER]
+    ).exists()
+    for operator in operators:
+        mine = set(CallAttempt.objects.filter(operator=operator).values_list("member_id", flat=True))
+        assert mine == set(seen[operator.pk])
+
+
+def test_builders_and_operators_racing_never_double_hand(clock, centre, campaign, patna, gaya):
+    enrol([patna, gaya], 1500)
+    operators = hire(centre, 20)
+    for operator in operators:
+        Shift.objects.create(operator=operator, started_at=services.timezone.now())
+
+    def build():
+        for _ in range(15):
+            services.batch_build()
+
+    run_threads([(build, ())] * 20)
+    held = Member.objects.filter(status=MemberStatus.IN_BATCH).values_list("batch__operator", flat=True)
+    assert Counter(held) == {operator.pk: 25 for operator in operators}
+
+
+def test_the_same_submission_from_two_tabs_at_once_is_stored_once(clock, centre, campaign, patna, gaya):
+    enrol([patna], 100)
+    operator = hire(centre, 1)[0]
+    services.shift_start(operator=operator)
+    _, member = services.console_next_member(operator=operator)
+    request = services.MarkRequest(member.pk, Outcome.YES, submission_key=uuid.uuid4())
+    results = []
+
+    def submit(_):
+        try:
+            results.append(services.call_record_outcome(operator=operator, request=request).pk)
+        except services.CallError as exc:
+            results.append(str(exc))
+
+    run_threads([(submit, (i,)) for i in range(20)])
+    assert CallAttempt.objects.count() == 1
+    assert set(results) == {CallAttempt.objects.get().pk}, "every tab was told the one outcome was saved"
+
+
+@pytest.mark.parametrize("per_district", [100, 2000])
+def test_building_batches_takes_the_same_statements_whatever_the_member_count(
+    clock, centre, campaign, patna, gaya, per_district
+):
+    enrol([patna, gaya], per_district)
+    operators = hire(centre, 30)
+    for operator in operators:
+        Shift.objects.create(operator=operator, started_at=services.timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        handed = services.batch_build()
+    assert handed == min(30 * 25, 2 * per_district)
+    assert len(queries) == 8, [q["sql"][:60] for q in queries.captured_queries]
+
+
+@pytest.mark.redis
+def test_a_real_worker_builds_batches_over_redis(celery_worker_process, centre, campaign, patna, gaya):
+    centre.calling_starts, centre.calling_ends = "00:00", "23:59:59.999999"
+    centre.save()
+    enrol([patna, gaya], 200)
+    operators = hire(centre, 3)
+    for operator in operators:
+        Shift.objects.create(operator=operator, started_at=services.timezone.now())
+    batch_build_all.delay()
+    deadline = time.monotonic() + 30
+    while Member.objects.filter(status=MemberStatus.IN_BATCH).count() < 75:
+        assert time.monotonic() < deadline, "the worker did not build the batches"
+        time.sleep(0.2)
+    assert Member.objects.filter(batch__operator__in=operators).count() == 75

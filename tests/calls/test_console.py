@@ -1,0 +1,284 @@
+import datetime
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from calls import services
+from calls.models import CallAttempt, CallBatch, Outcome, Shift
+from calls.views import ERRORS
+from districts import rollup
+from members.models import Member, MemberStatus
+from tests.calls.conftest import IST, mark
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def current(client):
+    return client.get("/calls/console/", HTTP_HX_REQUEST="true").context["member"]
+
+
+@pytest.fixture
+def calling(client, operator, pool):
+    login(client, operator).post("/calls/console/start/")
+    return client
+
+
+def test_start_hands_the_operator_a_batch_fair_across_districts(calling, operator, pool):
+    batch = CallBatch.objects.get(operator=operator, closed_at=None)
+    held = list(batch.members.order_by("id"))
+    assert len(held) == 25
+    by_district = {code: sum(m.district.code == code for m in held) for code in ("PAT", "GAY")}
+    assert abs(by_district["PAT"] - by_district["GAY"]) <= 1
+    assert set(held) <= set(pool["PAT"][:13] + pool["GAY"][:13]), "oldest first in each district"
+
+
+def test_console_shows_one_member_with_a_tel_link_and_the_script(calling, operator):
+    response = calling.get("/calls/console/")
+    member = response.context["member"]
+    html = response.content.decode()
+    assert f'href="tel:+91{member.mobile}"' in html
+    assert f"नमस्ते {member.name} जी" in html
+    assert response.context["progress"].position == 1
+    assert response.context["progress"].total == 25
+
+
+def test_marking_yes_confirms_and_shows_the_next_member(calling, operator):
+    first = current(calling)
+    response = mark(calling, first, "yes", note="खुश हैं")
+    first.refresh_from_db()
+    assert (first.status, first.attempt_count, first.batch_id) == (MemberStatus.YES, 1, None)
+    assert first.status_changed_by == operator
+    attempt = CallAttempt.objects.get(member=first)
+    assert (attempt.outcome, attempt.note, attempt.operator) == (Outcome.YES, "खुश हैं", operator)
+    assert response.context["member"] not in (None, first)
+    assert response.context["progress"].position == 2
+
+
+@pytest.mark.parametrize("outcome, status", [("no", MemberStatus.NO), ("wrong", MemberStatus.WRONG_NUMBER)])
+def test_final_outcomes(calling, outcome, status):
+    member = current(calling)
+    mark(calling, member, outcome)
+    member.refresh_from_db()
+    assert member.status == status
+
+
+def test_a_double_submit_stores_one_attempt(calling):
+    member, key = current(calling), uuid.uuid4()
+    mark(calling, member, "yes", key=key)
+    response = mark(calling, member, "yes", key=key)
+    assert response.status_code == 200
+    assert CallAttempt.objects.filter(member=member).count() == 1
+    member.refresh_from_db()
+    assert member.attempt_count == 1
+
+
+def test_no_answer_waits_for_the_cooldown_then_becomes_unreachable(calling, operator, clock):
+    member = current(calling)
+    for attempt in range(1, 4):
+        assert mark(calling, member, "no_answer").status_code == 200
+        member.refresh_from_db()
+        if attempt < 3:
+            assert member.status == MemberStatus.RETRY
+            assert member.next_call_at - datetime.datetime.now(tz=IST) > datetime.timedelta(minutes=119)
+            services.shift_stop(operator=operator)
+            clock.shift(datetime.timedelta(hours=2, minutes=1))
+            services.shift_start(operator=operator)
+            member.refresh_from_db()
+            assert member.batch.operator == operator, "handed out again after the cooldown"
+            CallBatch.objects.filter(pk=member.batch_id).update(current=member)
+    assert member.status == MemberStatus.UNREACHABLE
+    assert member.attempt_count == 3
+
+
+def test_a_member_in_cooldown_is_not_handed_out(calling, operator, other_operator, pool):
+    member = current(calling)
+    mark(calling, member, "busy")
+    services.shift_stop(operator=operator)
+    Member.objects.exclude(pk=member.pk).update(status=MemberStatus.YES)
+    services.shift_start(operator=other_operator)
+    assert not Member.objects.filter(batch__isnull=False).exists()
+
+
+def test_call_back_later_goes_to_anyone_at_the_chosen_time(calling, operator, other_operator, clock):
+    member = current(calling)
+    when = (datetime.datetime.now(tz=IST) + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    mark(calling, member, "call_back", call_back_at=when)
+    member.refresh_from_db()
+    assert (member.status, member.reserved_for) == (MemberStatus.RETRY, None)
+    services.shift_stop(operator=operator)
+    Member.objects.exclude(pk=member.pk).update(status=MemberStatus.YES)
+    services.shift_start(operator=other_operator)
+    assert not Member.objects.filter(batch__isnull=False).exists()
+    clock.shift(datetime.timedelta(hours=1, minutes=1))
+    services.batch_build()
+    member.refresh_from_db()
+    assert member.batch.operator == other_operator
+
+
+def test_a_personal_call_back_comes_back_only_to_its_operator(calling, operator, other_operator, clock):
+    member = current(calling)
+    when = (datetime.datetime.now(tz=IST) + datetime.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    mark(calling, member, "call_back", call_back_at=when, personal="on")
+    clock.shift(datetime.timedelta(minutes=31))
+    services.shift_start(operator=other_operator)
+    assert not Member.objects.filter(pk=member.pk, batch__operator=other_operator).exists()
+    services.shift_stop(operator=operator)
+    services.shift_start(operator=operator)
+    assert Member.objects.filter(pk=member.pk, batch__operator=operator).exists()
+
+
+def test_call_back_needs_a_future_time(calling):
+    member = current(calling)
+    response = mark(calling, member, "call_back", call_back_at="2020-01-01T10:00")
+    assert response.status_code == 422
+    assert not CallAttempt.objects.exists()
+
+
+def test_no_numbers_are_handed_out_outside_calling_hours(client, operator, pool, clock):
+    clock.move_to(datetime.datetime(2026, 11, 23, 21, 30, tzinfo=IST))
+    login(client, operator).post("/calls/console/start/")
+    response = client.get("/calls/console/")
+    assert response.context["member"] is None
+    assert not response.context["in_hours"]
+    assert not Member.objects.filter(batch__isnull=False).exists()
+
+
+def test_an_idle_batch_goes_back_to_the_pool(calling, operator, clock):
+    clock.shift(datetime.timedelta(minutes=21))
+    released = services.batch_release_stale()
+    assert released == 25
+    assert not Member.objects.filter(status=MemberStatus.IN_BATCH).exists()
+    assert not Shift.objects.filter(operator=operator, ended_at=None).exists()
+
+
+def test_activity_keeps_the_lease(calling, operator, clock):
+    clock.shift(datetime.timedelta(minutes=15))
+    mark(calling, current(calling), "yes")
+    clock.shift(datetime.timedelta(minutes=15))
+    assert services.batch_release_stale() == 0
+
+
+def test_a_late_submit_for_a_member_given_to_someone_else_stores_nothing(
+    calling, client, operator, other_operator, clock
+):
+    member = current(calling)
+    clock.shift(datetime.timedelta(minutes=21))
+    services.batch_release_stale()
+    services.shift_start(operator=other_operator)
+    assert Member.objects.get(pk=member.pk).batch.operator == other_operator
+    response = mark(calling, member, "yes")
+    assert response["HX-Redirect"] == "/calls/console/", "their shift ended: back to the start page"
+    shown = [str(m) for m in calling.get("/calls/console/").context["messages"]]
+    assert shown == [str(ERRORS["taken back"])]
+    assert not CallAttempt.objects.exists()
+
+
+def test_a_late_submit_for_a_released_member_nobody_took_is_kept(calling, operator, clock):
+    member = current(calling)
+    clock.shift(datetime.timedelta(minutes=21))
+    services.batch_release_stale()
+    mark(calling, member, "yes")
+    member.refresh_from_db()
+    assert member.status == MemberStatus.YES
+    assert CallAttempt.objects.filter(member=member).count() == 1
+
+
+def test_undo_brings_the_member_back(calling):
+    member = current(calling)
+    mark(calling, member, "wrong")
+    response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    assert response.context["member"] == member
+    member.refresh_from_db()
+    assert (member.status, member.attempt_count) == (MemberStatus.IN_BATCH, 0)
+    assert CallAttempt.objects.get(member=member).undone_at is not None, "the attempt is kept, marked undone"
+    mark(calling, member, "yes")
+    member.refresh_from_db()
+    assert member.status == MemberStatus.YES
+
+
+def test_undo_is_refused_after_the_window(calling, clock):
+    member = current(calling)
+    mark(calling, member, "no")
+    clock.shift(datetime.timedelta(minutes=3))
+    calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    member.refresh_from_db()
+    assert member.status == MemberStatus.NO
+
+
+def test_a_refused_undo_without_javascript_is_reported_once(calling):
+    response = calling.post("/calls/console/undo/", follow=True)
+    assert response.content.decode().count('<ul class="messages">') == 1
+
+
+def test_stop_puts_unfinished_numbers_back(calling, operator):
+    mark(calling, current(calling), "yes")
+    calling.post("/calls/console/stop/")
+    assert Member.objects.filter(status=MemberStatus.PENDING).count() == 59
+    assert not CallBatch.objects.filter(closed_at=None).exists()
+
+
+def test_logging_out_puts_unfinished_numbers_back(calling):
+    calling.post("/logout/")
+    assert not Member.objects.filter(status=MemberStatus.IN_BATCH).exists()
+
+
+def test_it_rejects_marking_someone_elses_member(calling, client, other_operator, pool):
+    services.shift_start(operator=other_operator)
+    theirs = Member.objects.filter(batch__operator=other_operator).first()
+    assert mark(calling, theirs, "yes").status_code == 404
+    assert not CallAttempt.objects.exists()
+
+
+def test_it_rejects_marking_a_member_never_handed_out(calling, pool):
+    assert mark(calling, pool["PAT"][-1], "yes").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["start", "stop", "mark", "undo"])
+def test_console_actions_need_post(calling, name):
+    assert calling.get(reverse(f"calls:{name}")).status_code == 405
+
+
+@pytest.mark.parametrize("name", ["start", "stop", "mark", "undo"])
+def test_console_actions_need_login(client, name):
+    response = client.post(reverse(f"calls:{name}"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("who", ["patna_president", "state_leader", "supervisor"])
+@pytest.mark.parametrize("name", ["start", "stop", "mark", "undo"])
+def test_only_operators_use_the_console(client, request, who, name, pool):
+    assert login(client, request.getfixturevalue(who)).post(reverse(f"calls:{name}")).status_code == 404
+
+
+def test_supervisor_releases_an_operators_batch(calling, client, operator, supervisor):
+    response = login(client, supervisor).post(reverse("calls:release", args=[operator.pk]))
+    assert response.status_code == 302
+    assert not Member.objects.filter(status=MemberStatus.IN_BATCH).exists()
+    assert not Shift.objects.filter(operator=operator, ended_at=None).exists()
+
+
+def test_floor_shows_who_is_on_shift_and_what_they_hold(calling, client, operator, supervisor):
+    response = login(client, supervisor).get("/calls/floor/")
+    row = next(op for op in response.context["operators"] if op == operator)
+    assert (row.on_shift, row.holding) == (True, 25)
+
+
+@pytest.mark.parametrize("who", ["patna_president", "state_leader", "operator"])
+def test_only_supervisors_release_batches(client, request, who, operator):
+    url = reverse("calls:release", args=[operator.pk])
+    assert login(client, request.getfixturevalue(who)).post(url).status_code == 404
+
+
+def test_release_needs_post(client, supervisor, operator):
+    assert login(client, supervisor).get(reverse("calls:release", args=[operator.pk])).status_code == 405
+
+
+def test_console_load_and_mark_take_a_fixed_number_of_queries(calling, django_assert_num_queries, session_query):
+    rollup.rebuild()  # the summary rows exist, as they do on any floor that has been running
+    with django_assert_num_queries(7 + session_query):
+        member = current(calling)
+    with django_assert_num_queries(19 + session_query):
+        mark(calling, member, "yes")

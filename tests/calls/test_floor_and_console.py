@@ -1,0 +1,46 @@
+import uuid
+
+import pytest
+
+from calls.models import CallAttempt, Campaign, Outcome
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign(db):
+    return Campaign.objects.create(name="सत्यापन", script_hi="नमस्ते")
+
+
+def _attempt(member, operator, campaign, outcome):
+    return CallAttempt.objects.create(
+        member=member, operator=operator, campaign=campaign, outcome=outcome, submission_key=uuid.uuid4()
+    )
+
+
+def test_console_home_shows_my_calls_today_and_the_queue(client, cast, operator, other_operator, campaign):
+    members = list(cast["rampur"].members.all())
+    _attempt(members[0], operator, campaign, Outcome.YES)
+    _attempt(members[1], other_operator, campaign, Outcome.NO)
+    response = login(client, operator).get("/calls/console/")
+    assert response.context["today_total"] == 1
+    assert dict(response.context["today"])[Outcome.YES] == 1
+    assert {d.code: n for d, n in response.context["queue"]} == {"PAT": 2, "GAY": 2}
+
+
+def test_floor_shows_each_operators_recent_calls(client, cast, operator, other_operator, supervisor, campaign):
+    _attempt(cast["rampur"].members.first(), operator, campaign, Outcome.BUSY)
+    response = login(client, supervisor).get("/calls/floor/")
+    by_name = {op.username: op.calls_last_hour for op in response.context["operators"]}
+    assert by_name == {"operator": 1, "operator2": 0}
+
+
+@pytest.mark.parametrize("who", ["patna_president", "state_leader", "operator"])
+def test_only_supervisors_see_the_floor(client, cast, request, who):
+    assert login(client, request.getfixturevalue(who)).get("/calls/floor/").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["patna_president", "state_leader", "supervisor"])
+def test_only_operators_have_a_console(client, cast, request, who):
+    assert login(client, request.getfixturevalue(who)).get("/calls/console/").status_code == 404

@@ -1,0 +1,72 @@
+import io
+import uuid
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from calls.models import CallAttempt, Campaign, Outcome
+from calls.reports import daily_summary_send
+from controlroom.models import AuditEvent
+from districts import rollup
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def calls_today(cast, operator, other_operator):
+    campaign = Campaign.objects.create(name="सत्यापन", script_hi="नमस्ते")
+    members = list(cast["rampur"].members.all()) + list(cast["sitapur"].members.all())
+    outcomes = [
+        (operator, Outcome.YES),
+        (operator, Outcome.NO),
+        (operator, Outcome.BUSY),
+        (other_operator, Outcome.YES),
+    ]
+    for member, (who, outcome) in zip(members, outcomes, strict=True):
+        CallAttempt.objects.create(
+            member=member, operator=who, campaign=campaign, outcome=outcome, result_status=outcome,
+            submission_key=uuid.uuid4(),
+        )  # fmt: skip
+    rollup.rebuild()
+
+
+def test_productivity_shows_each_operators_day(client, calls_today, supervisor, operator):
+    rows = login(client, supervisor).get(reverse("calls:productivity")).context["rows"]
+    mine = next(row for row in rows if row.operator == operator)
+    assert (mine.calls, mine.reached, mine.yes, mine.yes_rate) == (3, 2, 1, 0.5)
+
+
+def test_daily_activity_report_downloads_and_is_audited(client, calls_today, supervisor):
+    response = login(client, supervisor).get(reverse("calls:productivity_export"))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert sorted(row[2] for row in rows) == [1, 3]
+    assert AuditEvent.objects.get(action="export").rows == 2
+
+
+@pytest.mark.parametrize("who", ["operator", "patna_president", "state_leader"])
+def test_only_supervisors_see_productivity(client, calls_today, request, who):
+    login(client, request.getfixturevalue(who))
+    assert client.get(reverse("calls:productivity")).status_code == 404
+    assert client.get(reverse("calls:productivity_export")).status_code == 404
+
+
+def test_the_daily_summary_goes_to_the_state_office(calls_today, settings):
+    settings.DAILY_SUMMARY_EMAILS = ["office@example.org"]
+    assert daily_summary_send() == 1
+    message = mail.outbox[0]
+    assert message.to == ["office@example.org"]
+    assert "4" in message.body and "पटना" in message.body
+
+
+def test_no_summary_without_recipients(calls_today, settings):
+    settings.DAILY_SUMMARY_EMAILS = []
+    assert daily_summary_send() == 0
+    assert mail.outbox == []
+
+
+def test_the_daily_summary_is_scheduled(settings):
+    assert settings.CELERY_BEAT_SCHEDULE["calls-daily-summary"]["task"] == "calls.tasks.daily_summary_send"
