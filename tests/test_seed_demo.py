@@ -1,0 +1,50 @@
+import re
+
+import pytest
+from django.core.management import call_command
+
+from calls.models import CallAttempt
+from controlroom.roles import Role
+from districts.models import District, User, Village
+from members.models import Member
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    return {
+        "districts": list(District.objects.values_list("code", "name_en", "name_hi")),
+        "villages": Village.objects.count(),
+        "members": list(Member.objects.values_list("mobile", "status", "updated_at").order_by("mobile")),
+        "attempts": CallAttempt.objects.count(),
+        "users": list(User.objects.values_list("username", "role", "password").order_by("username")),
+    }
+
+
+def test_seed_demo_builds_bihar_and_a_second_run_changes_nothing():
+    call_command("seed_demo", stdout=None)
+    first = _snapshot()
+    call_command("seed_demo")
+    assert _snapshot() == first
+
+    assert len(first["districts"]) == 38
+    assert all(re.search(r"[\u0900-\u097F]", name_hi) for _, _, name_hi in first["districts"])
+    assert first["villages"] == 38 * 20
+    assert len(first["members"]) == 5000
+    assert all(re.fullmatch(r"[6-9]\d{9}", mobile) for mobile, _, _ in first["members"])
+    roles = [role for _, role, _ in first["users"]]
+    assert (roles.count(Role.OPERATOR), roles.count(Role.DISTRICT_PRESIDENT)) == (6, 2)
+    assert (roles.count(Role.STATE_LEADER), roles.count(Role.SUPERVISOR)) == (1, 1)
+
+
+def test_seeded_presidents_lead_different_districts():
+    call_command("seed_demo")
+    presidents = User.objects.filter(role=Role.DISTRICT_PRESIDENT)
+    assert sorted(d.code for p in presidents for d in p.districts.all()) == ["GAY", "PAT"]
+
+
+def test_seed_demo_prints_a_login_per_role(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    for username in ("supervisor", "state.leader", "president.patna", "operator1"):
+        assert username in out

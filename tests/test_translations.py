@@ -1,0 +1,102 @@
+"""The Hindi catalogue is complete, current and compiled, and pages really switch between Hindi and English."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PO_PATH = ROOT / "locale" / "hi" / "LC_MESSAGES" / "django.po"
+MO_PATH = PO_PATH.with_suffix(".mo")
+SOURCES = ["manage.py", "controlroom", "districts", "members", "calls", "templates"]
+IGNORES = ["--ignore=.venv", "--ignore=bench", "--ignore=tests"]
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
+
+
+def _key(entry):
+    return entry.msgctxt, entry.msgid, entry.msgid_plural
+
+
+def _committed():
+    return polib.pofile(str(PO_PATH))
+
+
+def _is_done(entry):
+    return entry.translated() and "fuzzy" not in entry.flags
+
+
+def test_every_string_has_a_hindi_translation():
+    po = _committed()
+    assert not po.metadata_is_fuzzy, "the .po header is still marked fuzzy"
+    assert po.metadata.get("Language") == "hi"
+    assert po.metadata.get("Plural-Forms") == "nplurals=2; plural=(n != 1);"
+    undone = [entry.msgid for entry in po if not entry.obsolete and not _is_done(entry)]
+    assert not undone, f"untranslated or fuzzy in {PO_PATH.name}: {undone}"
+
+
+def test_translations_keep_every_placeholder():
+    broken = []
+    for entry in _committed().translated_entries():
+        wanted = sorted(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
+        for msgstr in entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]:
+            if sorted(PLACEHOLDER.findall(msgstr)) != wanted:
+                broken.append((entry.msgid, msgstr))
+    assert not broken, f"placeholders differ from the English: {broken}"
+
+
+def test_every_marked_string_in_the_code_is_in_the_committed_catalogue(tmp_path):
+    if not shutil.which("xgettext"):
+        reason = "needs GNU gettext (xgettext) to extract strings: apt-get install gettext"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run every test for real: {reason}")
+        pytest.skip(f"SKIPPED, {reason}")
+    for name in SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, tmp_path / name)
+    (tmp_path / "locale").mkdir()
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "hi", *IGNORES],
+        cwd=tmp_path,
+        env={**os.environ, "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    extracted = polib.pofile(str(tmp_path / "locale" / "hi" / "LC_MESSAGES" / "django.po"))
+    committed = {_key(entry): entry for entry in _committed() if not entry.obsolete}
+    stale = [entry.msgid for entry in extracted if not _is_done(committed.get(_key(entry), polib.POEntry()))]
+    assert not stale, f"run `make messages` and translate these: {stale}"
+
+
+def test_compiled_catalogue_matches_the_po_file():
+    def translations(entries):
+        return {
+            (entry.msgctxt, entry.msgid): dict(entry.msgstr_plural) if entry.msgid_plural else entry.msgstr
+            for entry in entries
+            if entry.msgid
+        }
+
+    expected = translations(entry for entry in _committed() if not entry.obsolete and _is_done(entry))
+    compiled = translations(polib.mofile(str(MO_PATH)))
+    assert compiled == expected, "django.mo is out of date: run `make messages`"
+
+
+@pytest.mark.django_db
+def test_login_page_is_in_hindi_by_default_and_in_english_after_switching(client):
+    hindi = client.get("/login/").content.decode()
+    assert "लॉग इन" in hindi
+    assert "Log in" not in hindi
+
+    client.post("/language/", {"language": "en", "next": "/login/"})
+    english = client.get("/login/").content.decode()
+    assert "Log in" in english
+    assert "लॉग इन" not in english
