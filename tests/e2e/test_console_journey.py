@@ -1,0 +1,191 @@
+"""An operator's shift at the calling console in Chromium, driven by the keyboard as operators work."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from calls.models import CallAttempt, CallBatch, Campaign, Outcome, Shift
+from members.models import Member, MemberStatus
+from tests.conftest import make_member, make_village
+from tests.e2e.conftest import PHONE
+from tests.e2e.test_login_journeys import assert_fits_the_screen, log_in, wait_for_fonts
+
+MEMBERS_PER_DISTRICT = 20
+BATCH_SIZE = 25
+# Holds every console key (y n w a b s u l): typed into the note box, they must stay text.
+NOTE = "busy, will say yes on Sunday"
+MIN_TOUCH_TARGET_PX = 44
+SCREENSHOTS = {"laptop": "/tmp/e2e-console-1366.png", "phone": "/tmp/e2e-console-360.png"}
+
+START = ".start-form button"
+STOP = "form[action$='/console/stop/'] button"
+NAME = "#member-name"
+
+
+@pytest.fixture
+def floor(centre, patna, gaya, operator):
+    """A campaign and 20 members in each of two districts, callable at any hour of the day.
+
+    Numbers are handed out only within the centre's calling hours. Travelling with time_machine would reach
+    the live server's thread too (it patches the clock process-wide), but Chromium would stay on the real
+    clock. Opening the centre round the clock instead leaves one real clock for the server, the browser and
+    the test (the call-back time typed into the page, the undo window), so the journey runs the same at any
+    hour of any day.
+    """
+    centre.calling_starts, centre.calling_ends = datetime.time.min, datetime.time.max
+    centre.save(update_fields=["calling_starts", "calling_ends"])
+    Campaign.objects.create(name="सत्यापन 2026", script_hi="नमस्ते {name} जी, {village} से बोल रहे हैं?")
+    for district, prefix in ((patna, "98765"), (gaya, "87654")):
+        village = make_village(district, f"{district.name_hi} गाँव")
+        for i in range(MEMBERS_PER_DISTRICT):
+            make_member(village, f"{prefix}{i:05d}", name=f"{district.name_hi} सदस्य {i + 1}")
+
+
+def start_calling(page, base_url, operator):
+    log_in(page, base_url, operator)
+    expect(page).to_have_url(f"{base_url}/calls/console/")
+    start = page.locator(START)
+    expect(start).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(NAME)).to_be_visible()
+    page.wait_for_load_state()  # console.js, whose keys the journey presses, has run
+
+
+def on_screen(operator) -> Member:
+    return CallBatch.objects.select_related("current__village").get(operator=operator, closed_at=None).current
+
+
+def progress(page) -> tuple[int, int]:
+    """(position, total) from the progress line, whatever the language's word order."""
+    numbers = sorted(int(n) for n in re.findall(r"\d+", page.locator(".progress-line").inner_text()))
+    return numbers[0], numbers[-1]
+
+
+def expect_member(page, member):
+    expect(page.locator(NAME)).to_have_text(member.name)
+    expect(page.locator(".place")).to_contain_text(member.village.name)
+    expect(page.locator("a.phone")).to_have_attribute("href", f"tel:+91{member.mobile}")
+    expect(page.locator(".script")).to_contain_text(f"नमस्ते {member.name} जी, {member.village.name} से")
+
+
+def attempts(operator):
+    rows = CallAttempt.objects.filter(operator=operator).order_by("created_at", "id")
+    return [(a.member_id, a.outcome, a.undone_at is not None) for a in rows]
+
+
+def test_operator_works_through_members_with_the_keyboard_and_stops(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+
+    first = on_screen(operator)
+    expect_member(page, first)
+    assert progress(page) == (1, BATCH_SIZE)
+    page.screenshot(path=SCREENSHOTS["laptop"], full_page=True)
+    # Survives only if the next member is swapped in, not loaded as a new page.
+    page.evaluate("window.sameDocument = true")
+
+    page.keyboard.press("y")
+
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    second = on_screen(operator)
+    expect_member(page, second)
+    assert progress(page) == (2, BATCH_SIZE)
+    assert page.evaluate("window.sameDocument") is True
+    assert attempts(operator) == [(first.pk, Outcome.YES, False)]
+
+    note = page.locator("textarea[name=note]")
+    note.click()
+    page.keyboard.type(NOTE)
+    expect(note).to_have_value(NOTE)
+    expect(page.locator("[data-callback]")).not_to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(note).not_to_be_focused()
+    assert attempts(operator) == [(first.pk, Outcome.YES, False)]
+
+    page.keyboard.press("n")
+
+    expect(page.locator(NAME)).not_to_have_text(second.name)
+    assert CallAttempt.objects.get(member=second).note == NOTE
+
+    page.keyboard.press("u")
+
+    expect_member(page, second)
+    assert progress(page) == (2, BATCH_SIZE)
+
+    page.keyboard.press("l")
+    when = page.locator("input[name=call_back_at]")
+    expect(when).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("[data-callback] .errorlist")).to_be_visible()
+    expect_member(page, second)
+    expect(when).to_be_focused()
+    call_back_at = (timezone.localtime() + datetime.timedelta(hours=2)).replace(second=0, microsecond=0)
+    when.fill(f"{call_back_at:%Y-%m-%dT%H:%M}")
+    page.keyboard.press("Enter")
+
+    expect(page.locator(NAME)).not_to_have_text(second.name)
+    third = on_screen(operator)
+    expect_member(page, third)
+    assert progress(page) == (3, BATCH_SIZE)
+    second.refresh_from_db()
+    assert (second.status, second.next_call_at, second.batch_id) == (MemberStatus.RETRY, call_back_at, None)
+    assert page.evaluate("window.sameDocument") is True
+    held = Member.objects.filter(batch__operator=operator, status=MemberStatus.IN_BATCH).count()
+
+    page.locator(STOP).click()
+
+    expect(page.locator(START)).to_be_visible()
+    expect(page).to_have_url(f"{base_url}/calls/console/")
+    expect(page.locator(".messages")).to_contain_text(str(held))
+    assert not Member.objects.filter(status=MemberStatus.IN_BATCH).exists()
+    assert not Member.objects.filter(batch__isnull=False).exists()
+    assert not Shift.objects.filter(operator=operator, ended_at=None).exists()
+    assert attempts(operator) == [
+        (first.pk, Outcome.YES, False),
+        (second.pk, Outcome.NO, True),
+        (second.pk, Outcome.CALL_BACK, False),
+    ]
+    assert CallAttempt.objects.count() == 3
+
+
+def test_a_double_click_on_an_outcome_stores_one_attempt(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+
+    page.locator("button[data-key=y]").dblclick()
+
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    assert attempts(operator) == [(first.pk, Outcome.YES, False)]
+    assert progress(page) == (2, BATCH_SIZE)
+
+
+def test_holding_an_outcome_key_down_marks_one_member(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+
+    # What a key held down sends after the first keydown; Playwright's keyboard cannot repeat.
+    page.evaluate("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'y', repeat: true, bubbles: true}))")
+    page.keyboard.press("n")
+
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    assert attempts(operator) == [(first.pk, Outcome.NO, False)]
+
+
+def test_console_fits_a_phone_and_its_buttons_are_thumb_sized(phone_page, base_url, operator, floor):
+    page = phone_page
+    start_calling(page, base_url, operator)
+    expect_member(page, on_screen(operator))
+    wait_for_fonts(page)
+
+    assert_fits_the_screen(page, PHONE["width"])
+    buttons = page.locator(".outcomes button, .console-footer button")
+    expect(buttons).to_have_count(8)
+    heights = [box["height"] for box in (b.bounding_box() for b in buttons.all())]
+    assert min(heights) >= MIN_TOUCH_TARGET_PX, heights
+    page.screenshot(path=SCREENSHOTS["phone"], full_page=True)
