@@ -1,0 +1,120 @@
+"""Shared pieces of the benchmarks: a throwaway PostgreSQL database, gunicorn, and a small keep-alive HTTP client."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def database_url(name: str) -> str:
+    parts = urlsplit(ADMIN_URL)
+    return parts._replace(path=f"/{name}").geturl()
+
+
+def recreate_database(name: str):
+    conn = psycopg2.connect(database_url("postgres"))
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def production_env(db_name: str, **extra) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-" + "x7Qz!m2Wv8#pL4sk3Y9" * 3,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "DATABASE_URL": database_url(db_name),
+        "REDIS_URL": REDIS_URL,
+        "STATIC_ROOT": "/tmp/controlroom-bench-static",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def manage(env, *args):
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+@contextmanager
+def gunicorn(env, port: int, workers: int, threads: int):
+    cmd = [
+        sys.executable, "-m", "gunicorn", "controlroom.wsgi", f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}", f"--threads={threads}", "--worker-class=gthread", "--keep-alive=30",
+        "--backlog=2048", "--log-level=warning",
+    ]  # fmt: skip
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(port):
+            assert server.poll() is None, "gunicorn exited"
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _answers(port) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection with a cookie jar: one simulated user."""
+
+    def __init__(self, port: int, cookies: dict | None = None):
+        self.port, self.cookies = port, dict(cookies or {})
+        self.reader = self.writer = None
+
+    async def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = {"Host": "127.0.0.1", "Content-Length": str(len(body)), **(headers or {})}
+        if self.cookies:
+            head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        lines = [f"{method} {path} HTTP/1.1", *(f"{k}: {v}" for k, v in head.items()), "", ""]
+        self.writer.write("\r\n".join(lines).encode() + body)
+        return await self._response()
+
+    async def _response(self):
+        status_line = await self.reader.readline()
+        status, headers = int(status_line.split()[1]), {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            name, value = name.strip().lower(), value.strip()
+            if name == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+            headers[name] = value
+        body = await self.reader.readexactly(int(headers.get("content-length", 0)))
+        if headers.get("connection", "").lower() == "close":
+            self.writer.close()
+            self.reader = self.writer = None
+        return status, headers, body
+
+
+def p95(samples) -> float:
+    ordered = sorted(samples)
+    return ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0.0
