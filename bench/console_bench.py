@@ -121,7 +121,7 @@ def sessions_for(operators):
     for operator in operators:
         session = SessionStore()
         session[SESSION_KEY] = str(operator.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the one that loads users
         session[HASH_SESSION_KEY] = operator.get_session_auth_hash()
         session.create()
         cookies.append({"sessionid": session.session_key, "csrftoken": _get_new_csrf_string()})
@@ -144,9 +144,9 @@ async def baseline_client(i, deadline):
     return latencies
 
 
-def operator_client(cookies_list, pace: float = 0.0):
+def operator_client(cookies_list, pace: float = 0.0, port: int = PORT):
     async def work(i, deadline):
-        client = Client(PORT, cookies_list[i])
+        client = Client(port, cookies_list[i])
         rng, latencies, seen, accepted, errors = random.Random(i), [], [], [], 0
         headers = {"HX-Request": "true", "X-CSRFToken": cookies_list[i]["csrftoken"]}
         await asyncio.sleep(rng.random() * pace)

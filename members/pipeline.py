@@ -218,6 +218,11 @@ def write_members(*, upload_id: int | None, district_id: int, rows_path: Path, n
     """
     write = _write_postgresql if connection.vendor == "postgresql" else _write_bulk
     written = write(upload_id, district_id, rows_path, new_villages)
+    if connection.vendor == "postgresql":
+        # Check the new rows' foreign keys now rather than at commit, so the rollup rows locked next (which
+        # every outcome marked in this district also updates) are held for milliseconds, not for the checks.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     rollup.members_imported(
         upload_id=upload_id, district_id=district_id, imported=written.imported, villages=written.villages_created
     )

@@ -1,0 +1,274 @@
+"""Load test of the whole stack on loopback: gunicorn, PostgreSQL, Redis and a real Celery worker (with beat).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/load_test.py
+    python bench/load_test.py --operators 20 --seconds 30 --rows 10000     # the short variant CI runs
+
+For the given time, at once:
+- operators (default 100), each logged in as a different operator, press Start and then run calling cycles (load
+  the current member, post an outcome, which returns the next), one cycle every --pace seconds (default 5: a
+  busy real floor does one call a minute or more, so this is that floor sped up more than ten times);
+- a district president uploads a member list (default 100k rows, XLSX) through the upload page; the worker checks
+  it, the president confirms when it is ready, the worker writes it;
+- dashboard viewers (default 10) refresh the state rollup and a district's village table every --dashboard-pace
+  seconds.
+
+Plain asyncio HTTP clients on keep-alive connections are used instead of locust: a locust run would need its own
+process tree and a gevent patch of this process, and the checks that matter (which member each operator was shown,
+which outcomes the server accepted) are easiest to collect in the same process that then reads the database.
+
+Ends with one JSON line: operators, minutes, requests, errors, duplicate_handouts (members shown to more than one
+operator), lost_outcomes (outcomes the server accepted that are not stored), p95_ms_console, p95_ms_dashboard, and
+how the import ended. Exits non-zero when any of the zeros is not zero or the import did not end imported.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import import_bench  # noqa: E402
+from bench.common import Client, gunicorn, manage, p95, production_env, recreate_database  # noqa: E402
+from bench.console_bench import add_members, hire, seed, sessions_for, setup_django  # noqa: E402
+
+DB = "controlroom_bench_load"
+PORT = 8766
+OUTCOMES = ["yes"] * 5 + ["no"] * 2 + ["wrong", "no_answer", "busy"]
+MEMBER_RE = re.compile(rb'name="member" value="(\d+)"')
+KEY_RE = re.compile(rb'name="submission_key" value="([^"]+)"')
+UPLOAD_RE = re.compile(r"/members/uploads/(\d+)/")
+FINAL = {"imported", "failed", "discarded"}
+
+
+class Tally:
+    """What the clients saw: latencies by kind, errors, who was shown which member, accepted outcomes."""
+
+    def __init__(self):
+        self.console, self.dashboard, self.other = [], [], []
+        self.errors, self.error_samples = 0, []
+        self.shown: dict[int, set[int]] = {}
+        self.accepted: set[tuple[int, uuid.UUID]] = set()
+
+    def record(self, kind: list, started: float, status: int, path: str, ok=(200,)):
+        kind.append(time.perf_counter() - started)
+        if status not in ok:
+            self.errors += 1
+            if len(self.error_samples) < 10:
+                self.error_samples.append(f"{status} {path}")
+
+    @property
+    def requests(self) -> int:
+        return len(self.console) + len(self.dashboard) + len(self.other)
+
+
+async def timed(tally: Tally, kind: list, client: Client, method: str, path: str, body=b"", headers=None, ok=(200,)):
+    started = time.perf_counter()
+    try:
+        status, response_headers, content = await client.request(method, path, body, headers)
+    except (OSError, asyncio.IncompleteReadError) as error:
+        client.writer = client.reader = None
+        tally.record(kind, started, 0, f"{path} {type(error).__name__}")
+        return 0, {}, b""
+    tally.record(kind, started, status, path, ok)
+    return status, response_headers, content
+
+
+async def operator(i: int, cookies: dict, tally: Tally, deadline: float, pace: float):
+    client, rng = Client(PORT, cookies), random.Random(i)
+    headers = {"HX-Request": "true", "X-CSRFToken": cookies["csrftoken"]}
+    form_headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+    await asyncio.sleep(rng.random() * pace)
+    await timed(tally, tally.console, client, "POST", "/calls/console/start/", b"", form_headers, ok=(302,))
+    while time.monotonic() < deadline:
+        cycle_started = time.monotonic()
+        status, _, body = await timed(tally, tally.console, client, "GET", "/calls/console/", headers=headers)
+        member, key = MEMBER_RE.search(body), KEY_RE.search(body)
+        if status == 200 and member and key:
+            member_id = int(member.group(1))
+            tally.shown.setdefault(member_id, set()).add(i)
+            form = f"member={member_id}&submission_key={key.group(1).decode()}&outcome={rng.choice(OUTCOMES)}"
+            status, _, _ = await timed(
+                tally, tally.console, client, "POST", "/calls/console/mark/", form.encode(), form_headers
+            )
+            if status == 200:
+                tally.accepted.add((member_id, uuid.UUID(key.group(1).decode())))
+        await asyncio.sleep(max(0.05, pace - (time.monotonic() - cycle_started)))
+
+
+async def viewer(i: int, cookies: dict, codes: list[str], tally: Tally, deadline: float, pace: float):
+    client, rng = Client(PORT, cookies), random.Random(1000 + i)
+    await asyncio.sleep(rng.random() * pace)
+    while time.monotonic() < deadline:
+        await timed(tally, tally.dashboard, client, "GET", "/districts/")
+        await timed(tally, tally.dashboard, client, "GET", f"/districts/{rng.choice(codes)}/")
+        await asyncio.sleep(pace)
+
+
+def _multipart(fields: dict, file_field: str, path: Path) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{path.name}"\r\n'
+        "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n".encode()
+        + path.read_bytes()
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def _upload_state(pk: int) -> tuple[str, int, int]:
+    from django.db import connection
+
+    from members.models import Member, Upload
+
+    try:
+        upload = Upload.objects.get(pk=pk)
+        # Written exactly once: the upload's own count and the members that name it agree.
+        return upload.status, upload.imported, Member.objects.filter(upload=upload).count()
+    finally:
+        connection.close()
+
+
+async def importer(cookies: dict, path: Path, tally: Tally, delay: float, report: dict):
+    """The district president's upload, through the pages, while the floor is busy."""
+    client = Client(PORT, cookies)
+    await asyncio.sleep(delay)
+    body, content_type = _multipart({"csrfmiddlewaretoken": cookies["csrftoken"]}, "file", path)
+    started = time.monotonic()
+    status, headers, _ = await timed(
+        tally, tally.other, client, "POST", "/members/uploads/new/", body, {"Content-Type": content_type}, ok=(302,)
+    )
+    match = UPLOAD_RE.search(headers.get("location", ""))
+    if not match:
+        report.update(import_status=f"not accepted ({status})")
+        return
+    pk, confirmed = int(match.group(1)), False
+    while time.monotonic() - started < 600:
+        await timed(tally, tally.other, client, "GET", f"/members/uploads/{pk}/progress/?status=")
+        state, imported, stored = await asyncio.to_thread(_upload_state, pk)
+        if state == "validated" and not confirmed:
+            confirm = f"csrfmiddlewaretoken={cookies['csrftoken']}".encode()
+            form = {"Content-Type": "application/x-www-form-urlencoded"}
+            await timed(tally, tally.other, client, "POST", f"/members/uploads/{pk}/confirm/", confirm, form, (302,))
+            confirmed = True
+        if state in FINAL:
+            seconds = round(time.monotonic() - started, 1)
+            report.update(import_status=state, import_members=imported, import_stored=stored, import_s=seconds)
+            return
+        await asyncio.sleep(1)
+    report.update(import_status="still running after 10 minutes")
+
+
+async def run(args, operator_cookies, viewer_cookies, president_cookies, codes, path) -> tuple[Tally, dict]:
+    tally, report = Tally(), {}
+    deadline = time.monotonic() + args.seconds
+    await asyncio.gather(
+        *(operator(i, c, tally, deadline, args.pace) for i, c in enumerate(operator_cookies)),
+        *(viewer(i, c, codes, tally, deadline, args.dashboard_pace) for i, c in enumerate(viewer_cookies)),
+        importer(president_cookies, path, tally, min(10.0, args.seconds / 6), report),
+    )
+    return tally, report
+
+
+def people(centre, operators: int, viewers: int):
+    from controlroom.roles import Role
+    from districts.models import District, User
+
+    ops = hire(centre, operators)
+    leaders = User.objects.bulk_create(User(username=f"leader{i:02d}", role=Role.STATE_LEADER) for i in range(viewers))
+    district = District.objects.order_by("code").first()
+    president = User.objects.create(username="president", role=Role.DISTRICT_PRESIDENT)
+    president.districts.add(district)
+    return ops, leaders, president
+
+
+def worker(env):
+    """A real Celery worker with beat on Redis, in its own process group so it can be stopped whole."""
+    schedule = f"/tmp/controlroom-load-beat-{os.getpid()}"
+    cmd = [sys.executable, "-m", "celery", "-A", "controlroom", "worker", "--beat", f"--schedule={schedule}",
+           "--concurrency=2", "--loglevel=WARNING", "--without-gossip", "--without-mingle"]  # fmt: skip
+    return subprocess.Popen(cmd, cwd=import_bench.ROOT, env=env, start_new_session=True)
+
+
+def verify(tally: Tally) -> tuple[int, int]:
+    from calls.models import CallAttempt
+
+    duplicates = sum(1 for operators in tally.shown.values() if len(operators) > 1)
+    stored = set(CallAttempt.objects.values_list("member_id", "submission_key"))
+    return duplicates, len(tally.accepted - stored)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--operators", type=int, default=100)
+    parser.add_argument("--viewers", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=300)
+    parser.add_argument("--rows", type=int, default=100_000, help="rows in the uploaded member list")
+    parser.add_argument("--members", type=int, default=20_000, help="members already waiting to be called")
+    parser.add_argument("--pace", type=float, default=5.0, help="seconds per operator cycle")
+    parser.add_argument("--dashboard-pace", type=float, default=5.0, help="seconds between dashboard refreshes")
+    args = parser.parse_args()
+
+    path = import_bench.data_file(args.rows)
+    recreate_database(DB)
+    env = production_env(DB, CELERY_WORKER_PREFETCH_MULTIPLIER="1")
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")
+    setup_django(env)
+    centre = seed(min(args.members, 10_000))
+    if args.members > 10_000:
+        add_members(10_000, args.members - 10_000)
+    ops, leaders, president = people(centre, args.operators, args.viewers)
+    from districts.models import District
+
+    codes = list(District.objects.values_list("code", flat=True))
+    operator_cookies, viewer_cookies = sessions_for(ops), sessions_for(leaders)
+    (president_cookies,) = sessions_for([president])
+
+    from django.db import connections
+    from redis import Redis
+
+    connections.close_all()
+    Redis.from_url(env["REDIS_URL"]).flushdb()  # no task left over from an earlier run against another database
+    celery = worker(env)
+    try:
+        with gunicorn(env, PORT, int(os.environ.get("BENCH_WORKERS", 4)), int(os.environ.get("BENCH_THREADS", 4))):
+            tally, report = asyncio.run(run(args, operator_cookies, viewer_cookies, president_cookies, codes, path))
+    finally:
+        os.killpg(celery.pid, 15)
+        celery.wait(timeout=60)
+    duplicates, lost = verify(tally)
+    figures = {
+        "operators": args.operators,
+        "minutes": round(args.seconds / 60, 2),
+        "requests": tally.requests,
+        "errors": tally.errors,
+        "duplicate_handouts": duplicates,
+        "lost_outcomes": lost,
+        "p95_ms_console": round(p95(tally.console) * 1000, 1),
+        "p95_ms_dashboard": round(p95(tally.dashboard) * 1000, 1),
+        "outcomes": len(tally.accepted),
+        **report,
+    }
+    if tally.error_samples:
+        print("errors, for example: " + "; ".join(tally.error_samples), file=sys.stderr)
+    print(json.dumps(figures))
+    imported_once = report.get("import_status") == "imported" and report["import_members"] == report["import_stored"]
+    clean = not (tally.errors or duplicates or lost) and imported_once
+    sys.exit(0 if clean else 1)
+
+
+if __name__ == "__main__":
+    main()
