@@ -4,7 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
-    """Who did what, when: imports, exports, corrections, removals, logins. Only ever appended to."""
+    """Who did what, when: imports, exports, corrections, removals, logins.
+
+    Only ever appended to. On PostgreSQL a trigger (migration 0002) refuses every UPDATE, and every DELETE of an
+    event younger than a year; `audit_purge` deletes the older ones.
+    """
 
     class Action(models.TextChoices):
         EXPORT = "export", _("Export")
@@ -15,12 +19,16 @@ class AuditEvent(models.Model):
         LOGIN = "login", _("Login")
         LOGIN_FAILED = "login_failed", _("Failed login")
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    action = models.CharField(max_length=20, choices=Action.choices)
-    what = models.CharField(max_length=200, blank=True)
-    rows = models.PositiveIntegerField(null=True, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # PROTECT: the log is never rewritten, not even to forget who did something. Users are deactivated, not
+    # deleted; one can be deleted once the purge has taken their last event.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("who")
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    what = models.CharField(_("what"), max_length=200, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -202,13 +202,23 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="controlroom@localhost")
 # Who gets the evening summary (comma-separated); nobody when empty.
 DAILY_SUMMARY_EMAILS = env.list("DAILY_SUMMARY_EMAILS", default=[])
 
+# Every record goes through the one root handler, whose filter masks mobile numbers (personal data). Django's own
+# console and server handlers are replaced so nothing reaches the output past the mask, and SQL (with its
+# parameters) is never logged.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_mobiles": {"()": "controlroom.logging.MaskMobiles"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_mobiles"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
+# Celery keeps the logging above instead of putting its own unfiltered handler on the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The calling floor (see calls/services.py).
 CALLS_BATCH_SIZE = env.int("CALLS_BATCH_SIZE", default=25)
@@ -227,7 +237,27 @@ CELERY_BEAT_SCHEDULE = {
 # Member uploads (see members/services.py): stuck jobs go back to a worker, and uploaded files with the
 # personal data in them are deleted after the retention period.
 UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
+# A check or import that has not moved for this long lost its worker (a running import holds its row lock
+# and is never taken for stuck); a received file whose check never started, after the shorter wait.
+UPLOAD_STUCK_SECONDS = env.int("UPLOAD_STUCK_SECONDS", default=10 * 60)
+UPLOAD_RECEIVED_STUCK_SECONDS = env.int("UPLOAD_RECEIVED_STUCK_SECONDS", default=2 * 60)
+UPLOAD_RECOVER_EVERY_SECONDS = env.int("UPLOAD_RECOVER_EVERY_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE |= {
-    "members-recover-stuck-uploads": {"task": "members.tasks.uploads_recover_task", "schedule": 60.0},
+    "members-recover-stuck-uploads": {
+        "task": "members.tasks.uploads_recover_task",
+        "schedule": float(UPLOAD_RECOVER_EVERY_SECONDS),
+    },
     "members-purge-old-uploads": {"task": "members.tasks.uploads_purge_task", "schedule": 6 * 60 * 60.0},
+}
+
+# The audit log is kept at least a year. A database trigger refuses to delete younger events, whatever this says;
+# the nightly purge deletes what is older than this.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+if AUDIT_RETENTION_DAYS < 365:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 365: the audit log is kept for a year.")
+CELERY_BEAT_SCHEDULE |= {
+    "controlroom-purge-old-audit-events": {
+        "task": "controlroom.tasks.audit_purge_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }

@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from controlroom.models import AuditEvent
+from controlroom.roles import Role
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only for everyone, superusers included: nobody adds, edits or deletes an event here.
+
+    Supervisors read it without needing a model permission; other staff need `view_auditevent`.
+    """
+
+    list_display = ["created_at", "action", "actor", "what", "rows"]
+    list_filter = ["action", "created_at", "actor__role"]
+    search_fields = ["actor__username", "what"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor"]
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        supervisor = user.is_active and user.is_staff and user.role == Role.SUPERVISOR
+        return supervisor or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

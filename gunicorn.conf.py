@@ -1,0 +1,21 @@
+"""Gunicorn reads this file from the working directory: its own logs mask mobile numbers too.
+
+The access log prints every request line, query string included (an admin search by number ends up there), so
+its handlers get the same filter as the application's root handler.
+"""
+
+from gunicorn.glogging import Logger
+
+from controlroom.logging import MaskMobiles
+
+
+class MaskedLogger(Logger):
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if not any(isinstance(f, MaskMobiles) for f in handler.filters):
+                    handler.addFilter(MaskMobiles())
+
+
+logger_class = MaskedLogger
