@@ -7,3 +7,5 @@ def noop(request):
 
 
 urlpatterns = [path("bench/noop", noop), path("", include("controlroom.urls"))]
+
+handler500 = "controlroom.middleware.server_error"

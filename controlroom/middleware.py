@@ -1,4 +1,5 @@
 import logging
+import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -6,6 +7,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,14 @@ class LanguageMiddleware:
         return response
 
 
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_unavailable() -> HttpResponse:
+    """The 503 page: it needs no database, no session and no user, so it renders during an outage."""
+    return HttpResponse(render_to_string("503.html"), status=503, headers={"Retry-After": "30"})
+
+
 class DatabaseUnavailableMiddleware:
     """When PostgreSQL cannot be reached, say so with a 503 the browser may retry, not a 500.
 
@@ -47,8 +57,19 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not isinstance(exception, DATABASE_DOWN):
             return None
         logger.error("database unavailable: %s", type(exception).__name__)
-        body = render_to_string("503.html")
-        return HttpResponse(body, status=503, headers={"Retry-After": "30"})
+        return database_unavailable()
+
+
+def server_error(request):
+    """handler500: the 503 page when the database is down, else Django's 500 page.
+
+    `process_exception` only sees errors raised by views. A logged-in request reaches the database
+    earlier, in middleware (the session and the user, read by LanguageMiddleware); Django turns an error
+    there into a 500 right away and calls this handler while the error is still being handled.
+    """
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        return database_unavailable()
+    return defaults.server_error(request)

@@ -15,3 +15,6 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database outage met before any view (in the session or user middleware) still gets the 503 page.
+handler500 = "controlroom.middleware.server_error"

@@ -33,8 +33,6 @@ from members.rows import clean_text
 
 logger = logging.getLogger(__name__)
 
-STUCK_AFTER = timedelta(minutes=10)
-RECEIVED_STUCK_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
 Status = Upload.Status
 
@@ -248,8 +246,10 @@ def uploads_recover_stuck(*, now=None) -> dict:
 
 
 def _stuck_filter(now) -> Q:
-    running = Q(status__in=[Status.VALIDATING, Status.IMPORTING], updated_at__lt=now - STUCK_AFTER)
-    return running | Q(status=Status.RECEIVED, updated_at__lt=now - RECEIVED_STUCK_AFTER)
+    running_since = now - timedelta(seconds=settings.UPLOAD_STUCK_SECONDS)
+    received_since = now - timedelta(seconds=settings.UPLOAD_RECEIVED_STUCK_SECONDS)
+    running = Q(status__in=[Status.VALIDATING, Status.IMPORTING], updated_at__lt=running_since)
+    return running | Q(status=Status.RECEIVED, updated_at__lt=received_since)
 
 
 def uploads_purge_expired(*, now=None) -> int:
@@ -268,7 +268,29 @@ def uploads_purge_expired(*, now=None) -> int:
         RefusedRow.objects.filter(upload_id__in=ids).delete()
         Upload.objects.filter(pk__in=ids, status=Status.VALIDATED).update(status=Status.DISCARDED, finished_at=now)
         Upload.objects.filter(pk__in=ids).update(file="", checked_rows="", purged_at=now, updated_at=now)
+    checked_rows_purge_orphans(now=now)
     return len(ids)
+
+
+CHECKED_ROWS_DIR = "uploads/checked"
+
+
+def checked_rows_purge_orphans(*, now=None) -> int:
+    """Delete checked-rows files no upload points to: a worker that died while saving a check (after the file,
+    before the commit) leaves one behind, with personal data in it. Files younger than a running job may be are
+    left alone, since their upload row may not be committed yet."""
+    now = now or timezone.now()
+    try:
+        _, files = default_storage.listdir(CHECKED_ROWS_DIR)
+    except FileNotFoundError:
+        return 0
+    names = {f"{CHECKED_ROWS_DIR}/{name}" for name in files}
+    referenced = set(Upload.objects.filter(checked_rows__in=names).values_list("checked_rows", flat=True))
+    cutoff = now - timedelta(seconds=settings.UPLOAD_STUCK_SECONDS)
+    orphans = [name for name in names - referenced if default_storage.get_modified_time(name) < cutoff]
+    for name in orphans:
+        default_storage.delete(name)
+    return len(orphans)
 
 
 # --- the command line ---------------------------------------------------------------------------------
@@ -446,5 +468,7 @@ def rejects_apply_corrections(*, district: District, rows, actor) -> Corrections
 
 
 def _check_correctable(district: District, member_id: str) -> None:
-    if not member_id.isdigit() or not Member.objects.filter(pk=member_id, district=district).exists():
+    # ASCII digits only: isdigit() alone accepts "²", which int() and the database then refuse.
+    is_id = member_id.isascii() and member_id.isdigit()
+    if not is_id or not Member.objects.filter(pk=member_id, district=district).exists():
         raise RejectError(_("Member ID %(id)s is not one of this district's members.") % {"id": member_id or "—"})

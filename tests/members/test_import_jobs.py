@@ -128,6 +128,19 @@ def test_old_uploads_lose_their_files_and_refused_rows_but_keep_their_counts(che
     assert services.uploads_purge_expired(now=later) == 0
 
 
+def test_checked_rows_no_upload_points_to_are_purged(checked, private_media, settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    rows = ContentFile("1\tराम\t9876543210\n".encode())
+    orphan = default_storage.save(f"{services.CHECKED_ROWS_DIR}/99-lost.csv", rows)
+    assert services.checked_rows_purge_orphans() == 0  # young: its check may still be committing
+    later = timezone.now() + timedelta(seconds=settings.UPLOAD_STUCK_SECONDS + 1)
+    assert services.checked_rows_purge_orphans(now=later) == 1
+    assert not default_storage.exists(orphan)
+    assert default_storage.exists(checked.checked_rows.name)  # still waiting for confirmation: kept
+
+
 def test_recent_uploads_keep_their_files(checked):
     assert services.uploads_purge_expired() == 0
 
