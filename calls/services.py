@@ -189,7 +189,9 @@ def batch_top_up_soon(*, operator: User, remaining: int) -> None:
     from calls.tasks import batch_top_up
 
     if remaining < settings.CALLS_TOP_UP_BELOW:
-        transaction.on_commit(lambda: batch_top_up.delay(operator.pk))
+        # Robust: with the broker down the outcome is already saved and the page must still load; beat's
+        # periodic build tops the batch up once the broker is back.
+        transaction.on_commit(lambda: batch_top_up.delay(operator.pk), robust=True)
 
 
 def _already_stored(operator, request) -> CallAttempt | None:

@@ -282,3 +282,24 @@ def test_console_load_and_mark_take_a_fixed_number_of_queries(calling, django_as
         member = current(calling)
     with django_assert_num_queries(19 + session_query):
         mark(calling, member, "yes")
+
+
+def test_outcomes_are_saved_and_the_page_loads_while_the_broker_is_down(
+    calling, operator, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from calls import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    settings.CALLS_TOP_UP_BELOW = 1000  # every outcome asks for a top-up
+    monkeypatch.setattr(tasks.batch_top_up, "delay", broker_down)
+    member = current(calling)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = mark(calling, member, "yes")
+    assert callbacks, "the outcome asked the worker for a top-up"
+    assert response.status_code == 200
+    assert response.context["member"] != member
+    assert CallAttempt.objects.filter(member=member, operator=operator, outcome=Outcome.YES).count() == 1
