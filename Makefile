@@ -6,7 +6,7 @@ PY := $(BIN)/python
 DEV_ENV := DEBUG=1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run seed test lint format messages worker beat gunicorn e2e clean
+.PHONY: help venv run seed test fuzz nightly lint format messages worker beat gunicorn e2e clean
 
 help: ## List the tasks
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,12 @@ test: $(VENV)/.installed-dev ## Checks, lint and the whole test suite (PostgreSQ
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+fuzz: $(VENV)/.installed-dev ## Fuzz the phone normaliser and the upload checks: 10,000 examples per property
+	HYPOTHESIS_PROFILE=nightly $(DEV_ENV) $(BIN)/pytest tests/members/test_fuzz.py -p no:cacheprovider --hypothesis-show-statistics $(PYTEST_ARGS)
+
+nightly: fuzz ## The long runs: fuzzing, and 10 worker kills during imports (needs DATABASE_URL and REDIS_URL)
+	FAULT_TRIALS=10 $(DEV_ENV) $(BIN)/pytest tests/test_faults.py -k import -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev ## ruff check and format check
 	$(BIN)/ruff check .

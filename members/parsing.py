@@ -8,8 +8,10 @@ before parsing: declared uncompressed sizes, compression ratios, DTDs (XML bombs
 import codecs
 import csv
 import io
+import lzma
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -198,6 +200,8 @@ def _check_zip_sizes(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     infos = archive.infolist()
     if len(infos) > MAX_ZIP_ENTRIES or sum(info.file_size for info in infos) > MAX_UNZIPPED:
         raise UnusableFile("bomb")
+    if any(info.flag_bits & 0x1 for info in infos):  # zip-level encryption: zipfile would need the password
+        raise UnusableFile("password")
     for info in infos:
         if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise UnusableFile("bomb")
@@ -283,7 +287,7 @@ def inspect_zip(path: Path) -> ZipFacts:
             if "mimetype" in names and archive.read("mimetype").startswith(b"application/vnd.oasis.opendocument.sp"):
                 has_formulas = "content.xml" in names and _ods_has_formulas(archive)
                 return ZipFacts("ods", {"*": True} if has_formulas else {})
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError):
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError, zlib.error, lzma.LZMAError):
         raise UnusableFile("broken") from None
     raise UnusableFile("not_spreadsheet", kind="document" if "word/document.xml" in names else "archive")
 
@@ -390,6 +394,16 @@ def _open_workbook(path: Path):
         raise UnusableFile("broken") from None
 
 
+def _read_sheet(get_sheet, key):
+    """A sheet's cells: calamine reads them only now, and may find the file damaged (or its zip unsupported)."""
+    try:
+        return get_sheet(key)
+    except BaseException as error:  # noqa: BLE001 - as in _open_workbook
+        if isinstance(error, KeyboardInterrupt | SystemExit):
+            raise
+        raise UnusableFile("broken") from None
+
+
 def _spreadsheet_table(path: Path, formulas: dict) -> Table:
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
@@ -398,12 +412,7 @@ def _spreadsheet_table(path: Path, formulas: dict) -> Table:
     for meta in workbook.sheets_metadata:
         if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
             continue
-        try:
-            sheet = workbook.get_sheet_by_name(meta.name)
-        except BaseException as error:  # noqa: BLE001 - as above
-            if isinstance(error, KeyboardInterrupt | SystemExit):
-                raise
-            raise UnusableFile("broken") from None
+        sheet = _read_sheet(workbook.get_sheet_by_name, meta.name)
         try:
             table = _table(meta.name, _calamine_rows(sheet), sheet.height, None)
         except UnusableFile as problem:
@@ -428,7 +437,10 @@ def _csv_table(path: Path, handle) -> Table:
     handle.seek(0)
     encoding = text_encoding(head)
     text = io.TextIOWrapper(handle, encoding=encoding, errors="strict", newline="")
-    first_line = text.readline()
+    try:
+        first_line = text.readline()  # may run past the bytes checked above
+    except UnicodeDecodeError:
+        raise UnusableFile("not_utf8") from None
     text.seek(0)
     reader = csv.reader(text, delimiter=_delimiter(first_line))
     size = path.stat().st_size
@@ -475,9 +487,9 @@ def read_corrections(path, *, member_id: set, corrected: set) -> list[tuple[int,
     with path.open("rb") as handle:
         kind = sniff(handle.read(8192), path.stat().st_size)
     if kind != "zip":
-        raise UnusableFile("not_spreadsheet", kind="text_document" if kind == "csv" else "binary")
+        raise UnusableFile("not_spreadsheet", kind="document" if kind == "csv" else "binary")
     inspect_zip(path)
-    sheet = _open_workbook(path).get_sheet_by_index(0)
+    sheet = _read_sheet(_open_workbook(path).get_sheet_by_index, 0)
     rows = _calamine_rows(sheet)
     ids, fixes = _correction_columns(rows, member_id, corrected)
     found = []

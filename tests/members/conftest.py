@@ -1,5 +1,9 @@
 """Helpers for the member-upload tests: private media in a temporary folder, and uploading through the site."""
 
+import os
+from datetime import timedelta
+
+import hypothesis
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -39,3 +43,9 @@ def post_upload(client, content: bytes, name="members.csv", district=None, captu
 
 def latest_upload() -> Upload:
     return Upload.objects.latest("pk")
+
+
+# Hypothesis example counts: HYPOTHESIS_PROFILE=nightly (`make fuzz`) runs 10,000 examples per property.
+hypothesis.settings.register_profile("ci", max_examples=200, deadline=timedelta(seconds=5), print_blob=True)
+hypothesis.settings.register_profile("nightly", max_examples=10_000, deadline=None, print_blob=True)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
