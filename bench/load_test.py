@@ -56,9 +56,12 @@ class Tally:
         self.errors, self.error_samples = 0, []
         self.shown: dict[int, set[int]] = {}
         self.accepted: set[tuple[int, uuid.UUID]] = set()
+        self.timeline: list[tuple[float, str, float]] = []  # (when, what, seconds), for the breakdown
 
     def record(self, kind: list, started: float, status: int, path: str, ok=(200,)):
-        kind.append(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        kind.append(elapsed)
+        self.timeline.append((time.monotonic(), path.split("?")[0], elapsed))
         if status not in ok:
             self.errors += 1
             if len(self.error_samples) < 10:
@@ -202,6 +205,25 @@ def worker(env):
     return subprocess.Popen(cmd, cwd=import_bench.ROOT, env=env, start_new_session=True)
 
 
+def breakdown(tally: Tally) -> None:
+    """Where the time went (stderr): p50/p95 per path, and console p95 per 30 seconds."""
+    by_path: dict[str, list[float]] = {}
+    for _, path, elapsed in tally.timeline:
+        key = re.sub(r"/\d+/", "/N/", path) if not path.startswith("/districts/") else path[:11] + "…"
+        by_path.setdefault(key, []).append(elapsed)
+    for path, samples in sorted(by_path.items()):
+        ordered = sorted(samples)
+        median = ordered[len(ordered) // 2] * 1000
+        print(f"{path:40} n={len(samples):6} p50={median:7.1f} ms p95={p95(samples) * 1000:7.1f} ms", file=sys.stderr)
+    start = tally.timeline[0][0] if tally.timeline else 0
+    buckets: dict[int, list[float]] = {}
+    for when, path, elapsed in tally.timeline:
+        if path.startswith("/calls/"):
+            buckets.setdefault(int((when - start) // 30), []).append(elapsed)
+    line = " ".join(f"{30 * b}s:{p95(v) * 1000:.0f}" for b, v in sorted(buckets.items()))
+    print(f"console p95 (ms) by 30 s: {line}", file=sys.stderr)
+
+
 def verify(tally: Tally) -> tuple[int, int]:
     from calls.models import CallAttempt
 
@@ -262,6 +284,7 @@ def main():
         "outcomes": len(tally.accepted),
         **report,
     }
+    breakdown(tally)
     if tally.error_samples:
         print("errors, for example: " + "; ".join(tally.error_samples), file=sys.stderr)
     print(json.dumps(figures))
