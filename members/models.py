@@ -155,11 +155,14 @@ class RefusedRow(models.Model):
 
 
 class Member(models.Model):
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="members")
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="members")
+    # Both looked up through the (district, status) and (village, status) indexes below: no index of their own, so
+    # an import of a lakh of rows maintains fewer of them.
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="members", db_index=False)
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="members", db_index=False)
     name = models.CharField(_("name"), max_length=120)
-    # Canonical form everywhere: the 10 national digits of an Indian mobile (see members.phone).
-    mobile = models.CharField(_("mobile"), max_length=10, unique=True)
+    # Canonical form everywhere: the 10 national digits of an Indian mobile (see members.phone). Unique through a
+    # constraint in Meta, which (unlike unique=True) adds no second, LIKE-only index on PostgreSQL.
+    mobile = models.CharField(_("mobile"), max_length=10)
     address = models.CharField(_("address"), max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=MemberStatus.choices, default=MemberStatus.PENDING)
     attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -167,7 +170,7 @@ class Member(models.Model):
     next_call_at = models.DateTimeField(null=True, blank=True)
     # A "call me back" the operator kept for themselves; anyone else may take it otherwise.
     reserved_for = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     batch = models.ForeignKey(
         "calls.CallBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
@@ -179,7 +182,7 @@ class Member(models.Model):
     number_since = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
 
     objects = MemberQuerySet.as_manager()
@@ -197,8 +200,14 @@ class Member(models.Model):
             ),
             models.Index(fields=["village", "status"], name="member_village_status"),
             models.Index(fields=["district", "status"], name="member_district_status"),
+            # Empty for every member a list brings in: indexed only where set.
+            models.Index(fields=["reserved_for"], condition=Q(reserved_for__isnull=False), name="member_reserved_for"),
+            models.Index(
+                fields=["status_changed_by"], condition=Q(status_changed_by__isnull=False), name="member_changed_by"
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["mobile"], name="member_mobile_unique"),
             models.CheckConstraint(condition=Q(mobile__regex=r"^[6-9][0-9]{9}$"), name="member_mobile_canonical"),
             # Being in a batch and holding a batch lease are the same fact.
             models.CheckConstraint(
