@@ -60,6 +60,10 @@ PROBLEMS = {
         "This is not a filled-in rejects download: it needs the columns “%(member_id)s” and “%(corrected)s”. "
         "Download the rejects again, fill in the corrected numbers in the last column, and upload that file."
     ),
+    "corrections_not_xlsx": _(
+        "Corrections are read from the rejects download itself (.xlsx). Fill in the corrected numbers in that "
+        "file and upload it as it is, without saving it as CSV."
+    ),
     "broken_csv": _("The CSV file cannot be read near line %(line)s: %(detail)s."),
     "bomb": _("The file unpacks to far more data than a member list can hold, so it was not opened."),
     "unsafe_xml": _("The file contains XML that is not allowed in a spreadsheet (a DTD), so it was not opened."),
@@ -487,7 +491,7 @@ def read_corrections(path, *, member_id: set, corrected: set) -> list[tuple[int,
     with path.open("rb") as handle:
         kind = sniff(handle.read(8192), path.stat().st_size)
     if kind != "zip":
-        raise UnusableFile("not_spreadsheet", kind="document" if kind == "csv" else "binary")
+        raise UnusableFile("corrections_not_xlsx")
     inspect_zip(path)
     sheet = _read_sheet(_open_workbook(path).get_sheet_by_index, 0)
     rows = _calamine_rows(sheet)

@@ -229,6 +229,7 @@ def test_a_file_that_is_not_a_rejects_download_is_refused(client, wrong, patna_p
     login(client, patna_president)
     with path.open("rb") as upload:
         response = client.post(reverse("members:rejects_upload", args=["PAT"]), {"file": upload})
-    assert len(list(client.get(response["Location"]).context["messages"])) == 1
+    (message,) = client.get(response["Location"]).context["messages"]
+    assert ".xlsx" in str(message) and "CSV" in str(message)  # says which file to send, in the user's language
     wrong.refresh_from_db()
     assert wrong.status == MemberStatus.WRONG_NUMBER
