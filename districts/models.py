@@ -5,16 +5,28 @@ from django.utils.translation import gettext_lazy as _
 from controlroom.roles import Role
 
 
-class DistrictQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet):
+    """What a user may list, decided in one place for every model that belongs to a district.
+
+    All of it for state leadership and the floor's supervisors, their own districts' for presidents, and nothing
+    for operators (they only ever see the member their batch hands them). Subclasses name the path from their rows
+    to the district.
+    """
+
+    district_path = "district__"
+
     def for_user(self, user):
-        """The districts this user may see: all for state and floor staff, their own for presidents."""
         if not user.is_authenticated:
             return self.none()
         if user.role in (Role.STATE_LEADER, Role.SUPERVISOR):
             return self.all()
         if user.role == Role.DISTRICT_PRESIDENT:
-            return self.filter(presidents=user)
+            return self.filter(**{f"{self.district_path}presidents": user})
         return self.none()
+
+
+class DistrictQuerySet(ScopedQuerySet):
+    district_path = ""
 
 
 class District(models.Model):
@@ -39,11 +51,6 @@ class District(models.Model):
         return self.name_hi if (get_language() or "hi").startswith("hi") else self.name_en
 
 
-class VillageQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(district__in=District.objects.for_user(user))
-
-
 class Village(models.Model):
     """A village of a district. Assembly constituency, block and booth hang off here later as nullable FKs."""
 
@@ -54,7 +61,7 @@ class Village(models.Model):
     target = models.PositiveIntegerField(_("target of confirmed members"), default=10)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = VillageQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

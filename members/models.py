@@ -7,8 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from controlroom.roles import Role
-from districts.models import District, Figures, Village
+from districts.models import District, Figures, ScopedQuerySet, Village
 
 
 class MemberStatus(models.TextChoices):
@@ -20,30 +19,6 @@ class MemberStatus(models.TextChoices):
     RETRY = "retry", _("Waiting to retry")
     UNREACHABLE = "unreachable", _("Unreachable")
     REMOVED = "removed", _("Removed")
-
-
-class MemberQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Members this user may list: never for operators, who only ever see their assigned member."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.role in (Role.STATE_LEADER, Role.SUPERVISOR):
-            return self.all()
-        if user.role == Role.DISTRICT_PRESIDENT:
-            return self.filter(district__presidents=user)
-        return self.none()
-
-
-class UploadQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Uploads this user may see: all for state and floor staff, their own districts' for presidents."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.role in (Role.STATE_LEADER, Role.SUPERVISOR):
-            return self.all()
-        if user.role == Role.DISTRICT_PRESIDENT:
-            return self.filter(district__presidents=user)
-        return self.none()
 
 
 def upload_path(instance, filename):
@@ -102,7 +77,7 @@ class Upload(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = UploadQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -185,7 +160,7 @@ class Member(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
 
-    objects = MemberQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
