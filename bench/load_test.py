@@ -49,38 +49,40 @@ FINAL = {"imported", "failed", "discarded"}
 
 
 class Tally:
-    """What the clients saw: latencies by kind, errors, who was shown which member, accepted outcomes."""
+    """What the clients saw: every request (when, path, seconds), errors, who was shown which member, and the
+    outcomes the server accepted."""
 
     def __init__(self):
-        self.console, self.dashboard, self.other = [], [], []
+        self.timeline: list[tuple[float, str, float]] = []
         self.errors, self.error_samples = 0, []
         self.shown: dict[int, set[int]] = {}
         self.accepted: set[tuple[int, uuid.UUID]] = set()
-        self.timeline: list[tuple[float, str, float]] = []  # (when, what, seconds), for the breakdown
 
-    def record(self, kind: list, started: float, status: int, path: str, ok=(200,)):
-        elapsed = time.perf_counter() - started
-        kind.append(elapsed)
-        self.timeline.append((time.monotonic(), path.split("?")[0], elapsed))
+    def record(self, started: float, status: int, path: str, ok=(200,)):
+        self.timeline.append((time.monotonic(), path.split("?")[0], time.perf_counter() - started))
         if status not in ok:
             self.errors += 1
             if len(self.error_samples) < 10:
                 self.error_samples.append(f"{status} {path}")
 
+    def latencies(self, prefix: str) -> list[float]:
+        """Seconds per request whose path starts with `prefix`: /calls/ is the console, /districts/ the dashboard."""
+        return [elapsed for _, path, elapsed in self.timeline if path.startswith(prefix)]
+
     @property
     def requests(self) -> int:
-        return len(self.console) + len(self.dashboard) + len(self.other)
+        return len(self.timeline)
 
 
-async def timed(tally: Tally, kind: list, client: Client, method: str, path: str, body=b"", headers=None, ok=(200,)):
+async def timed(tally: Tally, client: Client, method: str, path: str, body=b"", headers=None, ok=(200,)):
     started = time.perf_counter()
     try:
         status, response_headers, content = await client.request(method, path, body, headers)
     except (OSError, asyncio.IncompleteReadError) as error:
         client.writer = client.reader = None
-        tally.record(kind, started, 0, f"{path} {type(error).__name__}")
+        tally.record(started, 0, f"{path} {type(error).__name__}")
         return 0, {}, b""
-    tally.record(kind, started, status, path, ok)
+    tally.record(started, status, path, ok)
     return status, response_headers, content
 
 
@@ -89,18 +91,16 @@ async def operator(i: int, cookies: dict, tally: Tally, deadline: float, pace: f
     headers = {"HX-Request": "true", "X-CSRFToken": cookies["csrftoken"]}
     form_headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
     await asyncio.sleep(rng.random() * pace)
-    await timed(tally, tally.console, client, "POST", "/calls/console/start/", b"", form_headers, ok=(302,))
+    await timed(tally, client, "POST", "/calls/console/start/", b"", form_headers, ok=(302,))
     while time.monotonic() < deadline:
         cycle_started = time.monotonic()
-        status, _, body = await timed(tally, tally.console, client, "GET", "/calls/console/", headers=headers)
+        status, _, body = await timed(tally, client, "GET", "/calls/console/", headers=headers)
         member, key = MEMBER_RE.search(body), KEY_RE.search(body)
         if status == 200 and member and key:
             member_id = int(member.group(1))
             tally.shown.setdefault(member_id, set()).add(i)
             form = f"member={member_id}&submission_key={key.group(1).decode()}&outcome={rng.choice(OUTCOMES)}"
-            status, _, _ = await timed(
-                tally, tally.console, client, "POST", "/calls/console/mark/", form.encode(), form_headers
-            )
+            status, _, _ = await timed(tally, client, "POST", "/calls/console/mark/", form.encode(), form_headers)
             if status == 200:
                 tally.accepted.add((member_id, uuid.UUID(key.group(1).decode())))
         await asyncio.sleep(max(0.05, pace - (time.monotonic() - cycle_started)))
@@ -110,8 +110,8 @@ async def viewer(i: int, cookies: dict, codes: list[str], tally: Tally, deadline
     client, rng = Client(PORT, cookies), random.Random(1000 + i)
     await asyncio.sleep(rng.random() * pace)
     while time.monotonic() < deadline:
-        await timed(tally, tally.dashboard, client, "GET", "/districts/")
-        await timed(tally, tally.dashboard, client, "GET", f"/districts/{rng.choice(codes)}/")
+        await timed(tally, client, "GET", "/districts/")
+        await timed(tally, client, "GET", f"/districts/{rng.choice(codes)}/")
         await asyncio.sleep(pace)
 
 
@@ -150,21 +150,20 @@ async def importer(cookies: dict, path: Path, tally: Tally, delay: float, report
     await asyncio.sleep(delay)
     body, content_type = _multipart({"csrfmiddlewaretoken": cookies["csrftoken"]}, "file", path)
     started = time.monotonic()
-    status, headers, _ = await timed(
-        tally, tally.other, client, "POST", "/members/uploads/new/", body, {"Content-Type": content_type}, ok=(302,)
-    )
+    form = {"Content-Type": content_type}
+    status, headers, _ = await timed(tally, client, "POST", "/members/uploads/new/", body, form, ok=(302,))
     match = UPLOAD_RE.search(headers.get("location", ""))
     if not match:
         report.update(import_status=f"not accepted ({status})")
         return
     pk, confirmed = int(match.group(1)), False
     while time.monotonic() - started < 600:
-        await timed(tally, tally.other, client, "GET", f"/members/uploads/{pk}/progress/?status=")
+        await timed(tally, client, "GET", f"/members/uploads/{pk}/progress/?status=")
         state, imported, stored = await asyncio.to_thread(_upload_state, pk)
         if state == "validated" and not confirmed:
             confirm = f"csrfmiddlewaretoken={cookies['csrftoken']}".encode()
             form = {"Content-Type": "application/x-www-form-urlencoded"}
-            await timed(tally, tally.other, client, "POST", f"/members/uploads/{pk}/confirm/", confirm, form, (302,))
+            await timed(tally, client, "POST", f"/members/uploads/{pk}/confirm/", confirm, form, (302,))
             confirmed = True
         if state in FINAL:
             seconds = round(time.monotonic() - started, 1)
@@ -279,8 +278,8 @@ def main():
         "errors": tally.errors,
         "duplicate_handouts": duplicates,
         "lost_outcomes": lost,
-        "p95_ms_console": round(p95(tally.console) * 1000, 1),
-        "p95_ms_dashboard": round(p95(tally.dashboard) * 1000, 1),
+        "p95_ms_console": round(p95(tally.latencies("/calls/")) * 1000, 1),
+        "p95_ms_dashboard": round(p95(tally.latencies("/districts/")) * 1000, 1),
         "outcomes": len(tally.accepted),
         **report,
     }
