@@ -42,6 +42,19 @@ class Checked:
     unknown_columns: list = field(default_factory=list)
     sheet: str = ""
 
+    def upload_fields(self) -> dict:
+        """What the upload record keeps of the check."""
+        return {
+            "rows": self.rows,
+            "valid": self.valid,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "marked_wrong": self.marked_wrong,
+            "unknown_columns": self.unknown_columns,
+            "new_village_names": list(self.new_villages.items()),
+            "sheet": self.sheet,
+        }
+
 
 _ENROLLED_SQL = """
     SELECT m.mobile, m.status, v.name, d.name_en, d.name_hi

@@ -129,16 +129,9 @@ def _save_checked(upload_id: int, checked: pipeline.Checked) -> None:
     with checked.rows_path.open("rb") as rows:
         name = default_storage.save(f"uploads/checked/{upload_id}-{uuid.uuid4().hex}.csv", File(rows))
     Upload.objects.filter(pk=upload_id).update(
+        **checked.upload_fields(),
         status=Status.VALIDATED,
-        rows=checked.rows,
-        valid=checked.valid,
-        rejected=checked.rejected,
-        duplicates=checked.duplicates,
-        marked_wrong=checked.marked_wrong,
         new_villages=len(checked.new_villages),
-        new_village_names=list(checked.new_villages.items()),
-        unknown_columns=checked.unknown_columns,
-        sheet=checked.sheet,
         checked_rows=name,
         progress_done=F("progress_total"),
         updated_at=timezone.now(),
@@ -335,17 +328,7 @@ def members_import_file(*, path, district: District, dry_run: bool = False) -> I
 @transaction.atomic
 def _import_checked(upload: Upload, checked: pipeline.Checked) -> pipeline.Written:
     pipeline.save_refused(checked.refused_path)
-    Upload.objects.filter(pk=upload.pk).update(
-        rows=checked.rows,
-        valid=checked.valid,
-        rejected=checked.rejected,
-        duplicates=checked.duplicates,
-        marked_wrong=checked.marked_wrong,
-        unknown_columns=checked.unknown_columns,
-        new_village_names=list(checked.new_villages.items()),
-        sheet=checked.sheet,
-        progress_total=checked.valid,
-    )
+    Upload.objects.filter(pk=upload.pk).update(**checked.upload_fields(), progress_total=checked.valid)
     written = pipeline.write_members(
         upload_id=upload.pk,
         district_id=upload.district_id,
