@@ -5,7 +5,9 @@ upload pipeline, so both refuse the same rows for the same reasons. Bulk distric
 pipeline in members.pipeline instead of saving row by row.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
@@ -112,3 +114,12 @@ class RejectResource(resources.Resource):
 
     def dehydrate_corrected(self, member):
         return ""
+
+    def headings(self, field: str) -> set:
+        """A column's heading in every language, as the corrections upload matches it."""
+        label = self.fields[field].column_name
+        names = set()
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                names.add(" ".join(str(label).split()).casefold())
+        return names

@@ -25,10 +25,11 @@ from django.utils.translation import gettext as _
 from controlroom.models import AuditEvent
 from districts import rollup
 from districts.models import District
-from members import pipeline
+from members import parsing, pipeline
 from members.models import Member, MemberChange, MemberStatus, RefusedRow, Upload
 from members.parsing import UnusableFile
 from members.phone import InvalidMobile, normalise_mobile
+from members.resources import RejectResource
 from members.rows import clean_text
 
 logger = logging.getLogger(__name__)
@@ -429,6 +430,19 @@ def _take_off(member, actor, kind, *, reason, replacement=None):
 class CorrectionsResult:
     corrected: int
     problems: list  # (row number, message)
+
+
+def rejects_correct_from_file(*, district: District, file, actor) -> CorrectionsResult:
+    """Read a filled-in rejects download (an uploaded file) and apply its corrections; raises UnusableFile."""
+    resource = RejectResource()
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as spool:
+        for chunk in file.chunks():
+            spool.write(chunk)
+        spool.flush()
+        rows = parsing.read_corrections(
+            Path(spool.name), member_id=resource.headings("member_id"), corrected=resource.headings("corrected")
+        )
+    return rejects_apply_corrections(district=district, rows=rows, actor=actor)
 
 
 @transaction.atomic

@@ -1,12 +1,7 @@
-import tempfile
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -163,44 +158,24 @@ def uploaders(request):
     return render(request, "members/uploaders.html", {"rows": selectors.uploader_rates(request.user)})
 
 
-def _headings(resource, field: str) -> set:
-    """A download column's heading in every language, as the corrections upload matches it."""
-    label = resource.fields[field].column_name
-    names = set()
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            names.add(" ".join(str(label).split()).casefold())
-    return names
-
-
 @role_required(*FIXERS)
 @require_POST
 def rejects_upload(request, code):
     district = district_get_for_user(request.user, code)
     form = CorrectionsForm(request.POST, request.FILES)
-    if form.is_valid():
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as spool:
-            for chunk in form.cleaned_data["file"].chunks():
-                spool.write(chunk)
-            spool.flush()
-            _apply_corrections(request, district, Path(spool.name))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Choose the filled-in rejects file to upload."))
-    return redirect("members:rejects", code=district.code)
-
-
-def _apply_corrections(request, district, path):
-    resource = RejectResource()
+        return redirect("members:rejects", code=district.code)
     try:
-        rows = parsing.read_corrections(
-            path, member_id=_headings(resource, "member_id"), corrected=_headings(resource, "corrected")
+        result = services.rejects_correct_from_file(
+            district=district, file=form.cleaned_data["file"], actor=request.user
         )
     except parsing.UnusableFile as problem:
         messages.error(request, problem.message)
-        return
-    result = services.rejects_apply_corrections(district=district, rows=rows, actor=request.user)
+        return redirect("members:rejects", code=district.code)
     messages.success(
         request, _("%(count)s numbers corrected; those members will be called again.") % {"count": result.corrected}
     )
     for number, problem in result.problems:
         messages.warning(request, _("Row %(number)s: %(problem)s") % {"number": number, "problem": problem})
+    return redirect("members:rejects", code=district.code)
