@@ -142,11 +142,19 @@ def _next_state(member: Member, request: MarkRequest, operator: User, now: datet
     return state
 
 
+def _lock_open_batch(operator: User) -> CallBatch | None:
+    """Lock the operator's open batch. Everything that moves members in or out of a batch (outcome, undo,
+    release, the builder) locks the batch before its members, so none of them can deadlock another."""
+    return CallBatch.objects.select_for_update(no_key=True).filter(operator=operator, closed_at=None).first()
+
+
 def _claim_for_marking(operator: User, member_id: int) -> Member:
     """Lock the member if it is still this operator's to mark: in their batch, or released but untaken."""
-    candidates = Member.objects.select_for_update(of=("self",)).select_related("batch").filter(pk=member_id)
-    member = candidates.filter(batch__operator=operator, status=MemberStatus.IN_BATCH).first()
+    batch = _lock_open_batch(operator)
+    candidates = Member.objects.select_for_update().filter(pk=member_id)
+    member = candidates.filter(batch=batch, status=MemberStatus.IN_BATCH).first() if batch else None
     if member is not None:
+        member.batch = batch
         return member
     last_batch = CallBatch.objects.filter(operator=operator).order_by("-created_at").values_list("current_id")[:1]
     if member_id not in {row[0] for row in last_batch}:
@@ -160,7 +168,8 @@ def _claim_for_marking(operator: User, member_id: int) -> Member:
 
 @transaction.atomic
 def call_record_outcome(*, operator: User, request: MarkRequest, now: datetime | None = None) -> CallAttempt:
-    """Store one attempt and move the member on. Exactly once per submission key."""
+    """Store one attempt, move the member on and the operator's batch to its next member, all in one
+    transaction. Exactly once per submission key."""
     now = now or timezone.now()
     previous = _already_stored(operator, request)
     if previous is not None:
@@ -173,15 +182,26 @@ def call_record_outcome(*, operator: User, request: MarkRequest, now: datetime |
         if previous is None:
             raise
         return previous
-    batch_id, before = member.batch_id, (member.status, member.attempt_count)
+    batch, batch_id, before = member.batch, member.batch_id, (member.status, member.attempt_count)
     state = _next_state(member, request, operator, now)
     attempt = _store_attempt(operator, member, request, batch_id, state["status"], now)
     _move_member(member, operator, state, now)
+    if batch is not None:
+        _advance(batch, operator, now, expires_at=_lease(now))
+    # Last: the rollup rows are shared by every operator calling the district, so hold their locks briefly.
     after = (state["status"], before[1] + 1)
     rollup.member_moved(member, before=before, after=after)
     rollup.attempt_counted(district_id=member.district_id, day=timezone.localdate(now), outcome=request.outcome)
-    CallBatch.objects.filter(pk=batch_id, closed_at=None).update(expires_at=_lease(now))
     return attempt
+
+
+def _advance(batch: CallBatch, operator: User, now: datetime, **also) -> Member | None:
+    """Make the batch's next member current (one UPDATE, setting `also` too). The caller holds the batch's lock."""
+    member = _claim_next(batch)
+    if member is None and batch_build(operator_ids=[operator.pk], now=now):
+        member = _claim_next(batch)
+    CallBatch.objects.filter(pk=batch.pk).update(current=member, **also)
+    return member
 
 
 def batch_top_up_soon(*, operator: User, remaining: int) -> None:
@@ -236,9 +256,9 @@ def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
     """Take back the operator's last outcome within the undo window; the member becomes current again."""
     now = now or timezone.now()
     since = now - timedelta(seconds=settings.CALLS_UNDO_SECONDS)
+    batch = _lock_open_batch(operator)
     attempts = CallAttempt.objects.select_for_update().filter(operator=operator, undone_at=None, created_at__gte=since)
     attempt = attempts.order_by("-created_at").first()
-    batch = CallBatch.objects.filter(operator=operator, closed_at=None).first()
     if attempt is None or batch is None:
         raise CallError("nothing to undo")
     member = Member.objects.select_for_update().get(pk=attempt.member_id)
@@ -276,12 +296,10 @@ def console_next_member(*, operator: User, now: datetime | None = None) -> tuple
     if current is not None and current.batch_id == batch.pk and current.status == MemberStatus.IN_BATCH:
         return batch, current
     with transaction.atomic():
-        member = _claim_next(batch)
-        if member is None and batch_build(operator_ids=[operator.pk], now=now):
-            member = _claim_next(batch)
-        batch.current = member
-        batch.save(update_fields=["current"])
-    return batch, member
+        if _lock_open_batch(operator) is None:  # released since it was read
+            return None, None
+        batch.current = _advance(batch, operator, now or timezone.now())
+    return batch, batch.current
 
 
 def _claim_next(batch) -> Member | None:

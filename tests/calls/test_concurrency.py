@@ -114,6 +114,45 @@ def test_builders_and_operators_racing_never_double_hand(clock, centre, campaign
     assert Counter(held) == {operator.pk: 25 for operator in operators}
 
 
+def test_releases_racing_outcomes_and_undos_never_deadlock_or_lose_an_outcome(clock, centre, campaign, patna, gaya):
+    """Outcomes, undos, a supervisor releasing batches and the periodic builder, all at once: each takes the
+    operator's batch before its members, so none waits on another in a cycle (PostgreSQL would abort one)."""
+    enrol([patna, gaya], 1000)
+    operators = hire(centre, 12)
+    accepted, refused = {op.pk: [] for op in operators}, Counter()
+
+    def operator_at_work(operator, rng):
+        services.shift_start(operator=operator)
+        for _ in range(60):
+            _, member = services.console_next_member(operator=operator)
+            if member is None:
+                services.shift_start(operator=operator)  # released by the supervisor: start again
+                continue
+            request = services.MarkRequest(member.pk, rng.choice(FINAL), submission_key=uuid.uuid4())
+            try:
+                services.call_record_outcome(operator=operator, request=request)
+                accepted[operator.pk].append((member.pk, request.submission_key))
+                if rng.random() < 0.2:
+                    services.call_undo(operator=operator)
+                    accepted[operator.pk].pop()
+            except services.CallError as exc:  # released under them, or moved on: told, nothing stored
+                refused[str(exc)] += 1
+
+    def supervisor():
+        for _ in range(40):
+            for operator in operators[:6]:
+                services.shift_stop(operator=operator)
+            services.batch_build()
+            time.sleep(0.02)
+
+    run_threads([(operator_at_work, (op, random.Random(op.pk))) for op in operators] + [(supervisor, ())])
+    stored = set(CallAttempt.objects.filter(undone_at=None).values_list("member_id", "submission_key"))
+    assert stored == {pair for pairs in accepted.values() for pair in pairs}
+    assert len(stored) > 300, "the operators got on with their work"
+    in_batch = Member.objects.filter(status=MemberStatus.IN_BATCH)
+    assert not in_batch.filter(batch__closed_at__isnull=False).exists(), "no member is left in a closed batch"
+
+
 def test_the_same_submission_from_two_tabs_at_once_is_stored_once(clock, centre, campaign, patna, gaya):
     enrol([patna], 100)
     operator = hire(centre, 1)[0]
