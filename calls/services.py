@@ -145,7 +145,8 @@ def _next_state(member: Member, request: MarkRequest, operator: User, now: datet
 def _lock_open_batch(operator: User) -> CallBatch | None:
     """Lock the operator's open batch. Everything that moves members in or out of a batch (outcome, undo,
     release, the builder) locks the batch before its members, so none of them can deadlock another."""
-    return CallBatch.objects.select_for_update(no_key=True).filter(operator=operator, closed_at=None).first()
+    batches = CallBatch.objects.select_for_update(no_key=True, of=("self",)).select_related("campaign")
+    return batches.filter(operator=operator, closed_at=None).first()
 
 
 def _claim_for_marking(operator: User, member_id: int) -> Member:
@@ -170,10 +171,23 @@ def _claim_for_marking(operator: User, member_id: int) -> Member:
 def call_record_outcome(*, operator: User, request: MarkRequest, now: datetime | None = None) -> CallAttempt:
     """Store one attempt, move the member on and the operator's batch to its next member, all in one
     transaction. Exactly once per submission key."""
-    now = now or timezone.now()
+    return _record_outcome(operator, request, now or timezone.now())[0]
+
+
+@transaction.atomic
+def call_mark(*, operator: User, request: MarkRequest) -> tuple[CallBatch | None, Member | None]:
+    """The console's post: store the outcome (exactly once), then the batch and the member to show next."""
+    _, batch = _record_outcome(operator, request, timezone.now())
+    if batch is None:  # a resubmitted form, or a member no longer in the batch: read the console afresh
+        return console_next_member(operator=operator)
+    return batch, batch.current
+
+
+def _record_outcome(operator, request, now) -> tuple[CallAttempt, CallBatch | None]:
+    """The attempt, and the operator's batch when this outcome moved it on (its next member as `current`)."""
     previous = _already_stored(operator, request)
     if previous is not None:
-        return previous
+        return previous, None
     try:
         member = _claim_for_marking(operator, request.member_id)
     except CallError:
@@ -181,18 +195,18 @@ def call_record_outcome(*, operator: User, request: MarkRequest, now: datetime |
         previous = _already_stored(operator, request)
         if previous is None:
             raise
-        return previous
-    batch, batch_id, before = member.batch, member.batch_id, (member.status, member.attempt_count)
+        return previous, None
+    batch, before = member.batch, (member.status, member.attempt_count)
     state = _next_state(member, request, operator, now)
-    attempt = _store_attempt(operator, member, request, batch_id, state["status"], now)
+    attempt = _store_attempt(operator, member, request, batch, state["status"], now)
     _move_member(member, operator, state, now)
     if batch is not None:
-        _advance(batch, operator, now, expires_at=_lease(now))
+        batch.current = _advance(batch, operator, now, expires_at=_lease(now))
     # Last: the rollup rows are shared by every operator calling the district, so hold their locks briefly.
     after = (state["status"], before[1] + 1)
     rollup.member_moved(member, before=before, after=after)
     rollup.attempt_counted(district_id=member.district_id, day=timezone.localdate(now), outcome=request.outcome)
-    return attempt
+    return attempt, batch
 
 
 def _advance(batch: CallBatch, operator: User, now: datetime, **also) -> Member | None:
@@ -221,14 +235,14 @@ def _already_stored(operator, request) -> CallAttempt | None:
     return previous
 
 
-def _store_attempt(operator, member, request, batch_id, result_status, now):
+def _store_attempt(operator, member, request, batch, result_status, now):
     try:
         with transaction.atomic():
             return CallAttempt.objects.create(
                 member=member,
                 operator=operator,
-                campaign_id=member.batch.campaign_id if batch_id else active_campaign().pk,
-                batch_id=batch_id,
+                campaign_id=batch.campaign_id if batch else active_campaign().pk,
+                batch=batch,
                 outcome=request.outcome,
                 note=request.note,
                 call_back_at=request.call_back_at if request.outcome == Outcome.CALL_BACK else None,

@@ -53,8 +53,8 @@ def _console_context(request, batch, member, form=None):
     return ctx
 
 
-def _render_console(request, form=None, status=200):
-    batch, member = services.console_next_member(operator=request.user)
+def _render_console(request, form=None, status=200, handed=None):
+    batch, member = handed or services.console_next_member(operator=request.user)
     if batch is None and not selectors.is_on_shift(request.user):
         return _render_home(request)
     template = "calls/_console.html" if request.htmx else "calls/console.html"
@@ -101,13 +101,14 @@ def mark(request):
     form = MarkForm(request.POST)
     if not form.is_valid():
         return _render_console(request, form=form, status=422 if request.htmx else 200)
+    handed = None
     try:
-        services.call_record_outcome(operator=request.user, request=form.to_request())
+        handed = services.call_mark(operator=request.user, request=form.to_request())
     except services.NotYours as exc:
         raise Http404 from exc
     except services.CallError as exc:
         messages.warning(request, ERRORS[str(exc)])
-    return _render_console(request) if request.htmx else redirect("calls:console")
+    return _render_console(request, handed=handed) if request.htmx else redirect("calls:console")
 
 
 @require_POST

@@ -280,7 +280,7 @@ def test_console_load_and_mark_take_a_fixed_number_of_queries(calling, django_as
     rollup.rebuild()  # the summary rows exist, as they do on any floor that has been running
     with django_assert_num_queries(8 + session_query):
         member = current(calling)
-    with django_assert_num_queries(17 + session_query):
+    with django_assert_num_queries(16 + session_query):
         mark(calling, member, "yes")
 
 
