@@ -5,7 +5,8 @@
 Measures, in one run:
 - the baseline: a no-database Django view, 100 clients back to back (closed loop);
 - ours at saturation: 100 operators, each logged in as a different operator, running full cycles back to
-  back (load the current member, post an outcome, which returns the next): requests per second and p95;
+  back (load the current member, post an outcome, which returns the next): requests per second and p95.
+  A Celery worker runs beside gunicorn, as in production, and tops batches up before they run dry;
 - ours paced: the same 100 operators each starting one cycle every BENCH_PACE seconds (default 2; a real
   call takes a minute or more, so this is a busy floor sped up 30 times): p95 latency as an operator feels it;
 - batch building for 100k pending members across 300 operators: seconds and SQL statements, and the
@@ -25,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Client, gunicorn, manage, p95, production_env, recreate_database  # noqa: E402
+from bench.common import Client, celery_worker, gunicorn, manage, p95, production_env, recreate_database  # noqa: E402
 
 DB = "controlroom_bench_console"
 MEMBERS, OPERATORS, CONCURRENT = 100_000, 300, 100
@@ -199,14 +200,17 @@ def main():
     batch_s, statements, handed = measure_batch_build(operators)
     assert handed == OPERATORS * 25, handed
 
+    from django.db import connections
+
     from calls import services
 
     console_ops = operators[:CONCURRENT]
     for operator in console_ops:
         services.shift_start(operator=operator)
     cookies = sessions_for(console_ops)
-    workers, threads = int(os.environ.get("BENCH_WORKERS", 4)), int(os.environ.get("BENCH_THREADS", 4))
-    with gunicorn(env, PORT, workers, threads):
+    connections.close_all()
+    # As in production, a worker tops batches up before they run dry, off the operators' requests.
+    with celery_worker(env), gunicorn(env, PORT):
         asyncio.run(run_clients(baseline_client, 10))  # warm up every worker
         base = asyncio.run(run_clients(baseline_client, CONCURRENT))
         ours = asyncio.run(run_clients(operator_client(cookies), CONCURRENT))

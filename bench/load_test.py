@@ -24,10 +24,8 @@ how the import ended. Exits non-zero when any of the zeros is not zero or the im
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
-import subprocess
 import sys
 import time
 import uuid
@@ -36,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import import_bench  # noqa: E402
-from bench.common import Client, gunicorn, manage, p95, production_env, recreate_database  # noqa: E402
+from bench.common import Client, celery_worker, gunicorn, manage, p95, production_env, recreate_database  # noqa: E402
 from bench.console_bench import add_members, hire, seed, sessions_for, setup_django  # noqa: E402
 
 DB = "controlroom_bench_load"
@@ -196,14 +194,6 @@ def people(centre, operators: int, viewers: int):
     return ops, leaders, president
 
 
-def worker(env):
-    """A real Celery worker with beat on Redis, in its own process group so it can be stopped whole."""
-    schedule = f"/tmp/controlroom-load-beat-{os.getpid()}"
-    cmd = [sys.executable, "-m", "celery", "-A", "controlroom", "worker", "--beat", f"--schedule={schedule}",
-           "--concurrency=2", "--loglevel=WARNING", "--without-gossip", "--without-mingle"]  # fmt: skip
-    return subprocess.Popen(cmd, cwd=import_bench.ROOT, env=env, start_new_session=True)
-
-
 def breakdown(tally: Tally) -> None:
     """Where the time went (stderr): p50/p95 per path, and console p95 per 30 seconds."""
     by_path: dict[str, list[float]] = {}
@@ -259,17 +249,10 @@ def main():
     (president_cookies,) = sessions_for([president])
 
     from django.db import connections
-    from redis import Redis
 
     connections.close_all()
-    Redis.from_url(env["REDIS_URL"]).flushdb()  # no task left over from an earlier run against another database
-    celery = worker(env)
-    try:
-        with gunicorn(env, PORT, int(os.environ.get("BENCH_WORKERS", 4)), int(os.environ.get("BENCH_THREADS", 4))):
-            tally, report = asyncio.run(run(args, operator_cookies, viewer_cookies, president_cookies, codes, path))
-    finally:
-        os.killpg(celery.pid, 15)
-        celery.wait(timeout=60)
+    with celery_worker(env, beat=True), gunicorn(env, PORT):
+        tally, report = asyncio.run(run(args, operator_cookies, viewer_cookies, president_cookies, codes, path))
     duplicates, lost = verify(tally)
     figures = {
         "operators": args.operators,
