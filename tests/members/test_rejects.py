@@ -64,6 +64,12 @@ def test_a_number_enrolled_elsewhere_is_refused(client, wrong, patna_president, 
     assert (wrong.mobile, wrong.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
 
 
+def test_messages_naming_a_number_stay_on_the_server(client, wrong, patna_president, cast):
+    response = fix(login(client, patna_president), wrong, "correct", mobile="8765432109")
+    assert "messages" not in response.cookies
+    assert not any("8765432109" in morsel.value for morsel in response.cookies.values())
+
+
 def test_a_number_that_is_not_a_mobile_is_refused(client, wrong, patna_president):
     fix(login(client, patna_president), wrong, "correct", mobile="12345")
     wrong.refresh_from_db()
