@@ -5,6 +5,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -194,6 +195,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Checking and writing a member list takes a core for a minute; it gets a queue of its own so batch top-ups
+# never wait behind it. Production runs a low-priority worker for "imports" (docker-compose.yml); a worker
+# started without -Q takes both queues.
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("imports")]
+CELERY_TASK_ROUTES = {
+    "members.tasks.upload_validate_task": {"queue": "imports"},
+    "members.tasks.upload_import_task": {"queue": "imports"},
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")

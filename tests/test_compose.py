@@ -20,7 +20,7 @@ INTERPOLATED = set(
     "SECRET_KEY ALLOWED_HOSTS CSRF_TRUSTED_ORIGINS BEHIND_TLS_PROXY SECURE_SSL_REDIRECT SECURE_COOKIES "
     "COMPOSE_FILE COMPOSE_PROJECT_NAME COMPOSE_PROFILES".split()
 )
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "worker-imports", "beat")
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,21 @@ def test_web_and_worker_see_the_same_uploaded_files(services):
         for volume in service.get("volumes", []):
             yield (volume["source"], volume["target"]) if isinstance(volume, dict) else tuple(volume.split(":")[:2])
 
-    web, worker = set(mounts(services["web"])), set(mounts(services["worker"]))
-    shared = {(source, target) for source, target in web & worker if target == "/data/private"}
-    assert shared, "web and worker must mount one named volume at PRIVATE_MEDIA_ROOT"
-    assert all(not source.startswith(("/", ".")) for source, _ in shared), "it must be a named volume"
+    for name in ("worker", "worker-imports"):
+        web, worker = set(mounts(services["web"])), set(mounts(services[name]))
+        shared = {(source, target) for source, target in web & worker if target == "/data/private"}
+        assert shared, f"web and {name} must mount one named volume at PRIVATE_MEDIA_ROOT"
+        assert all(not source.startswith(("/", ".")) for source, _ in shared), "it must be a named volume"
+
+
+def test_every_queue_has_a_worker_and_imports_run_at_low_priority(services):
+    from django.conf import settings
+
+    def queues(name):
+        command = services[name]["command"]
+        return set(command[command.index("-Q") + 1].split(","))
+
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert queues("worker") | queues("worker-imports") == {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    assert queues("worker-imports") == routed == {"imports"}
+    assert services["worker-imports"]["command"][:3] == ["nice", "-n", "10"]
