@@ -53,17 +53,20 @@ def manage(env, *args):
 
 @contextmanager
 def gunicorn(env, port: int):
-    """gunicorn on loopback: BENCH_WORKERS processes (default 4, two per core here) of BENCH_THREADS threads.
+    """gunicorn on loopback as production runs it: BENCH_WORKERS (default 4, two per core here) sync workers.
 
-    One thread by default: a request is mostly Python, so more threads in a process only queue for its GIL
-    (4 × 4 served about 40% fewer console requests than 4 × 1 on the 2-core machine the figures come from).
+    A sync worker serves one request at a time and closes the connection after it, as it would behind a proxy,
+    so every request goes to whichever worker is free. A request is mostly Python, so threads would only queue
+    for a worker's interpreter lock; BENCH_THREADS above 1 switches to threaded workers with keep-alive, to
+    compare.
     """
     workers, threads = int(os.environ.get("BENCH_WORKERS", 4)), int(os.environ.get("BENCH_THREADS", 1))
     cmd = [
-        sys.executable, "-m", "gunicorn", "controlroom.wsgi", f"--bind=127.0.0.1:{port}",
-        f"--workers={workers}", f"--threads={threads}", "--worker-class=gthread", "--keep-alive=30",
+        sys.executable, "-m", "gunicorn", "controlroom.wsgi", f"--bind=127.0.0.1:{port}", f"--workers={workers}",
         "--backlog=2048", "--log-level=warning",
     ]  # fmt: skip
+    if threads > 1:
+        cmd += [f"--threads={threads}", "--worker-class=gthread", "--keep-alive=30"]
     server = subprocess.Popen(cmd, cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 30
