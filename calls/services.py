@@ -185,13 +185,11 @@ def call_mark(*, operator: User, request: MarkRequest) -> tuple[CallBatch | None
 
 def _record_outcome(operator, request, now) -> tuple[CallAttempt, CallBatch | None]:
     """The attempt, and the operator's batch when this outcome moved it on (its next member as `current`)."""
-    previous = _already_stored(operator, request)
-    if previous is not None:
-        return previous, None
     try:
         member = _claim_for_marking(operator, request.member_id)
     except CallError:
-        # The same form may have been saved by a twin request while we waited for the member's lock.
+        # A member no longer ours to mark: most often because this very form was saved already (a double click,
+        # a retried request, a twin that held the batch's lock first). Then the answer is that attempt.
         previous = _already_stored(operator, request)
         if previous is None:
             raise
@@ -250,7 +248,8 @@ def _store_attempt(operator, member, request, batch, result_status, now):
                 submission_key=request.submission_key,
                 created_at=now,
             )
-    except IntegrityError as exc:  # the same key raced us here: the other request stored it
+    except IntegrityError as exc:  # the key is taken: by a twin of this request, or by another operator's form
+        _already_stored(operator, request)  # raises NotYours for the latter
         raise CallError("duplicate") from exc
 
 

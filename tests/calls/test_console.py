@@ -198,6 +198,18 @@ def test_undo_brings_the_member_back(calling):
     assert member.status == MemberStatus.YES
 
 
+def test_a_form_retried_after_its_outcome_was_undone_stores_nothing(calling):
+    member, key = current(calling), uuid.uuid4()
+    mark(calling, member, "yes", key=key)
+    calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    response = mark(calling, member, "yes", key=key)  # the first request, retried late by the network
+    assert response.status_code == 200
+    assert CallAttempt.objects.get(member=member).undone_at is not None, "one attempt, still undone"
+    member.refresh_from_db()
+    assert (member.status, member.attempt_count) == (MemberStatus.IN_BATCH, 0)
+    assert response.context["member"] == member, "the member is still the one to call"
+
+
 def test_undo_is_refused_after_the_window(calling, clock):
     member = current(calling)
     mark(calling, member, "no")
@@ -280,7 +292,7 @@ def test_console_load_and_mark_take_a_fixed_number_of_queries(calling, django_as
     rollup.rebuild()  # the summary rows exist, as they do on any floor that has been running
     with django_assert_num_queries(8 + session_query):
         member = current(calling)
-    with django_assert_num_queries(16 + session_query):
+    with django_assert_num_queries(15 + session_query):
         mark(calling, member, "yes")
 
 
