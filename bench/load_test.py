@@ -1,4 +1,4 @@
-"""Load test of the whole stack on loopback: gunicorn, PostgreSQL, Redis and a real Celery worker (with beat).
+"""Load test of the whole stack on loopback: gunicorn, PostgreSQL, Redis and real Celery workers (with beat).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/load_test.py
     python bench/load_test.py --operators 20 --seconds 30 --rows 10000     # the short variant CI runs
