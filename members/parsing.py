@@ -385,11 +385,12 @@ def _calamine_rows(sheet) -> Iterator:
     return enumerate(sheet.iter_rows(), (sheet.start[0] if sheet.start else 0) + 1)
 
 
-def _open_workbook(path: Path):
-    from python_calamine import CalamineWorkbook, PasswordError
+def _calamine(read, *args):
+    """One calamine read. It opens a workbook's sheets only when asked, so any read may find the file damaged."""
+    from python_calamine import PasswordError
 
     try:
-        return CalamineWorkbook.from_path(str(path))
+        return read(*args)
     except PasswordError:
         raise UnusableFile("password") from None
     except BaseException as error:  # noqa: BLE001 - calamine raises its own errors and Rust panics for bad files
@@ -398,14 +399,10 @@ def _open_workbook(path: Path):
         raise UnusableFile("broken") from None
 
 
-def _read_sheet(get_sheet, key):
-    """A sheet's cells: calamine reads them only now, and may find the file damaged (or its zip unsupported)."""
-    try:
-        return get_sheet(key)
-    except BaseException as error:  # noqa: BLE001 - as in _open_workbook
-        if isinstance(error, KeyboardInterrupt | SystemExit):
-            raise
-        raise UnusableFile("broken") from None
+def _open_workbook(path: Path):
+    from python_calamine import CalamineWorkbook
+
+    return _calamine(CalamineWorkbook.from_path, str(path))
 
 
 def _spreadsheet_table(path: Path, formulas: dict) -> Table:
@@ -416,7 +413,7 @@ def _spreadsheet_table(path: Path, formulas: dict) -> Table:
     for meta in workbook.sheets_metadata:
         if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
             continue
-        sheet = _read_sheet(workbook.get_sheet_by_name, meta.name)
+        sheet = _calamine(workbook.get_sheet_by_name, meta.name)
         try:
             table = _table(meta.name, _calamine_rows(sheet), sheet.height, None)
         except UnusableFile as problem:
@@ -493,7 +490,7 @@ def read_corrections(path, *, member_id: set, corrected: set) -> list[tuple[int,
     if kind != "zip":
         raise UnusableFile("corrections_not_xlsx")
     inspect_zip(path)
-    sheet = _read_sheet(_open_workbook(path).get_sheet_by_index, 0)
+    sheet = _calamine(_open_workbook(path).get_sheet_by_index, 0)
     rows = _calamine_rows(sheet)
     ids, fixes = _correction_columns(rows, member_id, corrected)
     found = []
