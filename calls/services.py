@@ -309,7 +309,8 @@ def console_next_member(*, operator: User, now: datetime | None = None) -> tuple
     if current is not None and current.batch_id == batch.pk and current.status == MemberStatus.IN_BATCH:
         return batch, current
     with transaction.atomic():
-        if _lock_open_batch(operator) is None:  # released since it was read
+        batch = _lock_open_batch(operator)  # afresh: it may have been released since it was read
+        if batch is None:
             return None, None
         batch.current = _advance(batch, operator, now or timezone.now())
     return batch, batch.current
