@@ -48,6 +48,19 @@ def celery_eager(settings):
 
 
 @pytest.fixture
+def fast_password_hashing(settings):
+    """Argon2 costs a quarter of a second per user; tests that create the whole cast many times skip it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Uploaded files in a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "private"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def patna(db):
     return District.objects.create(code="PAT", name_en="Patna", name_hi="पटना")
 

@@ -31,7 +31,7 @@ from members.models import Member, MemberStatus, Upload
 from tests.conftest import PASSWORD, login, make_member
 from tests.members.corpus import HEAD, csv_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing", "private_media")]
 ROOT = Path(__file__).resolve().parent.parent
 MOBILE = re.compile(r"(?<!\d)[6-9]\d{9}(?!\d)")
 MONDAY_MORNING = datetime(2026, 11, 23, 11, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
@@ -50,16 +50,6 @@ TEST_MOBILES = {
     "9876543210", "9876543211", "8765432109", "8765432108", "9123456780", "8123456781",
     "7123456782", CORRECTED, CORRECTED_IN_BULK, "6200000001",
 }  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "private"
 
 
 @pytest.fixture

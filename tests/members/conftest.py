@@ -14,15 +14,8 @@ from tests.members.corpus import MARKED_WRONG
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Argon2 costs a quarter of a second per user; these tests create the whole cast many times."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "private"
-    return settings.MEDIA_ROOT
+def _fast_and_private(fast_password_hashing, private_media):
+    """Every test here: cheap password hashing, uploads in a temporary folder."""
 
 
 @pytest.fixture
