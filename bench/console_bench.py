@@ -6,7 +6,7 @@ Measures, in one run:
 - the baseline: a no-database Django view, 100 clients back to back (closed loop);
 - ours at saturation: 100 operators, each logged in as a different operator, running full cycles back to
   back (load the current member, post an outcome, which returns the next): requests per second and p95.
-  A Celery worker runs beside gunicorn, as in production, and tops batches up before they run dry;
+  The Celery workers run beside gunicorn, as in production, and top batches up before they run dry;
 - ours paced: the same 100 operators each starting one cycle every BENCH_PACE seconds (default 2; a real
   call takes a minute or more, so this is a busy floor sped up 30 times): p95 latency as an operator feels it;
 - batch building for 100k pending members across 300 operators: seconds and SQL statements, and the
