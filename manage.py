@@ -16,6 +16,14 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - loads the settings
+    except ImproperlyConfigured as problem:
+        # Said here, plainly: Django would go on without settings and fail later with "Models aren't loaded yet".
+        sys.exit(f"Settings: {problem}")
     execute_from_command_line(sys.argv)
 
 

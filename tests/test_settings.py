@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
     "DEBUG": "0",
@@ -48,11 +50,12 @@ def test_production_values_that_check_deploy_does_not_cover():
     assert hasher == "Argon2PasswordHasher"
 
 
-def test_secret_key_is_required_when_debug_is_off():
+@pytest.mark.parametrize("command", ["check", "makemigrations", "migrate"])
+def test_secret_key_is_required_when_debug_is_off(command):
     env = {**PRODUCTION_ENV, "SECRET_KEY": ""}
-    result = _manage("check", env_overrides=env)
+    result = _manage(command, env_overrides=env)
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert result.stderr.strip() == "Settings: SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for development)."
 
 
 def test_celery_runs_eagerly_without_redis():
