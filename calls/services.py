@@ -1,6 +1,7 @@
 """Writes of the calling floor: shifts, batches, outcomes, undo and stale-work release."""
 
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -167,20 +168,36 @@ def _claim_for_marking(operator: User, member_id: int) -> Member:
     return member
 
 
-@transaction.atomic
+@contextmanager
+def _one_submission(operator: User, request: MarkRequest):
+    """The transaction of one submitted form, whose key the database keeps unique.
+
+    A key already taken aborts the whole transaction, which then says whose the key was; a savepoint around
+    the insert would cost two more round trips on every outcome to serve this rare case.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        if _already_stored(operator, request) is None:  # raises NotYours for another operator's form
+            raise
+        raise CallError("duplicate") from exc
+
+
 def call_record_outcome(*, operator: User, request: MarkRequest, now: datetime | None = None) -> CallAttempt:
     """Store one attempt, move the member on and the operator's batch to its next member, all in one
     transaction. Exactly once per submission key."""
-    return _record_outcome(operator, request, now or timezone.now())[0]
+    with _one_submission(operator, request):
+        return _record_outcome(operator, request, now or timezone.now())[0]
 
 
-@transaction.atomic
 def call_mark(*, operator: User, request: MarkRequest) -> tuple[CallBatch | None, Member | None]:
     """The console's post: store the outcome (exactly once), then the batch and the member to show next."""
-    _, batch = _record_outcome(operator, request, timezone.now())
-    if batch is None:  # a resubmitted form, or a member no longer in the batch: read the console afresh
-        return console_next_member(operator=operator)
-    return batch, batch.current
+    with _one_submission(operator, request):
+        _, batch = _record_outcome(operator, request, timezone.now())
+        if batch is None:  # a resubmitted form, or a member no longer in the batch: read the console afresh
+            return console_next_member(operator=operator)
+        return batch, batch.current
 
 
 def _record_outcome(operator, request, now) -> tuple[CallAttempt, CallBatch | None]:
@@ -234,23 +251,18 @@ def _already_stored(operator, request) -> CallAttempt | None:
 
 
 def _store_attempt(operator, member, request, batch, result_status, now):
-    try:
-        with transaction.atomic():
-            return CallAttempt.objects.create(
-                member=member,
-                operator=operator,
-                campaign_id=batch.campaign_id if batch else active_campaign().pk,
-                batch=batch,
-                outcome=request.outcome,
-                note=request.note,
-                call_back_at=request.call_back_at if request.outcome == Outcome.CALL_BACK else None,
-                result_status=result_status,
-                submission_key=request.submission_key,
-                created_at=now,
-            )
-    except IntegrityError as exc:  # the key is taken: by a twin of this request, or by another operator's form
-        _already_stored(operator, request)  # raises NotYours for the latter
-        raise CallError("duplicate") from exc
+    return CallAttempt.objects.create(
+        member=member,
+        operator=operator,
+        campaign_id=batch.campaign_id if batch else active_campaign().pk,
+        batch=batch,
+        outcome=request.outcome,
+        note=request.note,
+        call_back_at=request.call_back_at if request.outcome == Outcome.CALL_BACK else None,
+        result_status=result_status,
+        submission_key=request.submission_key,
+        created_at=now,
+    )
 
 
 def _move_member(member, operator, state, now):

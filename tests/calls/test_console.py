@@ -74,6 +74,19 @@ def test_a_double_submit_stores_one_attempt(calling):
     assert member.attempt_count == 1
 
 
+def test_a_form_key_already_used_for_another_member_stores_nothing(calling, operator):
+    first, key = current(calling), uuid.uuid4()
+    mark(calling, first, "yes", key=key)
+    second = current(calling)
+    response = mark(calling, second, "no", key=key)
+    assert response.status_code == 200
+    assert str(ERRORS["duplicate"]) in response.content.decode()
+    assert list(CallAttempt.objects.filter(submission_key=key).values_list("member", flat=True)) == [first.pk]
+    second.refresh_from_db()
+    assert (second.status, second.attempt_count) == (MemberStatus.IN_BATCH, 0)
+    assert current(calling) == second
+
+
 def test_no_answer_waits_for_the_cooldown_then_becomes_unreachable(calling, operator, clock):
     member = current(calling)
     for attempt in range(1, 4):
@@ -292,7 +305,7 @@ def test_console_load_and_mark_take_a_fixed_number_of_queries(calling, django_as
     rollup.rebuild()  # the summary rows exist, as they do on any floor that has been running
     with django_assert_num_queries(8 + session_query):
         member = current(calling)
-    with django_assert_num_queries(15 + session_query):
+    with django_assert_num_queries(13 + session_query):
         mark(calling, member, "yes")
 
 
