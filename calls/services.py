@@ -234,10 +234,15 @@ def _advance(batch: CallBatch, operator: User, now: datetime, **also) -> Member 
 
 
 def batch_top_up_soon(*, operator: User, remaining: int) -> None:
-    """Ask the worker to top the batch up while the operator still has a few numbers to call."""
+    """Ask the worker to top the batch up as it drops below the mark, while the operator still has a few
+    numbers to call.
+
+    Once per batch, not on every page below the mark (each ask is a build for the worker): a batch that runs
+    dry all the same, say because the ask was lost with the broker, is topped up by the outcome that empties it.
+    """
     from calls.tasks import batch_top_up
 
-    if remaining < settings.CALLS_TOP_UP_BELOW:
+    if remaining == settings.CALLS_TOP_UP_BELOW - 1:
         # Robust: with the broker down the outcome is already saved and the page must still load; beat's
         # periodic build tops the batch up once the broker is back.
         transaction.on_commit(lambda: batch_top_up.delay(operator.pk), robust=True)

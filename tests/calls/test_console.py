@@ -309,6 +309,22 @@ def test_console_load_and_mark_take_a_fixed_number_of_queries(calling, django_as
         mark(calling, member, "yes")
 
 
+def test_the_worker_is_asked_once_to_top_up_and_an_emptied_batch_is_refilled_on_the_spot(
+    calling, operator, monkeypatch, django_capture_on_commit_callbacks
+):
+    from calls import tasks
+
+    asked = []
+    monkeypatch.setattr(tasks.batch_top_up, "delay", asked.append)  # asked, but no worker builds
+    response = calling.get("/calls/console/", HTTP_HX_REQUEST="true")
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(25):
+            response = mark(calling, response.context["member"], "yes")
+    assert asked == [operator.pk]
+    assert response.context["member"] is not None
+    assert response.context["progress"].remaining == 25  # a new batch's worth, built by the last outcome
+
+
 def test_outcomes_are_saved_and_the_page_loads_while_the_broker_is_down(
     calling, operator, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -319,7 +335,7 @@ def test_outcomes_are_saved_and_the_page_loads_while_the_broker_is_down(
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    settings.CALLS_TOP_UP_BELOW = 1000  # every outcome asks for a top-up
+    settings.CALLS_TOP_UP_BELOW = settings.CALLS_BATCH_SIZE  # the first outcome takes the batch below the mark
     monkeypatch.setattr(tasks.batch_top_up, "delay", broker_down)
     member = current(calling)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
