@@ -150,6 +150,15 @@ class Client:
         return status, headers, body
 
 
+def call_length(rng, pace: float) -> float:
+    """Seconds one calling cycle takes: `pace` on average, from half to one and a half times it, as real calls vary.
+
+    With every cycle the same length, operators who started together would stay in step: all their batches would
+    run low, and ask the worker for a top-up, in the same second, which a real floor never does.
+    """
+    return pace * rng.uniform(0.5, 1.5)
+
+
 def p95(samples) -> float:
     ordered = sorted(samples)
     return ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0.0

@@ -7,8 +7,9 @@ Measures, in one run:
 - ours at saturation: 100 operators, each logged in as a different operator, running full cycles back to
   back (load the current member, post an outcome, which returns the next): requests per second and p95.
   The Celery workers run beside gunicorn, as in production, and top batches up before they run dry;
-- ours paced: the same 100 operators each starting one cycle every BENCH_PACE seconds (default 2; a real
-  call takes a minute or more, so this is a busy floor sped up 30 times): p95 latency as an operator feels it;
+- ours paced: the same 100 operators each starting one cycle every BENCH_PACE seconds on average (default 2; a
+  real call takes a minute or more, so this is a busy floor sped up 30 times; calls vary, so each cycle takes
+  half to one and a half times that): p95 latency as an operator feels it;
 - batch building for 100k pending members across 300 operators: seconds and SQL statements, and the
   statements for 10k members to show they do not grow.
 Ends with one JSON line.
@@ -26,7 +27,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Client, celery_worker, gunicorn, manage, p95, production_env, recreate_database  # noqa: E402
+from bench.common import (  # noqa: E402
+    Client,
+    call_length,
+    celery_worker,
+    gunicorn,
+    manage,
+    p95,
+    production_env,
+    recreate_database,
+)
 
 DB = "controlroom_bench_console"
 MEMBERS, OPERATORS, CONCURRENT = 100_000, 300, 100
@@ -172,7 +182,7 @@ def operator_client(cookies_list, pace: float = 0.0, port: int = PORT):
                 accepted.append((int(member.group(1)), uuid.UUID(key)))
             else:
                 errors += 1
-            await asyncio.sleep(max(0.0, pace - (time.monotonic() - cycle_started)))
+            await asyncio.sleep(max(0.0, call_length(rng, pace) - (time.monotonic() - cycle_started)))
         return latencies, seen, accepted, errors
 
     return work

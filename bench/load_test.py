@@ -5,8 +5,9 @@
 
 For the given time, at once:
 - operators (default 100), each logged in as a different operator, press Start and then run calling cycles (load
-  the current member, post an outcome, which returns the next), one cycle every --pace seconds (default 5: a
-  busy real floor does one call a minute or more, so this is that floor sped up more than ten times);
+  the current member, post an outcome, which returns the next), one cycle every --pace seconds on average
+  (default 5: a busy real floor does one call a minute or more, so this is that floor sped up more than ten
+  times; calls vary, so each cycle takes half to one and a half times that);
 - a district president uploads a member list (default 100k rows, XLSX) through the upload page; the worker checks
   it, the president confirms when it is ready, the worker writes it;
 - dashboard viewers (default 10) refresh the state rollup and a district's village table every --dashboard-pace
@@ -34,7 +35,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import import_bench  # noqa: E402
-from bench.common import Client, celery_worker, gunicorn, manage, p95, production_env, recreate_database  # noqa: E402
+from bench.common import (  # noqa: E402
+    Client,
+    call_length,
+    celery_worker,
+    gunicorn,
+    manage,
+    p95,
+    production_env,
+    recreate_database,
+)
 from bench.console_bench import add_members, hire, seed, sessions_for, setup_django  # noqa: E402
 
 DB = "controlroom_bench_load"
@@ -101,7 +111,7 @@ async def operator(i: int, cookies: dict, tally: Tally, deadline: float, pace: f
             status, _, _ = await timed(tally, client, "POST", "/calls/console/mark/", form.encode(), form_headers)
             if status == 200:
                 tally.accepted.add((member_id, uuid.UUID(key.group(1).decode())))
-        await asyncio.sleep(max(0.05, pace - (time.monotonic() - cycle_started)))
+        await asyncio.sleep(max(0.05, call_length(rng, pace) - (time.monotonic() - cycle_started)))
 
 
 async def viewer(i: int, cookies: dict, codes: list[str], tally: Tally, deadline: float, pace: float):
