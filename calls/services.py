@@ -237,8 +237,9 @@ def batch_top_up_soon(*, operator: User, remaining: int) -> None:
     """Ask the worker to top the batch up as it drops below the mark, while the operator still has a few
     numbers to call.
 
-    Once per batch, not on every page below the mark (each ask is a build for the worker): a batch that runs
-    dry all the same, say because the ask was lost with the broker, is topped up by the outcome that empties it.
+    Only the page showing the batch one below the mark asks (a reload of that page asks again, harmlessly), not
+    every page below it: each ask is a build for the worker. A batch that runs dry all the same, say because the
+    ask was lost with the broker, is topped up by the outcome that empties it.
     """
     from calls.tasks import batch_top_up
 
