@@ -18,6 +18,10 @@ class VillageAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     list_select_related = ["district"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Its members, their figures and who may see them all follow the district: a village stays where it is.
+        return ["district"] if obj is not None else []
+
 
 @admin.register(CallCentre)
 class CallCentreAdmin(admin.ModelAdmin):

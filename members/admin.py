@@ -6,6 +6,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from districts.models import District
+from members import services
 from members.forms import MemberAdminForm
 from members.models import Member, Upload
 from members.resources import MemberResource
@@ -30,7 +31,21 @@ class MemberAdmin(ImportExportModelAdmin):
     list_filter = ["status", "district"]
     search_fields = ["name", "mobile"]
     list_select_related = ["village", "district"]
-    raw_id_fields = ["village", "batch", "upload", "status_changed_by"]
+    raw_id_fields = ["village"]
+    # Who the member is and where is edited here; the call state only changes through calls and the rejects loop.
+    readonly_fields = [
+        "district", "status", "attempt_count", "next_call_at", "reserved_for", "batch", "upload", "number_since",
+        "status_changed_at", "status_changed_by",
+    ]  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        services.member_admin_save(member=obj, created=not change)
+
+    def delete_model(self, request, obj):
+        services.members_admin_delete(member_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        services.members_admin_delete(member_ids=queryset.values_list("pk", flat=True))
 
     def has_import_permission(self, request):
         return self.has_add_permission(request)

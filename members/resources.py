@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from controlroom.exports import escape_cell
+from districts import rollup
 from districts.models import Village
 from members.columns import BY_FIELD, FIELDS, map_header
 from members.models import Member
@@ -90,11 +91,17 @@ class MemberResource(resources.ModelResource):
         instance.name, instance.mobile, instance.address = row["name"], row["mobile"], row["address"]
         instance.village = self._village(row["village_key"], row["village"])
 
+    def after_save_instance(self, instance, row, **kwargs):
+        # Counted as the upload pipeline counts its members (a dry run's transaction is rolled back whole).
+        rollup.member_created(village_id=instance.village_id, district_id=instance.district_id)
+
     def _village(self, key: str, name: str) -> Village:
         if key not in self._villages:
-            self._villages[key], _created = Village.objects.get_or_create(
+            self._villages[key], created = Village.objects.get_or_create(
                 district=self.district, name_key=key, defaults={"name": name}
             )
+            if created:
+                rollup.villages_created(district_id=self.district.pk)
         return self._villages[key]
 
 

@@ -469,3 +469,39 @@ def _check_correctable(district: District, member_id: str) -> None:
     is_id = member_id.isascii() and member_id.isdigit()
     if not is_id or not Member.objects.filter(pk=member_id, district=district).exists():
         raise RejectError(_("Member ID %(id)s is not one of this district's members.") % {"id": member_id or "—"})
+
+
+# --- Staff edits in the admin: the figures follow, as they do for every other change -------------------
+
+NOT_LISTED = (MemberStatus.REMOVED, 0)  # what a member not (or no longer) on the list adds to the figures
+ADMIN_FIELDS = ["name", "mobile", "address", "village", "district", "updated_at"]
+
+
+@transaction.atomic
+def member_admin_save(*, member: Member, created: bool) -> None:
+    """Save a member added or edited in the admin. Staff change who the member is and where: name, number,
+    address and village (the district is the village's). The call state is left to calls and the rejects loop,
+    so an edit never writes over an outcome stored meanwhile."""
+    member.district_id = member.village.district_id
+    if created:
+        member.save()
+        rollup.member_created(village_id=member.village_id, district_id=member.district_id)
+        return
+    stored = Member.objects.select_for_update().get(pk=member.pk)
+    member.save(update_fields=ADMIN_FIELDS)
+    if stored.village_id != member.village_id:
+        state = (stored.status, stored.attempt_count)
+        rollup.member_changed(
+            village_id=stored.village_id, district_id=stored.district_id, before=state, after=NOT_LISTED
+        )
+        rollup.member_changed(
+            village_id=member.village_id, district_id=member.district_id, before=NOT_LISTED, after=state
+        )
+
+
+@transaction.atomic
+def members_admin_delete(*, member_ids) -> None:
+    """Delete members outright (staff only; members with calls or history are protected and stay)."""
+    for member in Member.objects.select_for_update().filter(pk__in=list(member_ids)).order_by("pk"):
+        member.delete()
+        rollup.member_moved(member, before=(member.status, member.attempt_count), after=NOT_LISTED)

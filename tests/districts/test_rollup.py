@@ -5,6 +5,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import tablib
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -17,7 +18,8 @@ from districts.models import DistrictDay, DistrictStats, VillageStats
 from districts.selectors import rollup_by_group_by
 from members import services as member_services
 from members.models import Member, UploadStats
-from tests.conftest import make_member, make_village
+from members.resources import MemberResource
+from tests.conftest import login, make_member, make_village
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +144,35 @@ def test_rollup_equals_group_by_after_any_sequence(floor, steps):
             run(step, floor)
         assert_rollup_matches_group_by()
         transaction.set_rollback(True)
+
+
+def test_rollup_equals_group_by_after_staff_work_in_the_admin(client, floor, supervisor, patna):
+    """Staff import, add, move and delete members in the admin; the figures follow every step."""
+    rampur, sitapur, gaya_village = floor["villages"]
+    member = make_member(rampur, "9000000001")
+    services.shift_start(operator=floor["operators"][0])  # the member is in a batch: its state must survive
+    dataset = tablib.Dataset(headers=["नाम", "मोबाइल", "गांव", "पता"])
+    dataset.append(["आयातित", "9000000003", "रामपुर", ""])
+    dataset.append(["नए गाँव से", "9000000004", "नया टोला", ""])
+    assert MemberResource(district=patna).import_data(dataset, dry_run=False).totals["new"] == 2
+    assert_rollup_matches_group_by()
+
+    supervisor.is_superuser = True
+    supervisor.save(update_fields=["is_superuser"])
+    login(client, supervisor)
+    edit = {"village": sitapur.pk, "name": member.name, "mobile": member.mobile, "address": "", "status": "yes"}
+    assert client.post(f"/admin/members/member/{member.pk}/change/", edit).status_code == 302
+    member.refresh_from_db()
+    assert (member.village_id, member.district_id, member.status) == (sitapur.pk, patna.pk, "in_batch")
+    assert_rollup_matches_group_by()
+    added = {"village": gaya_village.pk, "name": "नया", "mobile": "9000000005", "address": ""}
+    assert client.post("/admin/members/member/add/", added).status_code == 302
+    assert Member.objects.get(mobile="9000000005").district_id == gaya_village.district_id
+    assert_rollup_matches_group_by()
+    imported = Member.objects.get(mobile="9000000003")
+    assert client.post(f"/admin/members/member/{imported.pk}/delete/", {"post": "yes"}).status_code == 302
+    chosen = Member.objects.filter(mobile__in=["9000000004", "9000000005"]).values_list("pk", flat=True)
+    bulk = {"action": "delete_selected", "_selected_action": list(chosen), "post": "yes"}
+    assert client.post("/admin/members/member/", bulk).status_code == 302
+    assert not Member.objects.filter(mobile__in=["9000000003", "9000000004", "9000000005"]).exists()
+    assert_rollup_matches_group_by()

@@ -94,6 +94,29 @@ def test_admin_member_form_normalises_the_mobile(client, cast, staff):
     assert "mobile" in response.context["adminform"].form.errors
 
 
+def test_the_admin_takes_a_members_district_from_its_village(client, cast, staff, patna):
+    member = Member.objects.get(mobile="9876543210")
+    login(client, staff)
+    data = {"district": patna.pk, "village": cast["sitapur"].pk, "name": member.name, "mobile": member.mobile}
+    response = client.post(f"/admin/members/member/{member.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    member.refresh_from_db()
+    assert (member.village_id, member.district_id) == (cast["sitapur"].pk, cast["sitapur"].district_id)
+
+
+def test_the_admin_does_not_move_a_village_to_another_district(client, cast, staff, gaya):
+    rampur = cast["rampur"]
+    login(client, staff)
+    data = {"district": gaya.pk, "name": rampur.name, "target": 12}
+    response = client.post(f"/admin/districts/village/{rampur.pk}/change/", data)
+    assert response.status_code == 302
+    rampur.refresh_from_db()
+    assert (rampur.district_id, rampur.target) == (cast["rampur"].district_id, 12)
+    page = client.get(f"/admin/districts/village/{rampur.pk}/change/").content.decode()
+    assert 'name="district"' not in page
+    assert 'name="district"' in client.get("/admin/districts/village/add/").content.decode()
+
+
 def test_staff_without_member_permissions_cannot_import_or_export(client, cast, supervisor):
     login(client, supervisor)
     assert client.get("/admin/members/member/import/").status_code == 403
