@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from calls.models import CallAttempt, CallBatch, Campaign
+from controlroom.admin import ViewOnlyAdmin
 
 
 @admin.register(Campaign)
@@ -9,22 +10,19 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallBatch)
-class CallBatchAdmin(admin.ModelAdmin):
+class CallBatchAdmin(ViewOnlyAdmin):
+    """Batches are built, handed out and released by the floor (a supervisor releases one from the floor page):
+    a batch closed here by hand would keep its members out of the pool for good."""
+
     list_display = ["id", "operator", "call_centre", "created_at", "expires_at", "closed_at"]
     list_select_related = ["operator", "call_centre"]
 
 
 @admin.register(CallAttempt)
-class CallAttemptAdmin(admin.ModelAdmin):
-    """Attempts are the audit trail: visible to staff, never edited."""
+class CallAttemptAdmin(ViewOnlyAdmin):
+    """Attempts are the audit trail: visible to staff, never added, edited or deleted here."""
 
     list_display = ["member", "operator", "outcome", "created_at"]
     list_filter = ["outcome"]
     list_select_related = ["member", "operator"]
     raw_id_fields = ["member", "operator", "batch"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

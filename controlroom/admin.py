@@ -4,8 +4,21 @@ from controlroom.models import AuditEvent
 from controlroom.roles import Role
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """For records only the application writes: staff may look, never add, edit or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ViewOnlyAdmin):
     """The audit log, read-only for everyone, superusers included: nobody adds, edits or deletes an event here.
 
     Supervisors read it without needing a model permission; other staff need `view_auditevent`.
@@ -25,12 +38,3 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

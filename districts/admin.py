@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from districts import services
+from districts.forms import VillageAdminForm
 from districts.models import CallCentre, District, User, Village
 
 
@@ -17,10 +19,20 @@ class VillageAdmin(admin.ModelAdmin):
     list_filter = ["district"]
     search_fields = ["name"]
     list_select_related = ["district"]
+    form = VillageAdminForm
 
     def get_readonly_fields(self, request, obj=None):
         # Its members, their figures and who may see them all follow the district: a village stays where it is.
         return ["district"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        services.village_admin_save(village=obj, created=not change)
+
+    def delete_model(self, request, obj):
+        services.villages_admin_delete(village_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        services.villages_admin_delete(village_ids=queryset.values_list("pk", flat=True))
 
 
 @admin.register(CallCentre)

@@ -80,6 +80,20 @@ def villages_created(*, district_id: int, count: int = 1) -> None:
         _add(cursor, ADD_DISTRICT, ENSURE_DISTRICT, [count, 0, 0, 0, 0, 0, 0, 0], district_id)
 
 
+def village_target_changed(*, village_id: int, district_id: int, before: int, after: int) -> None:
+    """Keep the district's count of villages at their target right when a village's target changes."""
+    with connection.cursor() as cursor:
+        # Adding nothing takes the village's row lock and returns its YES count as it stands.
+        yes, _target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, [0] * len(FIELDS), village_id, district_id)
+        moved = _at_target(after, yes) - _at_target(before, yes)
+        if moved:
+            _add(cursor, ADD_DISTRICT, ENSURE_DISTRICT, [0, moved, *[0] * len(FIELDS)], district_id)
+
+
+def _at_target(target: int, yes: int) -> int:
+    return int(0 < target <= yes)
+
+
 def apply(
     *, village_id: int, district_id: int, delta: Counter, new_villages: int = 0, upload_id: int | None = None
 ) -> None:
@@ -148,9 +162,7 @@ ON CONFLICT (district_id, day) DO UPDATE SET
 
 def _crossed(target: int, yes_before: int, yes_after: int) -> int:
     """+1 when a village reaches its target, -1 when it falls back below (a target of 0 never counts)."""
-    if target <= 0:
-        return 0
-    return int(yes_before < target <= yes_after) - int(yes_after < target <= yes_before)
+    return _at_target(target, yes_after) - _at_target(target, yes_before)
 
 
 def attempt_counted(*, district_id: int, day: date, outcome: str, sign: int = 1) -> None:

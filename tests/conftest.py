@@ -127,6 +127,14 @@ def supervisor(db):
 
 
 @pytest.fixture
+def superuser(supervisor):
+    """The supervisor with every admin permission, as the staff who run the admin are."""
+    supervisor.is_superuser = True
+    supervisor.save(update_fields=["is_superuser"])
+    return supervisor
+
+
+@pytest.fixture
 def cast(operator, patna_president, gaya_president, state_leader, supervisor, patna, gaya):
     """Everyone at once, with one village and two members in each district."""
     rampur, sitapur = make_village(patna, "रामपुर"), make_village(gaya, "सीतापुर")

@@ -37,13 +37,6 @@ def call_command_output(*args) -> str:
     return out.getvalue()
 
 
-@pytest.fixture
-def superuser(supervisor):
-    supervisor.is_superuser = True
-    supervisor.save(update_fields=["is_superuser"])
-    return supervisor
-
-
 # --- the admin ------------------------------------------------------------------------------------------
 
 

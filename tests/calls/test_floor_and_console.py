@@ -1,8 +1,9 @@
 import uuid
 
 import pytest
+from django.utils import timezone
 
-from calls.models import CallAttempt, Campaign, Outcome
+from calls.models import CallAttempt, CallBatch, Campaign, Outcome
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +45,20 @@ def test_only_supervisors_see_the_floor(client, cast, request, who):
 @pytest.mark.parametrize("who", ["patna_president", "state_leader", "supervisor"])
 def test_only_operators_have_a_console(client, cast, request, who):
     assert login(client, request.getfixturevalue(who)).get("/calls/console/").status_code == 404
+
+
+def test_staff_see_batches_and_attempts_in_the_admin_but_never_change_them(client, cast, operator, superuser, campaign):
+    batch = CallBatch.objects.create(
+        operator=operator, call_centre=operator.call_centre, campaign=campaign, expires_at=timezone.now()
+    )
+    attempt = _attempt(cast["rampur"].members.first(), operator, campaign, Outcome.BUSY)
+    login(client, superuser)
+    for path, pk in (("/admin/calls/callbatch/", batch.pk), ("/admin/calls/callattempt/", attempt.pk)):
+        assert client.get(path).status_code == 200
+        assert client.get(f"{path}{pk}/change/").status_code == 200  # shown, without a save button
+        assert client.get(f"{path}add/").status_code == 403
+        assert client.post(f"{path}{pk}/change/", {"closed_at": "2026-01-01 00:00"}).status_code == 403
+        assert client.post(f"{path}{pk}/delete/", {"post": "yes"}).status_code == 403
+    batch.refresh_from_db()
+    assert batch.closed_at is None
+    assert CallAttempt.objects.filter(pk=attempt.pk).exists()

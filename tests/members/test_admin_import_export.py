@@ -15,13 +15,6 @@ from tests.members.corpus import DUPLICATES, MESSY_PHONES, NAMES, VILLAGES, csv_
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(supervisor):
-    supervisor.is_superuser = True
-    supervisor.save(update_fields=["is_superuser"])
-    return supervisor
-
-
 @pytest.mark.parametrize("rows", [MESSY_PHONES[:10] + MESSY_PHONES[11:], DUPLICATES, VILLAGES, NAMES])
 def test_admin_resource_and_upload_pipeline_refuse_the_same_rows(rows, cast, marked_wrong, patna, tmp_path):
     path = tmp_path / "members.csv"
@@ -39,8 +32,8 @@ def test_admin_resource_and_upload_pipeline_refuse_the_same_rows(rows, cast, mar
     assert not result.has_errors()
 
 
-def test_staff_import_members_through_the_admin(client, cast, staff, patna):
-    login(client, staff)
+def test_staff_import_members_through_the_admin(client, cast, superuser, patna):
+    login(client, superuser)
     content = csv_text([["Name", "Mobile", "Village"], ["सीता", "+91 91234 56780", "नया गांव"]]).encode()
     response = client.post(
         "/admin/members/member/import/",
@@ -54,9 +47,9 @@ def test_staff_import_members_through_the_admin(client, cast, staff, patna):
     assert (member.district, member.village.name) == (patna, "नया गांव")
 
 
-def test_admin_export_escapes_formulas(client, cast, staff):
+def test_admin_export_escapes_formulas(client, cast, superuser):
     make_member(cast["rampur"], "9123456780", name="=2+2")
-    login(client, staff)
+    login(client, superuser)
     response = client.post("/admin/members/member/export/", {"format": "1", "resource": "0", **_all_fields()})
     text = response.content.decode("utf-8-sig")
     assert "'=2+2" in text
@@ -72,9 +65,9 @@ def _all_fields():
     return dict.fromkeys(names, "on")
 
 
-def test_admin_member_form_normalises_the_mobile(client, cast, staff):
+def test_admin_member_form_normalises_the_mobile(client, cast, superuser):
     member = Member.objects.get(mobile="9876543210")
-    login(client, staff)
+    login(client, superuser)
     data = {
         "district": member.district_id,
         "village": member.village_id,
@@ -94,9 +87,9 @@ def test_admin_member_form_normalises_the_mobile(client, cast, staff):
     assert "mobile" in response.context["adminform"].form.errors
 
 
-def test_the_admin_takes_a_members_district_from_its_village(client, cast, staff, patna):
+def test_the_admin_takes_a_members_district_from_its_village(client, cast, superuser, patna):
     member = Member.objects.get(mobile="9876543210")
-    login(client, staff)
+    login(client, superuser)
     data = {"district": patna.pk, "village": cast["sitapur"].pk, "name": member.name, "mobile": member.mobile}
     response = client.post(f"/admin/members/member/{member.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -104,9 +97,9 @@ def test_the_admin_takes_a_members_district_from_its_village(client, cast, staff
     assert (member.village_id, member.district_id) == (cast["sitapur"].pk, cast["sitapur"].district_id)
 
 
-def test_the_admin_does_not_move_a_village_to_another_district(client, cast, staff, gaya):
+def test_the_admin_does_not_move_a_village_to_another_district(client, cast, superuser, gaya):
     rampur = cast["rampur"]
-    login(client, staff)
+    login(client, superuser)
     data = {"district": gaya.pk, "name": rampur.name, "target": 12}
     response = client.post(f"/admin/districts/village/{rampur.pk}/change/", data)
     assert response.status_code == 302
@@ -130,10 +123,10 @@ def test_defusedxml_guards_every_xml_parser_we_use():
     assert DEFUSEDXML is True
 
 
-def test_xlsx_exports_are_readable(client, cast, staff):
+def test_xlsx_exports_are_readable(client, cast, superuser):
     from openpyxl import load_workbook
 
-    login(client, staff)
+    login(client, superuser)
     response = client.post("/admin/members/member/export/", {"format": "0", "resource": "0", **_all_fields()})
     assert load_workbook(io.BytesIO(response.content)).active.max_row == 5
 
