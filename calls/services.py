@@ -150,22 +150,24 @@ def _lock_open_batch(operator: User) -> CallBatch | None:
     return batches.filter(operator=operator, closed_at=None).first()
 
 
-def _claim_for_marking(operator: User, member_id: int) -> Member:
-    """Lock the member if it is still this operator's to mark: in their batch, or released but untaken."""
+def _claim_for_marking(operator: User, member_id: int) -> tuple[Member, int]:
+    """Lock the member if it is still this operator's to mark: in their batch, or released but untaken.
+    Returns it with the campaign it was called for: its batch's, even when that batch was released since."""
     batch = _lock_open_batch(operator)
     candidates = Member.objects.select_for_update().filter(pk=member_id)
     member = candidates.filter(batch=batch, status=MemberStatus.IN_BATCH).first() if batch else None
     if member is not None:
         member.batch = batch
-        return member
-    last_batch = CallBatch.objects.filter(operator=operator).order_by("-created_at").values_list("current_id")[:1]
-    if member_id not in {row[0] for row in last_batch}:
+        return member, batch.campaign_id
+    last_batch = CallBatch.objects.filter(operator=operator).order_by("-created_at")[:1]
+    shown = dict(last_batch.values_list("current_id", "campaign_id"))
+    if member_id not in shown:
         raise NotYours
     untaken = Q(batch=None, status__in=[MemberStatus.PENDING, MemberStatus.RETRY]) & ~Q(reserved_for__isnull=False)
     member = candidates.filter(untaken).first()
     if member is None:
         raise CallError("taken back")
-    return member
+    return member, shown[member_id]
 
 
 @contextmanager
@@ -203,7 +205,7 @@ def call_mark(*, operator: User, request: MarkRequest) -> tuple[CallBatch | None
 def _record_outcome(operator, request, now) -> tuple[CallAttempt, CallBatch | None]:
     """The attempt, and the operator's batch when this outcome moved it on (its next member as `current`)."""
     try:
-        member = _claim_for_marking(operator, request.member_id)
+        member, campaign_id = _claim_for_marking(operator, request.member_id)
     except CallError:
         # A member no longer ours to mark: most often because this very form was saved already (a double click,
         # a retried request, a twin that held the batch's lock first). Then the answer is that attempt.
@@ -213,7 +215,9 @@ def _record_outcome(operator, request, now) -> tuple[CallAttempt, CallBatch | No
         return previous, None
     batch, before = member.batch, (member.status, member.attempt_count)
     state = _next_state(member, request, operator, now)
-    attempt = _store_attempt(operator, member, request, batch, state["status"], now)
+    attempt = _store_attempt(
+        operator, member, request, batch=batch, campaign_id=campaign_id, status=state["status"], now=now
+    )
     _move_member(member, operator, state, now)
     if batch is not None:
         batch.current = _advance(batch, operator, now, expires_at=_lease(now))
@@ -256,16 +260,16 @@ def _already_stored(operator, request) -> CallAttempt | None:
     return previous
 
 
-def _store_attempt(operator, member, request, batch, result_status, now):
+def _store_attempt(operator, member, request, *, batch, campaign_id, status, now):
     return CallAttempt.objects.create(
         member=member,
         operator=operator,
-        campaign_id=batch.campaign_id if batch else active_campaign().pk,
+        campaign_id=campaign_id,
         batch=batch,
         outcome=request.outcome,
         note=request.note,
         call_back_at=request.call_back_at if request.outcome == Outcome.CALL_BACK else None,
-        result_status=result_status,
+        result_status=status,
         submission_key=request.submission_key,
         created_at=now,
     )

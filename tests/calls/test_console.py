@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from calls import services
-from calls.models import CallAttempt, CallBatch, Outcome, Shift
+from calls.models import CallAttempt, CallBatch, Campaign, Outcome, Shift
 from calls.views import ERRORS
 from districts import rollup
 from members.models import Member, MemberStatus
@@ -188,14 +188,16 @@ def test_a_late_submit_for_a_member_given_to_someone_else_stores_nothing(
     assert not CallAttempt.objects.exists()
 
 
-def test_a_late_submit_for_a_released_member_nobody_took_is_kept(calling, operator, clock):
+def test_a_late_submit_for_a_released_member_nobody_took_is_kept(calling, operator, clock, campaign):
     member = current(calling)
     clock.shift(datetime.timedelta(minutes=21))
     services.batch_release_stale()
+    Campaign.objects.update(is_active=False)  # the drive ended meanwhile: the call still belongs to it
     mark(calling, member, "yes")
     member.refresh_from_db()
     assert member.status == MemberStatus.YES
-    assert CallAttempt.objects.filter(member=member).count() == 1
+    attempt = CallAttempt.objects.get(member=member)
+    assert (attempt.campaign, attempt.batch) == (campaign, None)
 
 
 def test_undo_brings_the_member_back(calling):
