@@ -41,6 +41,7 @@ def _console_context(request, batch, member, form=None):
     }
     if member is None:
         ctx["in_hours"] = services.within_calling_hours(request.user.call_centre, timezone.now())
+        ctx["campaign"] = services.active_campaign()
         return ctx
     services.batch_top_up_soon(operator=request.user, remaining=snapshot.remaining)
     ctx.update(
@@ -126,6 +127,7 @@ def floor(request):
     ctx = {
         "operators": selectors.floor_operators(),
         "queue": selectors.queue_depth_by_district(selectors.served_districts()),
+        "campaign": services.active_campaign(),
     }
     return render(request, "calls/floor.html", ctx)
 

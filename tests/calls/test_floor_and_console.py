@@ -4,6 +4,8 @@ import pytest
 from django.utils import timezone
 
 from calls.models import CallAttempt, CallBatch, Campaign, Outcome
+from calls.tasks import batch_build_all
+from districts.models import User
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +64,20 @@ def test_staff_see_batches_and_attempts_in_the_admin_but_never_change_them(clien
     batch.refresh_from_db()
     assert batch.closed_at is None
     assert CallAttempt.objects.filter(pk=attempt.pk).exists()
+
+
+def test_with_no_drive_running_the_operator_and_the_floor_are_told_why_no_numbers_come(
+    client, cast, operator, supervisor, campaign, clock
+):
+    Campaign.objects.update(is_active=False)
+    User.objects.update(language="en")
+    login(client, operator).post("/calls/console/start/")
+    page = client.get("/calls/console/")
+    assert (page.context["member"], page.context["campaign"]) == (None, None)
+    assert "No calling drive is running" in page.content.decode()
+    floor = login(client, supervisor).get("/calls/floor/").content.decode()
+    assert "No calling drive is active" in floor
+    Campaign.objects.update(is_active=True)
+    assert "No calling drive is active" not in client.get("/calls/floor/").content.decode()
+    batch_build_all()  # beat's periodic build, within half a minute
+    assert login(client, operator).get("/calls/console/").context["member"] is not None
