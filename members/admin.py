@@ -39,7 +39,7 @@ class MemberAdmin(ImportExportModelAdmin):
     ]  # fmt: skip
 
     def save_model(self, request, obj, form, change):
-        services.member_admin_save(member=obj, created=not change)
+        services.member_admin_save(member=obj, created=not change, actor=request.user)
 
     def delete_model(self, request, obj):
         services.members_admin_delete(member_ids=[obj.pk])

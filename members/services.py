@@ -363,20 +363,28 @@ def member_correct_number(*, member_id: int, mobile: str, actor) -> Member:
     member = _rejected_member(member_id)
     new_mobile = normalise_mobile(mobile)
     _check_free(new_mobile, member)
-    before, now = (member.status, member.attempt_count), timezone.now()
-    MemberChange.objects.create(
-        member=member, kind=MemberChange.Kind.CORRECTED, old_mobile=member.mobile, new_mobile=new_mobile, actor=actor
-    )
-    member.mobile, member.status, member.number_since = new_mobile, MemberStatus.PENDING, now
-    member.next_call_at = member.reserved_for = None
-    member.status_changed_at, member.status_changed_by = now, actor
-    member.save(update_fields=[*RESET_FIELDS, "mobile", "number_since"])
+    before = (member.status, member.attempt_count)
+    fields = _renumber(member, old_mobile=member.mobile, new_mobile=new_mobile, actor=actor)
+    member.save(update_fields=fields)
     rollup.member_moved(member, before=before, after=(member.status, member.attempt_count))
-    AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.CORRECT, what=f"member {member.pk}", rows=1)
     return member
 
 
 RESET_FIELDS = ["status", "next_call_at", "reserved_for", "status_changed_at", "status_changed_by", "updated_at"]
+
+
+def _renumber(member: Member, *, old_mobile: str, new_mobile: str, actor) -> list[str]:
+    """Give the member a new number, to be called afresh: the old one stays in its history. Returns the fields
+    to save."""
+    now = timezone.now()
+    MemberChange.objects.create(
+        member=member, kind=MemberChange.Kind.CORRECTED, old_mobile=old_mobile, new_mobile=new_mobile, actor=actor
+    )
+    member.mobile, member.status, member.number_since, member.batch = new_mobile, MemberStatus.PENDING, now, None
+    member.next_call_at = member.reserved_for = None
+    member.status_changed_at, member.status_changed_by = now, actor
+    AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.CORRECT, what=f"member {member.pk}", rows=1)
+    return [*RESET_FIELDS, "mobile", "number_since", "batch"]
 
 
 def _check_free(mobile: str, member: Member) -> None:
@@ -478,25 +486,33 @@ ADMIN_FIELDS = ["name", "mobile", "address", "village", "district", "updated_at"
 
 
 @transaction.atomic
-def member_admin_save(*, member: Member, created: bool) -> None:
+def member_admin_save(*, member: Member, created: bool, actor) -> None:
     """Save a member added or edited in the admin. Staff change who the member is and where: name, number,
-    address and village (the district is the village's). The call state is left to calls and the rejects loop,
-    so an edit never writes over an outcome stored meanwhile."""
+    address and village (the district is the village's). A new number is called afresh, as a correction is;
+    otherwise the call state is left to calls and the rejects loop, so an edit never writes over an outcome."""
     member.district_id = member.village.district_id
     if created:
         member.save()
         rollup.member_created(village_id=member.village_id, district_id=member.district_id)
         return
     stored = Member.objects.select_for_update().get(pk=member.pk)
-    member.save(update_fields=ADMIN_FIELDS)
-    if stored.village_id != member.village_id:
-        state = (stored.status, stored.attempt_count)
-        rollup.member_changed(
-            village_id=stored.village_id, district_id=stored.district_id, before=state, after=NOT_LISTED
-        )
-        rollup.member_changed(
-            village_id=member.village_id, district_id=member.district_id, before=NOT_LISTED, after=state
-        )
+    before = after = (stored.status, stored.attempt_count)
+    fields = ADMIN_FIELDS
+    if member.mobile != stored.mobile:
+        fields = [*fields, *_renumber(member, old_mobile=stored.mobile, new_mobile=member.mobile, actor=actor)]
+        after = (member.status, stored.attempt_count)
+    member.save(update_fields=fields)
+    if stored.village_id == member.village_id:
+        rollup.member_moved(member, before=before, after=after)
+        return
+    rollup.member_changed(
+        village_id=stored.village_id, district_id=stored.district_id, upload_id=stored.upload_id, before=before,
+        after=NOT_LISTED,
+    )  # fmt: skip
+    rollup.member_changed(
+        village_id=member.village_id, district_id=member.district_id, upload_id=stored.upload_id, before=NOT_LISTED,
+        after=after,
+    )  # fmt: skip
 
 
 @transaction.atomic

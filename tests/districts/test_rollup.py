@@ -164,6 +164,15 @@ def test_rollup_equals_group_by_after_staff_work_in_the_admin(client, floor, sup
     member.refresh_from_db()
     assert (member.village_id, member.district_id, member.status) == (sitapur.pk, patna.pk, "in_batch")
     assert_rollup_matches_group_by()
+    confirmed = make_member(sitapur, "9000000002", status="yes")
+    renumbered = {"village": rampur.pk, "name": confirmed.name, "mobile": "9000000009", "address": ""}
+    assert client.post(f"/admin/members/member/{confirmed.pk}/change/", renumbered).status_code == 302
+    confirmed.refresh_from_db()
+    assert (confirmed.status, confirmed.village_id) == ("pending", rampur.pk), "a new number is called afresh"
+    change = confirmed.changes.get()
+    assert (change.kind, change.old_mobile, change.new_mobile, change.actor) == ("corrected", "9000000002",
+                                                                                  "9000000009", superuser)  # fmt: skip
+    assert_rollup_matches_group_by()
     added = {"village": gaya_village.pk, "name": "नया", "mobile": "9000000005", "address": ""}
     assert client.post("/admin/members/member/add/", added).status_code == 302
     assert Member.objects.get(mobile="9000000005").district_id == gaya_village.district_id
