@@ -75,6 +75,7 @@ def test_with_no_drive_running_the_operator_and_the_floor_are_told_why_no_number
     page = client.get("/calls/console/")
     assert (page.context["member"], page.context["campaign"]) == (None, None)
     assert "No calling drive is running" in page.content.decode()
+    assert 'hx-trigger="every 30s"' in page.content.decode(), "and it keeps checking"
     floor = login(client, supervisor).get("/calls/floor/").content.decode()
     assert "No calling drive is active" in floor
     Campaign.objects.update(is_active=True)
