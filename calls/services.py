@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from calls import batching
@@ -96,7 +96,12 @@ def batch_release(*, batches, now: datetime | None = None) -> int:
     with transaction.atomic():
         ids = list(batches.filter(closed_at=None).select_for_update().values_list("pk", flat=True))
         released = Member.objects.filter(batch_id__in=ids, status=MemberStatus.IN_BATCH).update(
-            batch=None, status=MemberStatus.PENDING, updated_at=now
+            batch=None,
+            # A personal call-back stays its operator's: due again for them, not stranded in the common pool.
+            status=Case(
+                When(reserved_for__isnull=False, then=Value(MemberStatus.RETRY)), default=Value(MemberStatus.PENDING)
+            ),
+            updated_at=now,
         )
         CallBatch.objects.filter(pk__in=ids).update(closed_at=now)
     return released

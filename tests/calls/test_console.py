@@ -142,6 +142,25 @@ def test_a_personal_call_back_comes_back_only_to_its_operator(calling, operator,
     assert Member.objects.filter(pk=member.pk, batch__operator=operator).exists()
 
 
+def test_a_personal_call_back_handed_out_and_released_still_comes_back_to_its_operator(
+    calling, operator, other_operator, clock
+):
+    member = current(calling)
+    when = (datetime.datetime.now(tz=IST) + datetime.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    mark(calling, member, "call_back", call_back_at=when, personal="on")
+    clock.shift(datetime.timedelta(minutes=31))
+    services.shift_stop(operator=operator)
+    services.shift_start(operator=operator)
+    assert Member.objects.get(pk=member.pk).batch.operator == operator, "due: handed to its operator"
+    services.shift_stop(operator=operator)  # before calling it: stopped, logged out, or released by a supervisor
+    member.refresh_from_db()
+    assert (member.status, member.reserved_for, member.batch) == (MemberStatus.RETRY, operator, None)
+    services.shift_start(operator=other_operator)
+    assert not Member.objects.filter(pk=member.pk, batch__operator=other_operator).exists()
+    services.shift_start(operator=operator)
+    assert Member.objects.get(pk=member.pk).batch.operator == operator, "not stranded: its operator gets it again"
+
+
 def test_call_back_needs_a_future_time(calling):
     member = current(calling)
     response = mark(calling, member, "call_back", call_back_at="2020-01-01T10:00")

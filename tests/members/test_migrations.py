@@ -1,0 +1,19 @@
+import importlib
+
+import pytest
+from django.apps import apps
+
+from members.models import MemberStatus
+from tests.conftest import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_call_backs_stranded_by_an_earlier_release_wait_for_their_operator_again(cast, operator):
+    stranded = make_member(cast["rampur"], "7000000001", status=MemberStatus.PENDING, reserved_for=operator)
+    pending = make_member(cast["rampur"], "7000000002", status=MemberStatus.PENDING)
+    importlib.import_module("members.migrations.0007_repair_stranded_call_backs").repair(apps, None)
+    stranded.refresh_from_db()
+    pending.refresh_from_db()
+    assert (stranded.status, stranded.reserved_for, stranded.next_call_at is not None) == ("retry", operator, True)
+    assert (pending.status, pending.next_call_at) == ("pending", None)
