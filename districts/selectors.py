@@ -137,7 +137,9 @@ def village_get_for_user(user, district: District, pk: int) -> Village:
 
 
 def village_members(user, village: Village):
-    return Member.objects.for_user(user).filter(village=village).order_by("name", "id")
+    """The village's members on the list: those taken off it are not counted in its figures, nor shown here."""
+    members = Member.objects.for_user(user).filter(village=village).exclude(status=MemberStatus.REMOVED)
+    return members.order_by("name", "id")
 
 
 def rollup_by_group_by(districts=None) -> dict:

@@ -47,6 +47,17 @@ def test_village_page_lists_its_members(client, cast, patna_president):
     assert [m.mobile for m in response.context["page"]] == ["9876543210", "9876543211"]
 
 
+def test_village_page_counts_and_lists_only_members_on_the_list(client, cast, patna_president):
+    cast["rampur"].members.filter(mobile="9876543211").update(status=MemberStatus.REMOVED)
+    rollup.rebuild()
+    login(client, patna_president)
+    village = client.get(reverse("districts:village", args=["PAT", cast["rampur"].pk]))
+    district = client.get(reverse("districts:detail", args=["PAT"]))
+    assert [m.mobile for m in village.context["page"]] == ["9876543210"]
+    listed = {row.name: row.listed for row in district.context["rows"]}["रामपुर"]
+    assert village.context["page"].paginator.count == listed == 1, "the village page agrees with the district's"
+
+
 @pytest.mark.parametrize("url", ["/districts/", "/districts/PAT/"])
 def test_operator_never_sees_member_lists(client, cast, operator, url):
     assert login(client, operator).get(url).status_code == 404
