@@ -1,7 +1,10 @@
 """XLSX exports through django-import-export, with every export audited and spreadsheet formulas defused."""
 
+import re
+
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from import_export import fields, widgets
 from import_export.formats.base_formats import XLSX
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -43,13 +46,26 @@ def xlsx_response(*, request, resource, rows, what: str, filename: str) -> HttpR
     """Export `rows` with `resource` as an XLSX download, and write who exported what to the audit log."""
     rows = list(rows)
     dataset = resource.export(rows)
+    dataset.title = _sheet_title(filename)
     dataset = _escaped(dataset)
     content = SafeXLSX().export_data(dataset)
     AuditEvent.objects.create(actor=request.user, action=AuditEvent.Action.EXPORT, what=what, rows=len(rows))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(content, content_type=SafeXLSX.CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
+    # Encoded for browsers: a village's name in Devanagari stays in the file name.
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}-{stamp}.xlsx")
     return response
+
+
+def file_name_part(text: str) -> str:
+    """Text for a file name, kept as written (slugify would drop the vowel signs of Devanagari): only the
+    characters file systems refuse, and spaces, become dashes."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "-", text).strip("-.") or "-"
+
+
+def _sheet_title(name: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, none of : \\ / ? * [ ]."""
+    return re.sub(r"[:\\/?*\[\]]", "-", name)[:31]
 
 
 def _escaped(dataset):

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from controlroom.forms import LoginForm
 from controlroom.roles import Role
 
 HOME_BY_ROLE = {
@@ -21,6 +22,24 @@ HOME_BY_ROLE = {
 @login_required
 def home(request):
     return redirect(HOME_BY_ROLE[request.user.role])
+
+
+# The language picked on the login page, before anyone is logged in: it becomes the user's own at login.
+CHOSEN_LANGUAGE = "chosen_language"
+
+
+class LoginView(auth_views.LoginView):
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        chosen = self.request.session.pop(CHOSEN_LANGUAGE, None)
+        response = super().form_valid(form)
+        user = form.get_user()
+        if chosen in dict(settings.LANGUAGES) and chosen != user.language:
+            user.language = chosen
+            user.save(update_fields=["language"])
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -39,9 +58,13 @@ def set_language(request):
     """Django's language switch, also saved on the user so it follows them to the next login."""
     response = django_set_language(request)
     language = request.POST.get("language")
-    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated:
         request.user.language = language
         request.user.save(update_fields=["language"])
+    else:
+        request.session[CHOSEN_LANGUAGE] = language
     return response
 
 

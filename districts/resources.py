@@ -14,7 +14,7 @@ class _RollupResource(resources.Resource):
     wrong = number_field("wrong", _("Wrong number"))
     unreachable = number_field("unreachable", _("Unreachable"))
     pending = number_field("pending", _("Pending"))
-    rate = fields.Field(column_name=_("Verification rate (%)"))
+    rate = fields.Field(column_name=_("YES of those reached (%)"))
 
     def dehydrate_rate(self, row):
         return None if row.rate is None else round(100 * row.rate, 1)

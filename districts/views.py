@@ -1,8 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.text import slugify
 
-from controlroom.exports import xlsx_response
+from controlroom.exports import file_name_part, xlsx_response
 from controlroom.roles import Role, role_required
 from districts import selectors
 from districts.resources import DistrictRollupResource, VillageMembersResource, VillageRollupResource
@@ -74,5 +73,5 @@ def village_export(request, code, pk):
     district = selectors.district_get_for_user(request.user, code)
     village = selectors.village_get_for_user(request.user, district, pk)
     members = selectors.village_members(request.user, village)
-    name = f"members-{district.code}-{slugify(village.name, allow_unicode=True)}"
+    name = f"members-{district.code}-{file_name_part(village.name)}"
     return xlsx_response(request=request, resource=VillageMembersResource(), rows=members, what=name, filename=name)

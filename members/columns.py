@@ -70,7 +70,14 @@ COLUMNS = (
         True,
         120,
     ),
-    Column("address", _("Address"), "पता / Address", ("पता", "address", "pata", "full address"), False, 255),
+    Column(
+        "address",
+        _("Address"),
+        "पता / Address",
+        ("पता", "पूरा पता", "घर का पता", "address", "pata", "full address", "home address", "addr"),
+        False,
+        255,
+    ),
 )
 # The columns the refused-rows report adds after the data: ignored without comment when it is uploaded again.
 REPORT_HEADINGS = (_("Row in your file"), _("Problem"))

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import District
 from members import selectors
-from members.parsing import UnusableFile, sniff
+from members.parsing import PROBLEMS, UnusableFile, sniff
 from members.phone import InvalidMobile, normalise_mobile
 from members.rows import clean_text
 
@@ -15,6 +15,7 @@ class UploadForm(forms.Form):
         label=_("Member list"),
         help_text=_("Excel (.xlsx) or CSV, with the columns Name, Mobile, Village and Address."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.xlsb,.ods,.csv,.txt"}),
+        error_messages={"empty": PROBLEMS["empty"]},
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -59,6 +59,8 @@ class Upload(models.Model):
     imported = models.PositiveIntegerField(default=0)
     new_villages = models.PositiveIntegerField(default=0)
     new_village_names = models.JSONField(default=list, blank=True)
+    # New village names that look like a misspelling of one the district has: {new name: existing name}.
+    similar_villages = models.JSONField(default=dict, blank=True)
     unknown_columns = models.JSONField(default=list, blank=True)
     sheet = models.CharField(max_length=255, blank=True)
     # Progress of the running job, in rows (spreadsheets) or bytes (CSV).
@@ -97,6 +99,11 @@ class Upload(models.Model):
         if not self.progress_total:
             return 0
         return min(100, round(100 * self.progress_done / self.progress_total))
+
+    @property
+    def new_villages_checked(self) -> list[tuple[str, str | None]]:
+        """Each new village name, with the existing village it may be a misspelling of."""
+        return [(name, self.similar_villages.get(name)) for _key, name in self.new_village_names]
 
     @property
     def refused(self) -> int:

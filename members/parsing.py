@@ -43,8 +43,8 @@ PROBLEMS = {
     "too_big": _("The file is larger than %(max_mb)s MB. Split it into smaller files."),
     "too_many_rows": _("The file has more than %(max_rows)s rows. Split it into smaller files."),
     "not_spreadsheet": _(
-        "This is not a spreadsheet (%(kind)s). Upload an Excel file (.xlsx) or a CSV file, "
-        "even if its name ends in .xlsx or .csv."
+        "This file is not a spreadsheet but %(kind)s, whatever its name says. Upload the member list as an "
+        "Excel file (.xlsx) or a CSV file."
     ),
     "xml_spreadsheet": _("This is an old “XML Spreadsheet 2003” file. Open it in Excel and save it as .xlsx."),
     "password": _(
@@ -61,8 +61,8 @@ PROBLEMS = {
         "Download the rejects again, fill in the corrected numbers in the last column, and upload that file."
     ),
     "corrections_not_xlsx": _(
-        "Corrections are read from the rejects download itself (.xlsx). Fill in the corrected numbers in that "
-        "file and upload it as it is, without saving it as CSV."
+        "Corrections are read from the rejects download itself, an Excel file (.xlsx). Fill in the corrected "
+        "numbers in that file and upload it as it is, without saving it as CSV or any other kind of file."
     ),
     "broken_csv": _("The CSV file cannot be read near line %(line)s: %(detail)s."),
     "bomb": _("The file unpacks to far more data than a member list can hold, so it was not opened."),
@@ -486,7 +486,12 @@ def read_corrections(path, *, member_id: set, corrected: set) -> list[tuple[int,
     """
     path = Path(path)
     with path.open("rb") as handle:
-        kind = sniff(handle.read(8192), path.stat().st_size)
+        try:
+            kind = sniff(handle.read(8192), path.stat().st_size)
+        except UnusableFile as problem:
+            if problem.code not in ("not_spreadsheet", "xml_spreadsheet"):
+                raise
+            kind = "other"
     if kind != "zip":
         raise UnusableFile("corrections_not_xlsx")
     inspect_zip(path)

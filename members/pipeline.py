@@ -39,6 +39,7 @@ class Checked:
     duplicates: int = 0
     marked_wrong: int = 0
     new_villages: dict = field(default_factory=dict)  # key -> name as first written
+    lookalikes: dict = field(default_factory=dict)  # new name -> the district's village it resembles
     unknown_columns: list = field(default_factory=list)
     sheet: str = ""
 
@@ -52,6 +53,7 @@ class Checked:
             "marked_wrong": self.marked_wrong,
             "unknown_columns": self.unknown_columns,
             "new_village_names": list(self.new_villages.items()),
+            "similar_villages": self.lookalikes,
             "sheet": self.sheet,
         }
 
@@ -152,6 +154,7 @@ def check_file(
     if not checked.rows:
         raise UnusableFile("no_rows")
     checked.new_villages = dict(sorted(checker.new_villages.items(), key=lambda item: item[1]))
+    checked.lookalikes = checker.lookalikes()
     return checked
 
 

@@ -15,7 +15,7 @@ from import_export import fields, resources, widgets
 from controlroom.exports import escape_cell
 from districts import rollup
 from districts.models import Village
-from members.columns import BY_FIELD, FIELDS, map_header
+from members.columns import BY_FIELD, COLUMNS, FIELDS, map_header
 from members.models import Member
 from members.pipeline import enrolled
 from members.rows import RowChecker, enrolled_problem, reason_text
@@ -31,7 +31,7 @@ class MemberResource(resources.ModelResource):
     mobile = fields.Field(attribute="mobile", column_name="mobile")
     village = fields.Field(attribute="village", column_name="village", widget=VillageNameWidget())
     address = fields.Field(attribute="address", column_name="address")
-    district = fields.Field(attribute="district__name_en", column_name="district", readonly=True)
+    district = fields.Field(attribute="district__name", column_name="district", readonly=True)
     status = fields.Field(attribute="get_status_display", column_name="status", readonly=True)
 
     class Meta:
@@ -48,6 +48,12 @@ class MemberResource(resources.ModelResource):
         self._villages = {}
 
     # --- export ---------------------------------------------------------------------------------------
+
+    def get_export_headers(self, selected_fields=None):
+        """The template's bilingual headings, so a downloaded list can be filled in and uploaded again as it is."""
+        headings = {column.field: column.heading for column in COLUMNS}
+        headings.update(district=_("District"), status=_("Status"))
+        return [str(headings[field.column_name]) for field in self.get_export_fields(selected_fields)]
 
     def export_field(self, field, instance, **kwargs):
         return escape_cell(super().export_field(field, instance, **kwargs))

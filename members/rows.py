@@ -6,6 +6,7 @@ django-import-export resource both run every row through `RowChecker.check`.
 """
 
 import datetime
+import difflib
 import re
 import unicodedata
 
@@ -99,6 +100,12 @@ def _checked_text(column: Column, value, problems: list) -> str:
     return text
 
 
+# How alike two village keys must be (difflib's ratio) for a new one to be flagged as a possible misspelling:
+# "रामनगरर" against "रामनगर" is 0.92, "शिवपुर" against "शिवनगर" 0.67.
+LOOKALIKE_CUTOFF = 0.8
+_DIGITS = re.compile(r"\d+")
+
+
 class RowChecker:
     """Checks rows one by one, remembering mobiles seen earlier in the file and the villages met on the way.
 
@@ -110,6 +117,16 @@ class RowChecker:
         self.seen: dict[str, int] = {}
         self.new_villages: dict[str, str] = {}
         self._village_cache: dict = {}
+
+    def lookalikes(self) -> dict[str, str]:
+        """New village names that look like a misspelling of a village the district has: {new: existing}."""
+        existing, found = list(self.villages), {}
+        for key, name in self.new_villages.items():
+            for close in difflib.get_close_matches(key, existing, n=3, cutoff=LOOKALIKE_CUTOFF):
+                if _DIGITS.findall(close) == _DIGITS.findall(key):  # "रामपुर 1" and "रामपुर 2" are two villages
+                    found[name] = self.villages[close]
+                    break
+        return found
 
     def _village(self, value, problems: list) -> tuple[str, str]:
         cached = self._village_cache.get(value) if type(value) is str else None

@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -12,7 +12,7 @@ from controlroom.roles import Role, role_required
 from districts.selectors import district_get_for_user
 from members import parsing, reports, selectors, services
 from members.forms import CorrectionsForm, CorrectNumberForm, RemoveMemberForm, ReplaceMemberForm, UploadForm
-from members.models import RefusedRow
+from members.models import Member, RefusedRow, Upload
 from members.phone import InvalidMobile
 from members.resources import MemberResource, RejectResource
 
@@ -65,7 +65,12 @@ def upload_progress(request, pk):
 def upload_confirm(request, pk):
     upload = selectors.upload_get_for_user(request.user, pk)
     if not services.upload_confirm(upload=upload, user=request.user):
-        messages.info(request, _("This upload was not waiting for confirmation, so nothing was done."))
+        upload.refresh_from_db(fields=["status"])
+        if upload.status in (Upload.Status.IMPORTING, Upload.Status.IMPORTED):
+            # A second tap on Import: the first one is being carried out, and the page shows how far it got.
+            messages.info(request, _("This list is already being imported; it is imported only once."))
+        else:
+            messages.info(request, _("This upload was not waiting for confirmation, so nothing was done."))
     return redirect("members:upload_detail", pk=upload.pk)
 
 
@@ -117,13 +122,16 @@ FIXES = {
 }
 
 
+def _render_rejects(request, district, page_number, failed=None, status=200):
+    page = Paginator(selectors.district_rejects(district), 50).get_page(page_number)
+    ctx = {"district": district, "page": page, "can_fix": request.user.role in FIXERS, "failed": failed}
+    return render(request, "members/rejects.html", ctx, status=status)
+
+
 @role_required(*VIEWERS)
 @require_GET
 def rejects(request, code):
-    district = district_get_for_user(request.user, code)
-    page = Paginator(selectors.district_rejects(district), 50).get_page(request.GET.get("page"))
-    can_fix = request.user.role in FIXERS
-    return render(request, "members/rejects.html", {"district": district, "page": page, "can_fix": can_fix})
+    return _render_rejects(request, district_get_for_user(request.user, code), request.GET.get("page"))
 
 
 @role_required(*VIEWERS)
@@ -141,14 +149,21 @@ def reject_fix(request, pk, action):
     member = selectors.member_get_for_user(request.user, pk)
     form_class, service, done = FIXES[action]
     form = form_class(request.POST)
+    problem = " ".join(e for errors in form.errors.values() for e in errors)
     if form.is_valid():
         try:
             service(member_id=member.pk, actor=request.user, **form.cleaned_data)
-            messages.success(request, done % {"name": member.name})
-        except (services.RejectError, InvalidMobile) as problem:
-            messages.error(request, f"{member.name}: {problem}")
+        except (services.RejectError, InvalidMobile) as error:
+            problem = str(error)
+    if problem and Member.objects.filter(pk=member.pk, status__in=services.REJECTS).exists():
+        # Shown beside the form that failed, with what was typed, on the page it was sent from: on a phone a
+        # message at the top of a long page would be off screen.
+        failed = {"member": member.pk, "action": action, "problem": problem, "data": request.POST}
+        return _render_rejects(request, member.district, request.POST.get("page"), failed, status=422)
+    if problem:  # Fixed meanwhile by someone else: the member is no longer on the page to show it beside.
+        messages.error(request, f"{member.name}: {problem}")
     else:
-        messages.error(request, f"{member.name}: {' '.join(e for errors in form.errors.values() for e in errors)}")
+        messages.success(request, done % {"name": member.name})
     return redirect(f"{reverse('members:rejects', args=[member.district.code])}#member-{member.pk}")
 
 
@@ -173,9 +188,12 @@ def rejects_upload(request, code):
     except parsing.UnusableFile as problem:
         messages.error(request, problem.message)
         return redirect("members:rejects", code=district.code)
-    messages.success(
-        request, _("%(count)s numbers corrected; those members will be called again.") % {"count": result.corrected}
+    corrected = ngettext(
+        "%(count)s number corrected; that member will be called again.",
+        "%(count)s numbers corrected; those members will be called again.",
+        result.corrected,
     )
+    messages.success(request, corrected % {"count": result.corrected})
     for number, problem in result.problems:
         messages.warning(request, _("Row %(number)s: %(problem)s") % {"number": number, "problem": problem})
     return redirect("members:rejects", code=district.code)

@@ -62,6 +62,32 @@ def test_language_choice_is_remembered_for_the_user(client, operator):
     assert '<html lang="en">' in client.get("/calls/console/").content.decode()
 
 
+def test_language_picked_on_the_login_page_is_kept_after_logging_in(client, operator):
+    operator.language = "hi"
+    operator.save(update_fields=["language"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
+    response = client.post("/login/", {"username": operator.username, "password": PASSWORD}, follow=True)
+    assert '<html lang="en">' in response.content.decode()
+    operator.refresh_from_db()
+    assert operator.language == "en"
+
+
+def test_a_language_left_in_the_cookie_by_someone_else_does_not_change_a_users_choice(client, operator):
+    """A shared control-room PC: the next person's saved language wins over the last one's cookie."""
+    operator.language = "hi"
+    operator.save(update_fields=["language"])
+    client.cookies["django_language"] = "en"
+    response = client.post("/login/", {"username": operator.username, "password": PASSWORD}, follow=True)
+    assert '<html lang="hi">' in response.content.decode()
+    operator.refresh_from_db()
+    assert operator.language == "hi"
+
+
+def test_a_wrong_password_is_explained_in_plain_hindi(client, operator):
+    response = client.post("/login/", {"username": operator.username, "password": "nope"})
+    assert "यूज़रनेम या पासवर्ड गलत है" in response.content.decode()
+
+
 def test_language_switch_rejects_get(client):
     assert client.get(reverse("set_language")).status_code == 405
 

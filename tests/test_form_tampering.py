@@ -49,7 +49,10 @@ def state(district=None) -> dict:
 
 
 def shown(client, response) -> list[tuple[str, str]]:
-    """The messages the redirect's page shows, as (level, text)."""
+    """What the user is told, as (level, text): the messages the redirect's page shows, or the refusal shown
+    beside the form that was sent."""
+    if response.status_code == 422:
+        return [("error", response.context["failed"]["problem"])]
     return [(message.level_tag, str(message)) for message in client.get(response["Location"]).context["messages"]]
 
 

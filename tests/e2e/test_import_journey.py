@@ -83,7 +83,7 @@ def test_upload_preview_confirm_and_download_the_refused_rows_on_a_phone(
     expect(page.get_by_text("Valid, ready to import")).to_be_visible(timeout=10_000)
     expect(page.locator(".refused-rows")).to_contain_text("A mobile number has 10 digits; this one has 5.")
     expect(page.locator(".refused-rows")).to_contain_text("Already enrolled in रामपुर, Patna.")
-    page.locator(".new-villages summary").click()
+    expect(page.locator(".village-names")).to_be_visible()  # open before the Import button, to check spellings
     expect(page.locator(".village-names")).to_contain_text("नया गांव")
     fits(page, PHONE["width"])
     page.screenshot(path=SCREENSHOTS.format("preview-360"), full_page=True)

@@ -56,12 +56,40 @@ def test_correcting_a_number_requeues_the_member_and_keeps_the_old_number(client
     assert AuditEvent.objects.filter(action="correct", actor=patna_president).exists()
 
 
-def test_a_number_enrolled_elsewhere_is_refused(client, wrong, patna_president, cast):
-    response = fix(login(client, patna_president), wrong, "correct", mobile="8765432109")
-    shown = [str(m) for m in client.get(response["Location"]).context["messages"]]
-    assert "सीतापुर" in shown[0]
+def test_a_number_enrolled_elsewhere_is_refused_beside_the_member_with_what_was_typed(
+    client, wrong, patna_president, cast
+):
+    response = fix(login(client, patna_president), wrong, "correct", mobile="8765 432109")
+    assert response.status_code == 422
+    card = _card(response, wrong)
+    assert "सीतापुर" in card.split('role="alert"')[1], "the reason is shown in the member's own card"
+    assert 'value="8765 432109" autofocus' in card, "what was typed is kept, and the phone scrolls to it"
     wrong.refresh_from_db()
     assert (wrong.mobile, wrong.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
+
+
+def test_a_refused_fix_comes_back_on_the_page_it_was_sent_from(client, wrong, patna_president, cast):
+    for i in range(60):  # two pages of rejects; `wrong` sorts last, on page 2
+        make_member(cast["rampur"], f"70000{i:05d}", name=f"अ {i:02d}", status=MemberStatus.UNREACHABLE)
+    login(client, patna_president)
+    response = client.post(reverse("members:reject_replace", args=[wrong.pk]), {"name": "", "mobile": "1", "page": 2})
+    assert (response.status_code, response.context["page"].number) == (422, 2)
+    card = _card(response, wrong)
+    assert "<details open>" in card, "the replace form that failed is open"
+    assert 'role="alert"' in card
+
+
+def test_a_reject_fixed_meanwhile_by_someone_else_is_reported_at_the_top(client, wrong, patna_president, supervisor):
+    fix(login(client, supervisor), wrong, "correct", mobile="7000012345")
+    response = fix(login(client, patna_president), wrong, "remove", reason="दोबारा")
+    (message,) = client.get(response["Location"]).context["messages"]
+    assert "किसी और ने पहले ही" in str(message)
+
+
+def _card(response, member) -> str:
+    page = response.content.decode()
+    start = page.index(f'id="member-{member.pk}"')
+    return page[start : page.index("</article>", start)]
 
 
 def test_messages_naming_a_number_stay_on_the_server(client, wrong, patna_president, cast):

@@ -1,6 +1,7 @@
 """Uploading a member list through the site: preview, confirm, import, reports, and who may see what."""
 
 import io
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -225,6 +226,46 @@ def test_member_list_export_escapes_cells_that_would_run_as_formulas(client, cas
     assert len(names) == 6
     assert all(name.startswith("'") and name[1] in "=+-@\t\r\n" for name in names), names
     assert all(row[3] != "Gaya" for row in rows[1:])
+
+
+def test_member_list_export_can_be_uploaded_again_as_it_is(client, cast, patna_president):
+    response = login(client, patna_president).get(reverse("members:member_export", args=["PAT"]))
+    assert "members-PAT" in load_workbook(io.BytesIO(response.content), read_only=True).sheetnames[0]
+    rows = _sheet(response)
+    assert rows[0][:4] == tuple(HEAD), "the template's bilingual headings, which an upload understands"
+    assert {row[4] for row in rows[1:]} == {"पटना"}, "the district in the reader's language"
+
+
+def test_a_village_export_keeps_its_devanagari_name_in_the_file_name(client, cast, patna_president):
+    url = reverse("districts:village_export", args=["PAT", cast["rampur"].pk])
+    disposition = login(client, patna_president).get(url)["Content-Disposition"]
+    assert disposition.startswith("attachment; filename*=utf-8''members-PAT-")
+    assert quote("रामपुर") in disposition, "the whole name, vowel signs too, percent-encoded as browsers expect"
+
+
+def test_new_villages_that_look_like_existing_ones_are_pointed_out_before_import(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    rows = [HEAD, ["सीता", "9123456780", "रामपुरर", ""], ["गीता", "9123456781", "रामपुर 2", ""]]
+    rows += [["रीता", "9123456782", "कोई और गाँव", ""]]
+    login(client, patna_president)
+    post_upload(client, csv_text(rows).encode(), capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+    assert upload.new_villages_checked == [("कोई और गाँव", None), ("रामपुर 2", None), ("रामपुरर", "रामपुर")]
+    page = client.get(url("upload_detail", upload)).content.decode()
+    assert page.index("रामपुरर") < page.index('id="confirm-import"'), "shown before the Import button"
+    assert "ज़िले में “रामपुर” पहले से है" in page
+
+
+def test_a_second_tap_on_import_says_the_list_is_already_being_imported(
+    client, checked, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():  # the import is queued, not yet run
+        client.post(url("upload_confirm", checked))
+    response = client.post(url("upload_confirm", checked), follow=True)
+    (message,) = response.context["messages"]
+    assert "पहले से इम्पोर्ट हो रही है" in str(message)
+    assert Upload.objects.get(pk=checked.pk).status == Upload.Status.IMPORTING
 
 
 # --- who may do what ----------------------------------------------------------------------------------
