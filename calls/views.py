@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from calls import selectors, services
@@ -24,6 +25,10 @@ ERRORS = {
     "nothing to undo": gettext_lazy("There is nothing to undo."),
     "already moved on": gettext_lazy("Too late to undo: this member has already moved on."),
     "duplicate": gettext_lazy("This outcome was already saved."),
+    "shift ended": gettext_lazy(
+        "Your numbers were taken back, by your supervisor or after a long pause, and your calling stopped. "
+        "Press Start calling to go on."
+    ),
 }
 
 
@@ -54,24 +59,29 @@ def _console_context(request, batch, member, form=None):
     return ctx
 
 
-def _render_console(request, form=None, status=200, handed=None):
+def _render_console(request, form=None, status=200, handed=None, told=False):
     batch, member = handed or services.console_next_member(operator=request.user)
     if batch is None and not selectors.is_on_shift(request.user):
-        return _render_home(request)
+        return _render_home(request, told=told)
     template = "calls/_console.html" if request.htmx else "calls/console.html"
     return render(request, template, _console_context(request, batch, member, form), status=status)
 
 
-def _render_home(request):
+def _render_home(request, told=False):
+    if request.htmx:
+        # The console asked for the next member, but the operator is no longer on shift: their numbers were
+        # taken back by a supervisor, after being idle, or by Stop in another tab.
+        if not told:
+            messages.info(request, ERRORS["shift ended"])
+        return HttpResponse(headers={"HX-Redirect": reverse("calls:console")})
     snapshot = selectors.console_snapshot(request.user)
     centre = request.user.call_centre
     queue = selectors.queue_depth_by_district(selectors.served_districts(centre)) if centre else []
     ctx = {"centre": centre, "queue": queue, "today": _today(snapshot), "today_total": sum(snapshot.today.values())}
-    if request.htmx:
-        return HttpResponse(headers={"HX-Redirect": reverse("calls:console")})
     return render(request, "calls/console_home.html", ctx)
 
 
+@never_cache  # Back must not show a member already marked as if still waiting: the page is always fetched
 @role_required(Role.OPERATOR)
 def console(request):
     if request.user.call_centre is None:
@@ -96,22 +106,25 @@ def stop(request):
     return redirect("calls:console")
 
 
+@never_cache
 @require_POST
 @role_required(Role.OPERATOR)
 def mark(request):
     form = MarkForm(request.POST)
     if not form.is_valid():
         return _render_console(request, form=form, status=422 if request.htmx else 200)
-    handed = None
+    handed, told = None, False
     try:
         handed = services.call_mark(operator=request.user, request=form.to_request())
     except services.NotYours as exc:
         raise Http404 from exc
     except services.CallError as exc:
         messages.warning(request, ERRORS[str(exc)])
-    return _render_console(request, handed=handed) if request.htmx else redirect("calls:console")
+        told = True
+    return _render_console(request, handed=handed, told=told) if request.htmx else redirect("calls:console")
 
 
+@never_cache
 @require_POST
 @role_required(Role.OPERATOR)
 def undo(request):

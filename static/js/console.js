@@ -23,6 +23,31 @@
     return true;
   }
 
+  // A new member is shown: outcome keys wait a moment, so a key pressed twice by mistake does not mark a
+  // member the operator has not even seen. The console says when it takes keys again (data-ready).
+  var PAUSE_MS = 500;
+  var shownAt = 0;
+
+  function memberShown() {
+    var console_ = document.getElementById("console");
+    if (!console_) return;
+    shownAt = Date.now();
+    delete console_.dataset.ready;
+    setTimeout(function () {
+      if (console_.isConnected) console_.dataset.ready = "";
+    }, PAUSE_MS);
+    // On a phone the button pressed may be far down the page: bring the new member's name into view.
+    var name = document.getElementById("member-name");
+    if (name && name.getBoundingClientRect().top < 0) name.scrollIntoView({ block: "start" });
+  }
+
+  function showError(text) {
+    var box = document.querySelector("#console .console-error");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "Escape" && typing(event.target)) {
@@ -39,6 +64,10 @@
       return;
     }
     var button = document.querySelector('#console button[data-key="' + key + '"]');
+    if (button && Date.now() - shownAt < PAUSE_MS) {
+      event.preventDefault();
+      return;
+    }
     if (button && !button.disabled) {
       event.preventDefault();
       button.click();
@@ -52,4 +81,23 @@
       event.detail.isError = false;
     }
   });
+
+  document.addEventListener("htmx:afterSwap", memberShown);
+
+  // Any other refusal (403 once the page's security token is stale, 404, 500) or a lost connection: nothing
+  // was saved, and the operator must be told so, not left looking at the same member.
+  document.addEventListener("htmx:responseError", function () {
+    var console_ = document.getElementById("console");
+    if (console_) showError(console_.dataset.notSaved);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    var console_ = document.getElementById("console");
+    if (console_) showError(console_.dataset.offline);
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", memberShown);
+  } else {
+    memberShown();
+  }
 })();

@@ -365,3 +365,33 @@ def test_outcomes_are_saved_and_the_page_loads_while_the_broker_is_down(
     assert response.status_code == 200
     assert response.context["member"] != member
     assert CallAttempt.objects.filter(member=member, operator=operator, outcome=Outcome.YES).count() == 1
+
+
+def test_a_mark_after_the_session_ran_out_sends_the_whole_page_to_login_and_back(calling):
+    member = current(calling)
+    calling.logout()
+    response = calling.post(
+        "/calls/console/mark/",
+        {"member": member.pk, "outcome": "yes", "submission_key": uuid.uuid4()},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/calls/console/",
+    )
+    # Not the login page swapped into the console: a full-page redirect, back to the console afterwards.
+    assert (response.status_code, response["HX-Redirect"]) == (200, "/login/?next=/calls/console/")
+    assert not CallAttempt.objects.exists()
+
+
+def test_back_never_shows_a_console_page_from_the_browsers_cache(calling):
+    assert "no-store" in calling.get("/calls/console/")["Cache-Control"]
+    member = current(calling)
+    assert "no-store" in mark(calling, member, "yes")["Cache-Control"]
+
+
+def test_an_operator_whose_numbers_were_taken_back_is_told_why(calling, operator, supervisor, client):
+    member = current(calling)
+    services.shift_stop(operator=operator)  # as the supervisor's release or the idle timeout does
+    response = mark(calling, member, "yes")
+    assert response["HX-Redirect"] == reverse("calls:console")
+    page = calling.get(response["HX-Redirect"])
+    (message,) = page.context["messages"]
+    assert str(message) == str(ERRORS["shift ended"])

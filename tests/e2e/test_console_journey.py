@@ -54,6 +54,12 @@ def start_calling(page, base_url, operator):
     page.wait_for_load_state()  # console.js, whose keys the journey presses, has run
 
 
+def press(page, key):
+    """An outcome key, pressed once the console takes keys again after showing a member (see console.js)."""
+    expect(page.locator("#console[data-ready]")).to_be_attached()
+    page.keyboard.press(key)
+
+
 def on_screen(operator) -> Member:
     return CallBatch.objects.select_related("current__village").get(operator=operator, closed_at=None).current
 
@@ -87,7 +93,7 @@ def test_operator_works_through_members_with_the_keyboard_and_stops(laptop_page,
     # Survives only if the next member is swapped in, not loaded as a new page.
     page.evaluate("window.sameDocument = true")
 
-    page.keyboard.press("y")
+    press(page, "y")
 
     expect(page.locator(NAME)).not_to_have_text(first.name)
     second = on_screen(operator)
@@ -105,17 +111,17 @@ def test_operator_works_through_members_with_the_keyboard_and_stops(laptop_page,
     expect(note).not_to_be_focused()
     assert attempts(operator) == [(first.pk, Outcome.YES, False)]
 
-    page.keyboard.press("n")
+    press(page, "n")
 
     expect(page.locator(NAME)).not_to_have_text(second.name)
     assert CallAttempt.objects.get(member=second).note == NOTE
 
-    page.keyboard.press("u")
+    press(page, "u")
 
     expect_member(page, second)
     assert progress(page) == (2, BATCH_SIZE)
 
-    page.keyboard.press("l")
+    press(page, "l")
     when = page.locator("input[name=call_back_at]")
     expect(when).to_be_focused()
     page.keyboard.press("Enter")
@@ -170,8 +176,9 @@ def test_holding_an_outcome_key_down_marks_one_member(laptop_page, base_url, ope
     first = on_screen(operator)
 
     # What a key held down sends after the first keydown; Playwright's keyboard cannot repeat.
+    expect(page.locator("#console[data-ready]")).to_be_attached()
     page.evaluate("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'y', repeat: true, bubbles: true}))")
-    page.keyboard.press("n")
+    press(page, "n")
 
     expect(page.locator(NAME)).not_to_have_text(first.name)
     assert attempts(operator) == [(first.pk, Outcome.NO, False)]
@@ -189,3 +196,53 @@ def test_console_fits_a_phone_and_its_buttons_are_thumb_sized(phone_page, base_u
     heights = [box["height"] for box in (b.bounding_box() for b in buttons.all())]
     assert min(heights) >= MIN_TOUCH_TARGET_PX, heights
     page.screenshot(path=SCREENSHOTS["phone"], full_page=True)
+
+
+def test_a_key_pressed_twice_in_a_flash_does_not_mark_the_member_it_brings_up(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    # The second press lands 100 ms after the next member appears, as a quick double press on a fast network.
+    page.evaluate(
+        "document.addEventListener('htmx:afterSwap', () => setTimeout(() => document.body.dispatchEvent("
+        "new KeyboardEvent('keydown', {key: 'a', bubbles: true})), 100), {once: true})"
+    )
+    press(page, "a")
+
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    second = on_screen(operator)
+    expect(page.locator("#console[data-ready]")).to_be_attached()
+    expect_member(page, second)
+    assert attempts(operator) == [(first.pk, Outcome.NO_ANSWER, False)], "the member just shown is not marked"
+    press(page, "y")  # a deliberate press, once the member is on screen, works
+    expect(page.locator(NAME)).not_to_have_text(second.name)
+    assert attempts(operator) == [(first.pk, Outcome.NO_ANSWER, False), (second.pk, Outcome.YES, False)]
+
+
+def test_an_outcome_the_server_refuses_is_reported_not_silently_dropped(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    # What logging in again in another tab does: this page's security token no longer matches (403).
+    page.context.add_cookies([{"name": "csrftoken", "value": "x" * 32, "url": base_url}])
+
+    press(page, "y")
+
+    expect(page.locator(".console-error")).to_be_visible()
+    expect(page.locator(".console-error")).to_contain_text("सेव नहीं हुआ")
+    expect_member(page, first)
+    assert attempts(operator) == []
+
+
+def test_when_the_session_has_run_out_a_key_opens_the_login_page_and_leads_back(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    page.context.clear_cookies(name="sessionid")  # the session ran out; the security token cookie stays
+
+    press(page, "y")
+
+    expect(page).to_have_url(f"{base_url}/login/?next=/calls/console/")
+    expect(page.locator("header")).to_have_count(1)  # the login page itself, not swapped into the console
+    assert attempts(operator) == []
+    log_in(page, base_url, operator)
+    expect(page).to_have_url(f"{base_url}/calls/console/")
