@@ -20,7 +20,7 @@ class Campaign(models.Model):
     script_hi = models.TextField(_("call script (Hindi)"))
     script_en = models.TextField(_("call script (English)"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -53,13 +53,17 @@ class Shift(models.Model):
 class CallBatch(models.Model):
     """An operator's lease on a few members; members point at the batch while they are in it."""
 
-    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="batches")
-    call_centre = models.ForeignKey(CallCentre, on_delete=models.PROTECT, related_name="batches")
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="batches")
-    created_at = models.DateTimeField(auto_now_add=True)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="batches", verbose_name=_("operator")
+    )
+    call_centre = models.ForeignKey(
+        CallCentre, on_delete=models.PROTECT, related_name="batches", verbose_name=_("call centre")
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="batches", verbose_name=_("campaign"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # The lease: pushed forward by every action of the operator; past it, the batch goes back to the pool.
-    expires_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # The one member the operator is looking at; everything else in the batch stays hidden from them.
     current = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -87,8 +91,12 @@ class Outcome(models.TextChoices):
 
 
 class CallAttempt(models.Model):
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="attempts")
-    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="attempts", verbose_name=_("member")
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("operator")
+    )
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="attempts")
     batch = models.ForeignKey(CallBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts")
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
@@ -99,7 +107,7 @@ class CallAttempt(models.Model):
     undone_at = models.DateTimeField(null=True, blank=True)
     # One key per rendered form: a double click or a resubmitted form cannot store a second attempt.
     submission_key = models.UUIDField(unique=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -162,7 +162,8 @@ def productivity_export(request):
     day = _day(request)
     rows = selectors.operator_productivity(day)
     name = f"activity-{day:%Y-%m-%d}"
-    return xlsx_response(request=request, resource=OperatorDayResource(), rows=rows, what=name, filename=name)
+    resource = OperatorDayResource()
+    return xlsx_response(request=request, resource=resource, rows=rows, what=name, filename=name, stamped=False)
 
 
 @require_POST

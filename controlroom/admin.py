@@ -1,7 +1,13 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from controlroom.models import AuditEvent
 from controlroom.roles import Role
+
+# The admin speaks as the app does, in the user's language, not as "Django administration".
+admin.site.site_header = _("Control Room administration")
+admin.site.site_title = _("Control Room")
+admin.site.index_title = _("Records and settings")
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):

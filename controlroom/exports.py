@@ -42,18 +42,20 @@ class SafeXLSX(XLSX):
             dataset.append(row)
 
 
-def xlsx_response(*, request, resource, rows, what: str, filename: str) -> HttpResponse:
-    """Export `rows` with `resource` as an XLSX download, and write who exported what to the audit log."""
+def xlsx_response(*, request, resource, rows, what: str, filename: str, stamped: bool = True) -> HttpResponse:
+    """Export `rows` with `resource` as an XLSX download, and write who exported what to the audit log.
+
+    The file name ends with when it was exported, unless it already names its day (`stamped=False`)."""
     rows = list(rows)
     dataset = resource.export(rows)
     dataset.title = _sheet_title(filename)
     dataset = _escaped(dataset)
     content = SafeXLSX().export_data(dataset)
     AuditEvent.objects.create(actor=request.user, action=AuditEvent.Action.EXPORT, what=what, rows=len(rows))
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    stamp = timezone.localtime().strftime("-%Y%m%d-%H%M") if stamped else ""
     response = HttpResponse(content, content_type=SafeXLSX.CONTENT_TYPE)
     # Encoded for browsers: a village's name in Devanagari stays in the file name.
-    response["Content-Disposition"] = content_disposition_header(True, f"{filename}-{stamp}.xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}{stamp}.xlsx")
     return response
 
 

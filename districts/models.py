@@ -54,12 +54,14 @@ class District(models.Model):
 class Village(models.Model):
     """A village of a district. Assembly constituency, block and booth hang off here later as nullable FKs."""
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="villages")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="villages", verbose_name=_("district")
+    )
     name = models.CharField(_("name"), max_length=120)
     # Casefolded, single-spaced name: how uploads match a village regardless of case and spacing.
     name_key = models.CharField(max_length=120, editable=False)
     target = models.PositiveIntegerField(_("target of confirmed members"), default=10)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class MembersConfig(AppConfig):
     name = "members"
+    verbose_name = _("Members")
 
     def ready(self):
         checks.register(check_xml_is_defused, checks.Tags.security)

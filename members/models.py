@@ -39,24 +39,29 @@ class Upload(models.Model):
 
     RUNNING = (Status.RECEIVED, Status.VALIDATING, Status.IMPORTING)
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="uploads")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="uploads", verbose_name=_("district"))
     # Empty for files loaded from the command line.
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="uploads"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="uploads",
+        verbose_name=_("uploaded by"),
     )
     file = models.FileField(upload_to=upload_path, blank=True)
-    original_name = models.CharField(max_length=255)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    original_name = models.CharField(_("file"), max_length=255)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     # Why the file could not be used, as a code and parameters: translated when shown (see members.parsing).
     error_code = models.CharField(max_length=32, blank=True)
     error_params = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
-    rows = models.PositiveIntegerField(default=0)
-    valid = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    valid = models.PositiveIntegerField(_("valid"), default=0)
     rejected = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     marked_wrong = models.PositiveIntegerField(default=0)
-    imported = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
     new_villages = models.PositiveIntegerField(default=0)
     new_village_names = models.JSONField(default=list, blank=True)
     # New village names that look like a misspelling of one the district has: {new name: existing name}.
@@ -75,7 +80,7 @@ class Upload(models.Model):
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -139,8 +144,12 @@ class RefusedRow(models.Model):
 class Member(models.Model):
     # Both looked up through the (district, status) and (village, status) indexes below: no index of their own, so
     # an import of a lakh of rows maintains fewer of them.
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="members", db_index=False)
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="members", db_index=False)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="members", db_index=False, verbose_name=_("district")
+    )
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="members", db_index=False, verbose_name=_("village")
+    )
     name = models.CharField(_("name"), max_length=120)
     # Canonical form everywhere: the 10 national digits of an Indian mobile (see members.phone). Unique through a
     # constraint in Meta, which (unlike unique=True) adds no second, LIKE-only index on PostgreSQL.
@@ -159,7 +168,7 @@ class Member(models.Model):
         "calls.CallBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="members", db_index=False
     )
     upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # When the current number was set by a correction; attempts before it were to another number.
     number_since = models.DateTimeField(null=True, blank=True)

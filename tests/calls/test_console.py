@@ -310,6 +310,7 @@ def test_floor_shows_who_is_on_shift_and_what_they_hold(calling, client, operato
     response = login(client, supervisor).get("/calls/floor/")
     row = next(op for op in response.context["operators"] if op == operator)
     assert (row.on_shift, row.holding) == (True, 25)
+    assert "<strong>सत्यापन 2026</strong>" in response.content.decode(), "the drive being called for"
 
 
 @pytest.mark.parametrize("who", ["patna_president", "state_leader", "operator"])

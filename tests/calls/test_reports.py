@@ -4,6 +4,7 @@ import uuid
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from calls.models import CallAttempt, Campaign, Outcome
@@ -45,6 +46,9 @@ def test_daily_activity_report_downloads_and_is_audited(client, calls_today, sup
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert sorted(row[2] for row in rows) == [1, 3]
     assert AuditEvent.objects.get(action="export").rows == 2
+    day = timezone.localdate()
+    assert response["Content-Disposition"] == f'attachment; filename="activity-{day:%Y-%m-%d}.xlsx"', "one date"
+    assert sheet.title == f"activity-{day:%Y-%m-%d}"
 
 
 @pytest.mark.parametrize("who", ["operator", "patna_president", "state_leader"])

@@ -139,3 +139,12 @@ def test_the_system_check_insists_on_defusedxml(monkeypatch):
     assert check_xml_is_defused() == []
     monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)
     assert [error.id for error in check_xml_is_defused()] == ["members.E001"]
+
+
+def test_the_admin_speaks_hindi_with_the_apps_own_names(client, cast, superuser):
+    index = login(client, superuser).get("/admin/").content.decode()
+    assert "कंट्रोल रूम प्रशासन" in index and "Django" not in index
+    assert "ज़िले, कॉल सेंटर और यूज़र" in index
+    members = client.get("/admin/members/member/").content.decode()
+    for heading in ("गाँव", "ज़िला", "दर्ज हुए"):  # village, district, enrolled: the list's column headings
+        assert heading in members, heading
