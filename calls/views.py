@@ -128,11 +128,17 @@ def mark(request):
 @require_POST
 @role_required(Role.OPERATOR)
 def undo(request):
+    form = None
     try:
-        services.call_undo(operator=request.user)
+        attempt = services.call_undo(operator=request.user)
     except services.CallError as exc:
         messages.warning(request, ERRORS[str(exc)])
-    return _render_console(request) if request.htmx else redirect("calls:console")
+    else:
+        # Say what was taken back, and keep the note typed with it for the outcome marked instead.
+        text = _("Undone: “%(outcome)s”. Mark this call again.") % {"outcome": attempt.get_outcome_display()}
+        messages.info(request, text)
+        form = MarkForm(initial={"note": attempt.note})
+    return _render_console(request, form=form) if request.htmx else redirect("calls:console")
 
 
 @role_required(Role.SUPERVISOR)

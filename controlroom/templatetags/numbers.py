@@ -26,3 +26,9 @@ def rate(value):
     if value is None:
         return "—"
     return f"{round(100 * value)}%"
+
+
+@register.filter
+def total(rows, key):
+    """The sum of one figure over rows (dicts): `trend|total:"calls"`."""
+    return sum(row[key] for row in rows)

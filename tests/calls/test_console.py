@@ -221,9 +221,12 @@ def test_a_late_submit_for_a_released_member_nobody_took_is_kept(calling, operat
 
 def test_undo_brings_the_member_back(calling):
     member = current(calling)
-    mark(calling, member, "wrong")
+    mark(calling, member, "wrong", note="बेटे का नंबर")
     response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
     assert response.context["member"] == member
+    (message,) = response.context["messages"]
+    assert "“गलत नंबर”" in str(message), "says what was taken back"
+    assert response.context["form"]["note"].value() == "बेटे का नंबर", "the note typed with it is kept"
     member.refresh_from_db()
     assert (member.status, member.attempt_count) == (MemberStatus.IN_BATCH, 0)
     assert CallAttempt.objects.get(member=member).undone_at is not None, "the attempt is kept, marked undone"

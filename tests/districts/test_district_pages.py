@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from districts import rollup
 from members.models import MemberStatus
@@ -95,3 +96,11 @@ def test_village_table_query_count_is_fixed(
     # (session,) user, district, village count and page, its figures, rejects, trend, below target
     with django_assert_num_queries(8 + session_query):
         client.get("/districts/PAT/")
+
+
+def test_the_daily_chart_also_states_its_figures_which_a_phone_cannot_hover(client, cast, patna_president, patna):
+    for outcome in ("yes", "yes", "no"):
+        rollup.attempt_counted(district_id=patna.pk, day=timezone.localdate(), outcome=outcome, sign=1)
+    page = login(client, patna_president).get("/districts/PAT/").content.decode()
+    assert "आज: 3 कॉल, 2 हाँ" in page
+    assert "14 दिन: 3 कॉल, 2 हाँ" in page
