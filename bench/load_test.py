@@ -99,7 +99,9 @@ async def operator(i: int, cookies: dict, tally: Tally, deadline: float, pace: f
     headers = {"HX-Request": "true", "X-CSRFToken": cookies["csrftoken"]}
     form_headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
     await asyncio.sleep(rng.random() * pace)
-    await timed(tally, client, "POST", "/calls/console/start/", b"", form_headers, ok=(302,))
+    # The start page posts a plain form (not htmx), answered with a redirect to the console.
+    start_headers = {"X-CSRFToken": cookies["csrftoken"], "Content-Type": "application/x-www-form-urlencoded"}
+    await timed(tally, client, "POST", "/calls/console/start/", b"", start_headers, ok=(302,))
     while time.monotonic() < deadline:
         cycle_started = time.monotonic()
         status, _, body = await timed(tally, client, "GET", "/calls/console/", headers=headers)
