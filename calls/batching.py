@@ -6,7 +6,11 @@ batches. SQLite (the single-user development default) takes a plain ORM path; it
 database on write, so there is nothing to skip.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 
 from members.models import Member, MemberStatus
 
@@ -33,7 +37,8 @@ served AS (
     JOIN wanted w ON w.centre_id = cd.callcentre_id
     WHERE EXISTS (
         SELECT 1 FROM members_member e
-        WHERE e.district_id = cd.district_id AND e.reserved_for_id IS NULL
+        WHERE e.district_id = cd.district_id
+          AND (e.reserved_for_id IS NULL OR e.next_call_at <= %(lapsed)s)
           AND (e.status = 'pending' OR (e.status = 'retry' AND e.next_call_at <= %(now)s))
     )
     ORDER BY cd.district_id, cd.callcentre_id
@@ -46,7 +51,8 @@ claimed AS (
            row_number() OVER (PARTITION BY m.district_id ORDER BY m.created_at, m.id) AS turn
     FROM quota CROSS JOIN LATERAL (
         SELECT mm.id, mm.created_at, mm.district_id FROM members_member mm
-        WHERE mm.district_id = quota.district_id AND mm.reserved_for_id IS NULL
+        WHERE mm.district_id = quota.district_id
+          AND (mm.reserved_for_id IS NULL OR mm.next_call_at <= %(lapsed)s)
           AND (mm.status = 'pending' OR (mm.status = 'retry' AND mm.next_call_at <= %(now)s))
         ORDER BY mm.created_at, mm.id
         LIMIT quota.q
@@ -89,14 +95,18 @@ def fill(*, batches, size: int, now, wait: bool = False) -> int:
     if connection.vendor == "postgresql":
         sql = FILL_SQL.format(skip_locked="" if wait else "SKIP LOCKED")
         with connection.cursor() as cursor:
-            cursor.execute(sql, {"batch_ids": [b.pk for b in batches], "size": size, "now": now})
+            params = {"batch_ids": [b.pk for b in batches], "size": size, "now": now, "lapsed": _lapsed(now)}
+            cursor.execute(sql, params)
             return cursor.rowcount
     return sum(_fill_one_portably(batch, size, now) for batch in batches)
 
 
-def _callable(now):
-    from django.db.models import Q
+def _lapsed(now):
+    """Personal call-backs due before this are anyone's: their operator did not come back for them in time."""
+    return now - timedelta(minutes=settings.CALLS_PERSONAL_GRACE_MINUTES)
 
+
+def _callable(now):
     return Member.objects.filter(Q(status=MemberStatus.PENDING) | Q(status=MemberStatus.RETRY, next_call_at__lte=now))
 
 
@@ -107,7 +117,8 @@ def _fill_one_portably(batch, size, now) -> int:
     if room <= 0:
         return handed
     district_ids = list(batch.call_centre.districts.values_list("id", flat=True))
-    pool = _callable(now).filter(district_id__in=district_ids, reserved_for__isnull=True)
+    pool = _callable(now).filter(district_id__in=district_ids)
+    pool = pool.filter(Q(reserved_for__isnull=True) | Q(next_call_at__lte=_lapsed(now)))
     per_district = {d: list(pool.filter(district_id=d).order_by("created_at", "id")[:room]) for d in district_ids}
     picked = _interleave(per_district, room)
     return handed + Member.objects.filter(pk__in=[m.pk for m in picked]).update(

@@ -240,6 +240,9 @@ CALLS_RETRY_COOLDOWN_MINUTES = env.int("CALLS_RETRY_COOLDOWN_MINUTES", default=1
 CALLS_MAX_ATTEMPTS = env.int("CALLS_MAX_ATTEMPTS", default=3)
 CALLS_IDLE_TIMEOUT_MINUTES = env.int("CALLS_IDLE_TIMEOUT_MINUTES", default=20)
 CALLS_UNDO_SECONDS = env.int("CALLS_UNDO_SECONDS", default=120)
+# A personal call-back waits for its operator this long past its time, then anyone may call it: an operator
+# who is off that day does not keep the member from being called.
+CALLS_PERSONAL_GRACE_MINUTES = env.int("CALLS_PERSONAL_GRACE_MINUTES", default=120)
 
 CELERY_BEAT_SCHEDULE = {
     "calls-daily-summary": {"task": "calls.tasks.daily_summary_send", "schedule": crontab(hour=21, minute=30)},

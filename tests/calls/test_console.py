@@ -161,6 +161,22 @@ def test_a_personal_call_back_handed_out_and_released_still_comes_back_to_its_op
     assert Member.objects.get(pk=member.pk).batch.operator == operator, "not stranded: its operator gets it again"
 
 
+def test_a_personal_call_back_its_operator_does_not_come_back_for_goes_to_anyone(
+    calling, operator, other_operator, clock, settings
+):
+    member = current(calling)
+    when = (datetime.datetime.now(tz=IST) + datetime.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    mark(calling, member, "call_back", call_back_at=when, personal="on")
+    services.shift_stop(operator=operator)  # and does not come back that day
+    Member.objects.exclude(pk=member.pk).update(status=MemberStatus.YES)  # nobody else left to call
+    clock.shift(datetime.timedelta(minutes=30 + settings.CALLS_PERSONAL_GRACE_MINUTES - 1))
+    services.shift_start(operator=other_operator)
+    assert not Member.objects.filter(pk=member.pk, batch__isnull=False).exists(), "still waiting for its operator"
+    clock.shift(datetime.timedelta(minutes=2))
+    services.batch_build()
+    assert Member.objects.get(pk=member.pk).batch.operator == other_operator, "past the grace: anyone calls it"
+
+
 def test_call_back_needs_a_future_time(calling):
     member = current(calling)
     response = mark(calling, member, "call_back", call_back_at="2020-01-01T10:00")
