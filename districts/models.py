@@ -42,7 +42,7 @@ class District(models.Model):
         verbose_name_plural = _("districts")
 
     def __str__(self):
-        return self.name_en
+        return self.name  # in the reader's language: form choices and the admin show it
 
     @property
     def name(self):

@@ -1,6 +1,6 @@
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from districts import rollup
 from members.models import MemberStatus
@@ -104,3 +104,11 @@ def test_the_daily_chart_also_states_its_figures_which_a_phone_cannot_hover(clie
     page = login(client, patna_president).get("/districts/PAT/").content.decode()
     assert "आज: 3 कॉल, 2 हाँ" in page
     assert "14 दिन: 3 कॉल, 2 हाँ" in page
+
+
+def test_a_district_is_named_in_the_readers_language_wherever_it_is_shown_as_text(patna):
+    """Form choices (a president of two districts picks one to upload for) and the admin print the object."""
+    with translation.override("hi"):
+        assert str(patna) == "पटना"
+    with translation.override("en"):
+        assert str(patna) == "Patna"
