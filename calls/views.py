@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -101,7 +101,11 @@ def start(request):
 @role_required(Role.OPERATOR)
 def stop(request):
     released = services.shift_stop(operator=request.user)
-    text = _("You have stopped calling. %(count)s numbers went back to the pool.")
+    text = ngettext(
+        "You have stopped calling. %(count)s number went back to the pool.",
+        "You have stopped calling. %(count)s numbers went back to the pool.",
+        released,
+    )
     messages.info(request, text % {"count": released})
     return redirect("calls:console")
 
@@ -178,8 +182,10 @@ def release(request, operator_id):
     operator = get_object_or_404(User, pk=operator_id, role=Role.OPERATOR)
     released = services.shift_stop(operator=operator)
     name = operator.get_full_name() or operator.username
-    messages.info(
-        request,
-        _("%(name)s's batch was released: %(count)s numbers back in the pool.") % {"name": name, "count": released},
+    text = ngettext(
+        "%(name)s's batch was released: %(count)s number back in the pool.",
+        "%(name)s's batch was released: %(count)s numbers back in the pool.",
+        released,
     )
+    messages.info(request, text % {"name": name, "count": released})
     return redirect("calls:floor")

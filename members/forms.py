@@ -25,6 +25,8 @@ class UploadForm(forms.Form):
         field.queryset = districts
         if len(districts) == 1:
             field.initial, field.disabled, field.widget = districts[0], True, forms.HiddenInput()
+        else:  # nothing chosen for them: a list must not land in the first district of the menu by default
+            field.empty_label = _("Choose the district")
 
     @property
     def fixed_district(self):

@@ -4,6 +4,7 @@ import io
 from urllib.parse import quote
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -350,6 +351,19 @@ def test_a_supervisor_uploads_for_any_district(client, cast, supervisor, gaya, d
     post_upload(client, CONTENT, district=gaya, capture=django_capture_on_commit_callbacks)
     upload = latest_upload()
     assert (upload.district, upload.uploaded_by, upload.status) == (gaya, supervisor, Upload.Status.VALIDATED)
+
+
+def test_a_supervisor_must_choose_the_district_nothing_is_chosen_for_them(client, cast, supervisor, gaya):
+    page = login(client, supervisor).get(reverse("members:upload_new")).content.decode()
+    assert '<option value="" selected>ज़िला चुनें</option>' in page
+    response = client.post(reverse("members:upload_new"), {"file": SimpleUploadedFile("m.csv", CONTENT)})
+    assert response.context["form"].errors["district"]
+    assert not Upload.objects.exists()
+
+
+def test_the_uploads_page_leads_to_the_lists_by_uploader(client, cast, patna_president):
+    page = login(client, patna_president).get(reverse("members:upload_list")).content.decode()
+    assert reverse("members:uploaders") in page
 
 
 def test_member_export_is_scoped_to_the_presidents_districts(client, cast, patna_president):
