@@ -1,16 +1,23 @@
+import datetime
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Outcome
 from calls.services import MarkRequest
+from members.forms import CleanTextField
+
+EARLIEST_DAY = datetime.date(2020, 1, 1)
+# A call-back is for the coming days, not for a year that was typed by mistake (it would park the member).
+LATEST_CALL_BACK = datetime.timedelta(days=60)
 
 
 class MarkForm(forms.Form):
     member = forms.IntegerField(widget=forms.HiddenInput)
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
     outcome = forms.ChoiceField(choices=Outcome.choices)
-    note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = CleanTextField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     call_back_at = forms.DateTimeField(
         label=_("Call back at"),
         required=False,
@@ -23,6 +30,8 @@ class MarkForm(forms.Form):
         when = data.get("call_back_at")
         if data.get("outcome") == Outcome.CALL_BACK and (when is None or when <= timezone.now()):
             self.add_error("call_back_at", _("Choose a time in the future to call back."))
+        elif data.get("outcome") == Outcome.CALL_BACK and when > timezone.now() + LATEST_CALL_BACK:
+            self.add_error("call_back_at", _("Choose a time within the next 60 days."))
         return data
 
     def to_request(self) -> MarkRequest:
@@ -39,3 +48,9 @@ class MarkForm(forms.Form):
 
 class DayForm(forms.Form):
     day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day and not EARLIEST_DAY <= day <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a day from 2020 up to today."))
+        return day

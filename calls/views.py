@@ -155,21 +155,23 @@ def floor(request):
     return render(request, "calls/floor.html", ctx)
 
 
-def _day(request):
+def _day(request) -> tuple:
+    """The day asked for, or today; with the form, whose errors say why a day asked for was not used."""
     form = DayForm(request.GET or None)
-    return form.cleaned_data["day"] if form.is_valid() and form.cleaned_data["day"] else timezone.localdate()
+    day = form.cleaned_data["day"] if form.is_valid() and form.cleaned_data["day"] else timezone.localdate()
+    return day, form
 
 
 @role_required(Role.SUPERVISOR)
 def productivity(request):
-    day = _day(request)
+    day, form = _day(request)
     rows = selectors.operator_productivity(day)
-    return render(request, "calls/productivity.html", {"rows": rows, "day": day})
+    return render(request, "calls/productivity.html", {"rows": rows, "day": day, "form": form})
 
 
 @role_required(Role.SUPERVISOR)
 def productivity_export(request):
-    day = _day(request)
+    day, _form = _day(request)
     rows = selectors.operator_productivity(day)
     name = f"activity-{day:%Y-%m-%d}"
     resource = OperatorDayResource()

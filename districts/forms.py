@@ -3,11 +3,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Village
+from members.forms import CleanTextField
 
 
 class VillageAdminForm(forms.ModelForm):
     """The admin's village form: a name is unique in its district the way uploads match it, ignoring case
     and spacing."""
+
+    name = CleanTextField(label=_("name"), max_length=120)
 
     class Meta:
         model = Village

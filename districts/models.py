@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -94,6 +95,12 @@ class CallCentre(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # Members are called in the daytime: hours that ran past midnight (21:00–06:00) were saved, and then
+        # never matched any time of day, so the centre's operators got no numbers at all.
+        if self.calling_starts and self.calling_ends and self.calling_starts >= self.calling_ends:
+            raise ValidationError({"calling_ends": _("Calling hours must end later on the same day than they start.")})
 
 
 class User(AbstractUser):

@@ -9,6 +9,14 @@ from members.phone import InvalidMobile, normalise_mobile
 from members.rows import clean_text
 
 
+class CleanTextField(forms.CharField):
+    """Text cleaned as an upload cleans it (NFC, spacing, invisible characters) before it is checked: a name
+    made only of invisible characters is an empty name, and a required one is refused."""
+
+    def to_python(self, value):
+        return clean_text(super().to_python(value))
+
+
 class UploadForm(forms.Form):
     district = forms.ModelChoiceField(queryset=District.objects.none(), label=_("District"), empty_label=None)
     file = forms.FileField(
@@ -59,7 +67,7 @@ class MemberAdminForm(forms.ModelForm):
             raise ValidationError(invalid.message, code=invalid.code) from None
 
     def clean_name(self):
-        return clean_text(self.cleaned_data["name"])
+        return CleanTextField().clean(self.cleaned_data["name"])
 
     def clean_address(self):
         return clean_text(self.cleaned_data["address"])
@@ -70,13 +78,13 @@ class CorrectNumberForm(forms.Form):
 
 
 class ReplaceMemberForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = CleanTextField(label=_("Name"), max_length=120)
     mobile = forms.CharField(label=_("Mobile"), max_length=40)
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    address = CleanTextField(label=_("Address"), max_length=255, required=False)
 
 
 class RemoveMemberForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=255)
+    reason = CleanTextField(label=_("Reason"), max_length=255)
 
 
 class CorrectionsForm(forms.Form):

@@ -32,8 +32,11 @@ REASONS = {
 }
 DUPLICATE_CODES = frozenset({"repeated", "enrolled", "enrolled_wrong"})
 
-# C0/C1 control characters and invisible marks that sneak in from copy-paste; ZWJ/ZWNJ stay, Devanagari needs them.
-_INVISIBLE = dict.fromkeys([*range(0, 32), 127, *range(128, 160), 0x200B, 0x2060, 0xFEFF])
+# C0/C1 control characters and invisible marks that sneak in from copy-paste, and the direction overrides
+# that would show text reversed; ZWJ/ZWNJ stay, Devanagari needs them.
+_INVISIBLE = dict.fromkeys(
+    [*range(0, 32), 127, *range(128, 160), 0x200B, *range(0x202A, 0x202F), 0x2060, *range(0x2066, 0x206A), 0xFEFF]
+)
 _nfc = unicodedata.normalize
 
 

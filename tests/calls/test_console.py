@@ -177,6 +177,19 @@ def test_a_personal_call_back_its_operator_does_not_come_back_for_goes_to_anyone
     assert Member.objects.get(pk=member.pk).batch.operator == other_operator, "past the grace: anyone calls it"
 
 
+def test_a_call_back_is_for_the_coming_weeks_not_a_year_typed_by_mistake(calling):
+    member = current(calling)
+    response = mark(calling, member, "call_back", call_back_at="9999-12-31T23:59")
+    assert response.status_code == 422
+    assert not CallAttempt.objects.exists()
+
+
+def test_a_note_keeps_no_invisible_or_direction_reversing_characters(calling):
+    member = current(calling)
+    mark(calling, member, "wrong", note="बेटे\u200b का \u202eनंबर\x01")
+    assert CallAttempt.objects.get(member=member).note == "बेटे का नंबर"
+
+
 def test_call_back_needs_a_future_time(calling):
     member = current(calling)
     response = mark(calling, member, "call_back", call_back_at="2020-01-01T10:00")

@@ -74,3 +74,12 @@ def test_no_summary_without_recipients(calls_today, settings):
 
 def test_the_daily_summary_is_scheduled(settings):
     assert settings.CELERY_BEAT_SCHEDULE["calls-daily-summary"]["task"] == "calls.tasks.daily_summary_send"
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-13-45"])
+def test_a_day_out_of_range_shows_today_and_says_why(client, calls_today, supervisor, day):
+    login(client, supervisor)
+    response = client.get(reverse("calls:productivity"), {"day": day})
+    assert (response.status_code, response.context["day"]) == (200, timezone.localdate())
+    assert response.context["form"].errors["day"]
+    assert client.get(reverse("calls:productivity_export"), {"day": day}).status_code == 200

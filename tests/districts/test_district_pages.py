@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -112,3 +114,16 @@ def test_a_district_is_named_in_the_readers_language_wherever_it_is_shown_as_tex
         assert str(patna) == "पटना"
     with translation.override("en"):
         assert str(patna) == "Patna"
+
+
+def test_calling_hours_that_run_past_midnight_are_refused():
+    """They never matched any time of day, so the centre's operators got no numbers at all."""
+    from django.core.exceptions import ValidationError
+
+    from districts.models import CallCentre
+
+    centre = CallCentre(name="रात की पाली", calling_starts=datetime.time(21), calling_ends=datetime.time(6))
+    with pytest.raises(ValidationError) as refused:
+        centre.full_clean()
+    assert "calling_ends" in refused.value.message_dict
+    CallCentre(name="दिन", calling_starts=datetime.time(9), calling_ends=datetime.time(21)).full_clean()

@@ -267,3 +267,12 @@ def test_a_file_that_is_not_a_rejects_download_is_refused(client, wrong, patna_p
     assert ".xlsx" in str(message) and "CSV" in str(message)  # says which file to send, in the user's language
     wrong.refresh_from_db()
     assert wrong.status == MemberStatus.WRONG_NUMBER
+
+
+def test_a_name_or_reason_of_only_invisible_characters_is_refused(client, wrong, patna_president):
+    login(client, patna_president)
+    assert fix(client, wrong, "replace", name="\u200b", mobile="7000054321").status_code == 422
+    assert fix(client, wrong, "remove", reason="\u200b\u200b").status_code == 422
+    wrong.refresh_from_db()
+    assert wrong.status == MemberStatus.WRONG_NUMBER
+    assert not Member.objects.filter(mobile="7000054321").exists()
