@@ -5,10 +5,9 @@ from controlroom.exports import file_name_part, xlsx_response
 from controlroom.roles import Role, role_required
 from districts import selectors
 from districts.resources import DistrictRollupResource, VillageMembersResource, VillageRollupResource
-from members.models import Member, MemberStatus
+from members import selectors as member_selectors
 
 VIEWERS = (Role.DISTRICT_PRESIDENT, Role.STATE_LEADER, Role.SUPERVISOR)
-REJECTS = [MemberStatus.WRONG_NUMBER, MemberStatus.UNREACHABLE]
 
 
 def _sort(request) -> str:
@@ -46,7 +45,7 @@ def district_detail(request, code):
     ctx.update(
         summary=selectors.district_stats(district),
         below_target=selectors.villages_below_target(district)[:10],
-        rejects=Member.objects.filter(district=district, status__in=REJECTS).count(),
+        rejects=member_selectors.district_rejects_waiting(district),
         trend=selectors.trend([district]),
     )
     return render(request, "districts/district_detail.html", ctx)

@@ -21,6 +21,10 @@ class MemberStatus(models.TextChoices):
     REMOVED = "removed", _("Removed")
 
 
+# The members sent back to their district president to fix: wrong numbers, and those never reached.
+REJECTS = (MemberStatus.WRONG_NUMBER, MemberStatus.UNREACHABLE)
+
+
 def upload_path(instance, filename):
     """A random private name: the person's file name is kept on the record, never in a path."""
     suffix = Path(filename).suffix.lower()[:8]

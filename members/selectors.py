@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from calls.models import CallAttempt
 from controlroom.roles import Role
 from districts.models import District, User
-from members.models import Member, MemberStatus, RefusedRow, Upload, UploadStats
+from members.models import REJECTS, Member, RefusedRow, Upload, UploadStats
 
 UPLOADERS = (Role.DISTRICT_PRESIDENT, Role.SUPERVISOR)
 
@@ -34,12 +34,18 @@ def upload_districts(user):
     return District.objects.for_user(user).order_by("name_en")
 
 
-REJECTS = [MemberStatus.WRONG_NUMBER, MemberStatus.UNREACHABLE]
-
-
 def member_get_for_user(user, pk: int) -> Member:
     """The access helper for one member: 404 outside the user's districts, and always for operators."""
     return get_object_or_404(Member.objects.for_user(user).select_related("village", "district"), pk=pk)
+
+
+def is_reject(member_id: int) -> bool:
+    """Whether the member is still waiting for its district president to fix it."""
+    return Member.objects.filter(pk=member_id, status__in=REJECTS).exists()
+
+
+def district_rejects_waiting(district) -> int:
+    return Member.objects.filter(district=district, status__in=REJECTS).count()
 
 
 def district_rejects(district):

@@ -26,7 +26,7 @@ from controlroom.models import AuditEvent
 from districts import rollup
 from districts.models import District
 from members import parsing, pipeline
-from members.models import Member, MemberChange, MemberStatus, RefusedRow, Upload
+from members.models import REJECTS, Member, MemberChange, MemberStatus, RefusedRow, Upload
 from members.parsing import UnusableFile
 from members.phone import InvalidMobile, normalise_mobile
 from members.resources import RejectResource
@@ -342,8 +342,6 @@ def _import_checked(upload: Upload, checked: pipeline.Checked) -> pipeline.Writt
 
 
 # --- The rejects loop: wrong numbers and unreachable members, fixed by their district president ---
-
-REJECTS = [MemberStatus.WRONG_NUMBER, MemberStatus.UNREACHABLE]
 
 
 class RejectError(Exception):

@@ -12,7 +12,7 @@ from controlroom.roles import Role, role_required
 from districts.selectors import district_get_for_user
 from members import parsing, reports, selectors, services
 from members.forms import CorrectionsForm, CorrectNumberForm, RemoveMemberForm, ReplaceMemberForm, UploadForm
-from members.models import Member, RefusedRow, Upload
+from members.models import RefusedRow, Upload
 from members.phone import InvalidMobile
 from members.resources import MemberResource, RejectResource
 
@@ -155,7 +155,7 @@ def reject_fix(request, pk, action):
             service(member_id=member.pk, actor=request.user, **form.cleaned_data)
         except (services.RejectError, InvalidMobile) as error:
             problem = str(error)
-    if problem and Member.objects.filter(pk=member.pk, status__in=services.REJECTS).exists():
+    if problem and selectors.is_reject(member.pk):
         # Shown beside the form that failed, with what was typed, on the page it was sent from: on a phone a
         # message at the top of a long page would be off screen.
         failed = {"member": member.pk, "action": action, "problem": problem, "data": request.POST}
