@@ -27,10 +27,12 @@ class MarkForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        when = data.get("call_back_at")
-        if data.get("outcome") == Outcome.CALL_BACK and (when is None or when <= timezone.now()):
+        when, now = data.get("call_back_at"), timezone.now()
+        if data.get("outcome") != Outcome.CALL_BACK:
+            return data
+        if when is None or when <= now:
             self.add_error("call_back_at", _("Choose a time in the future to call back."))
-        elif data.get("outcome") == Outcome.CALL_BACK and when > timezone.now() + LATEST_CALL_BACK:
+        elif when > now + LATEST_CALL_BACK:
             self.add_error("call_back_at", _("Choose a time within the next 60 days."))
         return data
 

@@ -57,20 +57,16 @@ class UploadForm(forms.Form):
 class MemberAdminForm(forms.ModelForm):
     """The admin's member form: the same mobile normalisation and text cleaning as an upload."""
 
+    name = CleanTextField(label=_("name"), max_length=120)
     # Wider than the stored 10 digits: "+91 98765 43210" is accepted and normalised.
     mobile = forms.CharField(label=_("mobile"), max_length=40)
+    address = CleanTextField(label=_("address"), max_length=255, required=False)
 
     def clean_mobile(self):
         try:
             return normalise_mobile(self.cleaned_data["mobile"])
         except InvalidMobile as invalid:
             raise ValidationError(invalid.message, code=invalid.code) from None
-
-    def clean_name(self):
-        return CleanTextField().clean(self.cleaned_data["name"])
-
-    def clean_address(self):
-        return clean_text(self.cleaned_data["address"])
 
 
 class CorrectNumberForm(forms.Form):
