@@ -1,7 +1,7 @@
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from calls import selectors, services
 from calls.forms import DayForm, MarkForm
@@ -73,7 +74,7 @@ def _render_home(request, told=False):
         # taken back by a supervisor, after being idle, or by Stop in another tab.
         if not told:
             messages.info(request, ERRORS["shift ended"])
-        return HttpResponse(headers={"HX-Redirect": reverse("calls:console")})
+        return HttpResponseClientRedirect(reverse("calls:console"))
     snapshot = selectors.console_snapshot(request.user)
     centre = request.user.call_centre
     queue = selectors.queue_depth_by_district(selectors.served_districts(centre)) if centre else []

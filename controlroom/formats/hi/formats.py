@@ -1,9 +1,1 @@
-# Indian digit grouping (1,23,456): three digits, then twos.
-NUMBER_GROUPING = (3, 2, 0)
-THOUSAND_SEPARATOR = ","
-DECIMAL_SEPARATOR = "."
-# Day first and a 24-hour clock, the same everywhere: "30 नवंबर 2026, 20:31", "30 Nov 2026, 20:31".
-DATE_FORMAT = "j F Y"
-DATETIME_FORMAT = "j F Y, H:i"
-SHORT_DATE_FORMAT = "d-m-Y"
-SHORT_DATETIME_FORMAT = "j M Y, H:i"
+from controlroom.formats.indian import *  # noqa: F403
