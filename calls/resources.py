@@ -1,3 +1,4 @@
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
@@ -34,7 +35,12 @@ class OperatorDayResource(resources.Resource):
         return None if row.yes_rate is None else round(100 * row.yes_rate, 1)
 
     def dehydrate_first_call(self, row):
-        return row.first_call.astimezone().strftime("%H:%M") if row.first_call else ""
+        return _clock(row.first_call)
 
     def dehydrate_last_call(self, row):
-        return row.last_call.astimezone().strftime("%H:%M") if row.last_call else ""
+        return _clock(row.last_call)
+
+
+def _clock(moment):
+    """A time of day the spreadsheet can sort and subtract, to the minute, in the office's time zone."""
+    return timezone.localtime(moment).time().replace(second=0, microsecond=0) if moment else None

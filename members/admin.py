@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
@@ -7,13 +8,18 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from districts.models import District
 from members import services
-from members.forms import MemberAdminForm
+from members.forms import MemberAdminForm, check_member_list
 from members.models import Member, Upload
 from members.resources import MemberResource
 
 
 class MemberImportForm(ImportForm):
     district = forms.ModelChoiceField(queryset=District.objects.order_by("name_en"), label=_("District"))
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        check_member_list(upload)
+        return upload
 
 
 class MemberConfirmImportForm(ConfirmImportForm):
@@ -46,6 +52,14 @@ class MemberAdmin(ImportExportModelAdmin):
 
     def delete_queryset(self, request, queryset):
         services.members_admin_delete(member_ids=queryset.values_list("pk", flat=True))
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            # The checked copy is deleted once imported: this is a second press of Confirm (or a stale page).
+            messages.warning(request, _("This file was already imported, or its check has expired. Nothing was added."))
+            return redirect("admin:members_member_changelist")
 
     def has_import_permission(self, request):
         return self.has_add_permission(request)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
-from controlroom.exports import escape_cell
+from controlroom.exports import escape_cell, number_field
 from districts import rollup
 from districts.models import Village
 from members.columns import BY_FIELD, COLUMNS, FIELDS, map_header
@@ -114,7 +114,7 @@ class MemberResource(resources.ModelResource):
 class RejectResource(resources.Resource):
     """The rejects download: fix offline, fill in the corrected number, upload it back."""
 
-    member_id = fields.Field(attribute="pk", column_name=gettext_lazy("Member ID"))
+    member_id = number_field("pk", gettext_lazy("Member ID"))
     name = fields.Field(attribute="name", column_name=gettext_lazy("Name"))
     mobile = fields.Field(attribute="mobile", column_name=gettext_lazy("Mobile"))
     village = fields.Field(attribute="village__name", column_name=gettext_lazy("Village"))

@@ -47,6 +47,40 @@ def test_staff_import_members_through_the_admin(client, cast, superuser, patna):
     assert (member.district, member.village.name) == (patna, "नया गांव")
 
 
+def _admin_import(client, district, name, content, file_format="1"):
+    data = {"import_file": SimpleUploadedFile(name, content), "format": file_format, "district": district.pk}
+    return client.post("/admin/members/member/import/", {**data, "resource": "0"})
+
+
+def test_confirming_an_admin_import_twice_adds_nothing_more(client, cast, superuser, patna):
+    login(client, superuser)
+    content = csv_text([["Name", "Mobile", "Village"], ["सीता", "9123456780", "नया गांव"]]).encode()
+    confirm = _admin_import(client, patna, "m.csv", content).context["confirm_form"]
+    client.post("/admin/members/member/process_import/", confirm.initial)
+    response = client.post("/admin/members/member/process_import/", confirm.initial, follow=True)
+    assert response.status_code == 200
+    assert [message.level_tag for message in response.context["messages"]][-1] == "warning"
+    assert Member.objects.filter(mobile="9123456780").count() == 1
+
+
+@pytest.mark.parametrize(
+    "name, content, problem",
+    [
+        ("m.csv", "Name,Mobile,Village\nJosé,9123456780,Gaon\n".encode("cp1252"), "not_utf8"),
+        ("m.csv", b"%PDF-1.4 not a member list", "not_spreadsheet"),
+        ("m.csv", b"Mobile,Village\n9123456780,Gaon\n", "missing_columns"),
+    ],
+)
+def test_the_admin_import_explains_an_unusable_file_as_the_district_upload_does(
+    client, cast, superuser, patna, name, content, problem
+):
+    login(client, superuser)
+    response = _admin_import(client, patna, name, content)
+    errors = response.context["form"].errors.as_data()["import_file"]
+    assert [error.code for error in errors] == [problem]
+    assert not Member.objects.filter(mobile="9123456780").exists()
+
+
 def test_admin_export_escapes_formulas(client, cast, superuser):
     make_member(cast["rampur"], "9123456780", name="=2+2")
     login(client, superuser)

@@ -1,7 +1,9 @@
+import io
 import uuid
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from calls import services as calls
 from calls.models import CallAttempt, Campaign, Outcome
@@ -176,6 +178,8 @@ def test_rejects_download_is_audited_and_carries_member_ids(client, wrong, patna
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     event = AuditEvent.objects.get(action="export")
     assert (event.actor, event.what, event.rows) == (patna_president, "rejects-PAT", 1)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(row=2, column=1).value == wrong.pk, "a number the spreadsheet sorts, not text"
 
 
 def test_state_leader_sees_rejects_without_the_fix_forms(client, wrong, state_leader):
@@ -219,10 +223,6 @@ def test_uploader_rates_show_whose_lists_check_out(
 
 def corrections_file(tmp_path, client, code, fill):
     """Download the rejects as the president would, fill in the last column, save it."""
-    import io
-
-    from openpyxl import load_workbook
-
     workbook = load_workbook(io.BytesIO(client.get(reverse("members:rejects_export", args=[code])).content))
     sheet = workbook.active
     for row in sheet.iter_rows(min_row=2):
