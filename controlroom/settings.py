@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "import_export",
-    "axes",
+    "controlroom.apps.LoginProtectionConfig",  # django-axes
     "csp",
     "controlroom",
     "districts",
@@ -132,7 +132,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Hindi first; English one click away.
 LANGUAGE_CODE = "hi"
 LANGUAGES = [("hi", "हिन्दी"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The second holds Hindi for the admin, import-export and axes strings their packages leave in English.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "vendor"]
 FORMAT_MODULE_PATH = ["controlroom.formats"]
 TIME_ZONE = "Asia/Kolkata"
 USE_I18N = True

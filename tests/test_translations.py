@@ -12,7 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PO_PATH = ROOT / "locale" / "hi" / "LC_MESSAGES" / "django.po"
-MO_PATH = PO_PATH.with_suffix(".mo")
+# Hindi for what Django's admin, django-import-export and django-axes leave in English.
+VENDOR = ROOT / "locale" / "vendor" / "hi" / "LC_MESSAGES"
+CATALOGUES = [PO_PATH, VENDOR / "django.po", VENDOR / "djangojs.po"]
 SOURCES = ["manage.py", "controlroom", "districts", "members", "calls", "templates"]
 IGNORES = ["--ignore=.venv", "--ignore=bench", "--ignore=tests"]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
@@ -22,26 +24,28 @@ def _key(entry):
     return entry.msgctxt, entry.msgid, entry.msgid_plural
 
 
-def _committed():
-    return polib.pofile(str(PO_PATH))
+def _committed(path=PO_PATH):
+    return polib.pofile(str(path))
 
 
 def _is_done(entry):
     return entry.translated() and "fuzzy" not in entry.flags
 
 
-def test_every_string_has_a_hindi_translation():
-    po = _committed()
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_string_has_a_hindi_translation(path):
+    po = _committed(path)
     assert not po.metadata_is_fuzzy, "the .po header is still marked fuzzy"
     assert po.metadata.get("Language") == "hi"
     assert po.metadata.get("Plural-Forms") == "nplurals=2; plural=(n != 1);"
     undone = [entry.msgid for entry in po if not entry.obsolete and not _is_done(entry)]
-    assert not undone, f"untranslated or fuzzy in {PO_PATH.name}: {undone}"
+    assert not undone, f"untranslated or fuzzy in {path.name}: {undone}"
 
 
-def test_translations_keep_every_placeholder():
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_translations_keep_every_placeholder(path):
     broken = []
-    for entry in _committed().translated_entries():
+    for entry in _committed(path).translated_entries():
         wanted = sorted(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
         for msgstr in entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]:
             if sorted(PLACEHOLDER.findall(msgstr)) != wanted:
@@ -77,7 +81,8 @@ def test_every_marked_string_in_the_code_is_in_the_committed_catalogue(tmp_path)
     assert not stale, f"run `make messages` and translate these: {stale}"
 
 
-def test_compiled_catalogue_matches_the_po_file():
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_compiled_catalogue_matches_the_po_file(path):
     def translations(entries):
         return {
             (entry.msgctxt, entry.msgid): dict(entry.msgstr_plural) if entry.msgid_plural else entry.msgstr
@@ -85,9 +90,20 @@ def test_compiled_catalogue_matches_the_po_file():
             if entry.msgid
         }
 
-    expected = translations(entry for entry in _committed() if not entry.obsolete and _is_done(entry))
-    compiled = translations(polib.mofile(str(MO_PATH)))
-    assert compiled == expected, "django.mo is out of date: run `make messages`"
+    expected = translations(entry for entry in _committed(path) if not entry.obsolete and _is_done(entry))
+    compiled = translations(polib.mofile(str(path.with_suffix(".mo"))))
+    assert compiled == expected, f"{path.with_suffix('.mo').name} is out of date: run `make messages`"
+
+
+@pytest.mark.parametrize("package", ["import_export", "axes"])
+def test_every_string_of_the_packages_without_hindi_is_translated(package):
+    """A new release that adds strings fails here, rather than showing English to staff."""
+    import importlib
+
+    source = Path(importlib.import_module(package).__file__).parent / "locale" / "de" / "LC_MESSAGES" / "django.po"
+    ours = {_key(entry) for entry in _committed(VENDOR / "django.po")}
+    missing = [entry.msgid for entry in polib.pofile(str(source)) if not entry.obsolete and _key(entry) not in ours]
+    assert not missing, f"add these to {VENDOR / 'django.po'}: {missing}"
 
 
 @pytest.mark.django_db

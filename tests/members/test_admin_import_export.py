@@ -182,3 +182,15 @@ def test_the_admin_speaks_hindi_with_the_apps_own_names(client, cast, superuser)
     members = client.get("/admin/members/member/").content.decode()
     for heading in ("गाँव", "ज़िला", "दर्ज हुए"):  # village, district, enrolled: the list's column headings
         assert heading in members, heading
+
+
+def test_the_admins_own_words_are_hindi_too(client, cast, superuser):
+    """Django's admin, django-import-export and django-axes leave these in English; the project's catalogue
+    gives them Hindi."""
+    index = login(client, superuser).get("/admin/").content.decode()
+    for english in ("Recent actions", "Authentication and Authorization", "Access attempts", "Axes", "AXES"):
+        assert english not in index, english
+    import_page = client.get("/admin/members/member/import/").content.decode()
+    for english in ("File to import", "This importer will import the following fields"):
+        assert english not in import_page, english
+    assert "इम्पोर्ट" in import_page
