@@ -234,7 +234,14 @@ def _record_outcome(operator, request, now) -> tuple[CallAttempt, CallBatch | No
 
 
 def _advance(batch: CallBatch, operator: User, now: datetime, **also) -> Member | None:
-    """Make the batch's next member current (one UPDATE, setting `also` too). The caller holds the batch's lock."""
+    """Make the batch's next member current (one UPDATE, setting `also` too). The caller holds the batch's lock.
+
+    Once calling hours are over nobody is handed another number: the batch goes back to the pool instead, and
+    the operator, still on shift, gets a new one when the hours begin again (`shift_resume`)."""
+    centre = operator.call_centre
+    if centre is None or not within_calling_hours(centre, now):
+        batch_release(batches=CallBatch.objects.filter(pk=batch.pk), now=now)
+        return None
     member = _claim_next(batch)
     if member is None and batch_build(operator_ids=[operator.pk], now=now):
         member = _claim_next(batch)
@@ -335,12 +342,21 @@ def console_next_member(*, operator: User, now: datetime | None = None) -> tuple
     current = batch.current
     if current is not None and current.batch_id == batch.pk and current.status == MemberStatus.IN_BATCH:
         return batch, current
+    now = now or timezone.now()
     with transaction.atomic():
         batch = _lock_open_batch(operator)  # afresh: it may have been released since it was read
         if batch is None:
             return None, None
-        batch.current = _advance(batch, operator, now or timezone.now())
+        # The console asks again while the batch is empty (every 30 s): waiting there is not being idle.
+        batch.current = _advance(batch, operator, now, expires_at=_lease(now))
     return batch, batch.current
+
+
+def shift_resume(*, operator: User, now: datetime | None = None) -> tuple[CallBatch | None, Member | None]:
+    """An operator on shift without a batch (calling hours ended, or have not begun) gets one once numbers are
+    handed out again, and with it the member to call."""
+    batch_build(operator_ids=[operator.pk], now=now)
+    return console_next_member(operator=operator, now=now)
 
 
 def _claim_next(batch) -> Member | None:

@@ -21,14 +21,19 @@ from districts.models import User
 
 ERRORS = {
     "taken back": gettext_lazy(
-        "This number was taken back while you were away and may be with another operator. Nothing was saved."
+        "This number was taken back, by your supervisor or after a long pause, and may be with another operator. "
+        "Nothing was saved."
     ),
     "nothing to undo": gettext_lazy("There is nothing to undo."),
     "already moved on": gettext_lazy("Too late to undo: this member has already moved on."),
     "duplicate": gettext_lazy("This outcome was already saved."),
     "shift ended": gettext_lazy(
-        "Your numbers were taken back, by your supervisor or after a long pause, and your calling stopped. "
-        "Press Start calling to go on."
+        "Your calling stopped and your numbers went back to the pool: Stop was pressed (in another tab, or by "
+        "your supervisor), or there was a long pause. Press Start calling to go on."
+    ),
+    "saved, shift ended": gettext_lazy(
+        "Your last call was saved. Then your calling stopped and your numbers went back to the pool: Stop was "
+        "pressed (in another tab, or by your supervisor), or there was a long pause. Press Start calling to go on."
     ),
 }
 
@@ -60,20 +65,22 @@ def _console_context(request, batch, member, form=None):
     return ctx
 
 
-def _render_console(request, form=None, status=200, handed=None, told=False):
+def _render_console(request, form=None, status=200, handed=None, notice="shift ended"):
     batch, member = handed or services.console_next_member(operator=request.user)
-    if batch is None and not selectors.is_on_shift(request.user):
-        return _render_home(request, told=told)
+    if batch is None:
+        if not selectors.is_on_shift(request.user):
+            return _render_home(request, notice=notice)
+        batch, member = services.shift_resume(operator=request.user)
     template = "calls/_console.html" if request.htmx else "calls/console.html"
     return render(request, template, _console_context(request, batch, member, form), status=status)
 
 
-def _render_home(request, told=False):
+def _render_home(request, notice="shift ended"):
     if request.htmx:
         # The console asked for the next member, but the operator is no longer on shift: their numbers were
         # taken back by a supervisor, after being idle, or by Stop in another tab.
-        if not told:
-            messages.info(request, ERRORS["shift ended"])
+        if notice:
+            messages.info(request, ERRORS[notice])
         return HttpResponseClientRedirect(reverse("calls:console"))
     snapshot = selectors.console_snapshot(request.user)
     centre = request.user.call_centre
@@ -118,15 +125,15 @@ def mark(request):
     form = MarkForm(request.POST)
     if not form.is_valid():
         return _render_console(request, form=form, status=422 if request.htmx else 200)
-    handed, told = None, False
+    handed, notice = None, "saved, shift ended"
     try:
         handed = services.call_mark(operator=request.user, request=form.to_request())
     except services.NotYours as exc:
         raise Http404 from exc
     except services.CallError as exc:
         messages.warning(request, ERRORS[str(exc)])
-        told = True
-    return _render_console(request, handed=handed, told=told) if request.htmx else redirect("calls:console")
+        notice = None
+    return _render_console(request, handed=handed, notice=notice) if request.htmx else redirect("calls:console")
 
 
 @never_cache

@@ -57,7 +57,8 @@
     if (event.key === "Enter" && saveCallback(event)) return;
     // A key held down repeats: without this it would mark every member that comes up while it is held.
     if (typing(event.target) || event.repeat) return;
-    var key = event.key.toLowerCase();
+    // By the key's place on the keyboard: with a Hindi layout (InScript) the Y key types "ब", not "y".
+    var key = /^Key[A-Z]$/.test(event.code) ? event.code.slice(3).toLowerCase() : event.key.toLowerCase();
     if (key === "l") {
       event.preventDefault();
       openCallback();
@@ -84,11 +85,14 @@
 
   document.addEventListener("htmx:afterSwap", memberShown);
 
-  // Any other refusal (403 once the page's security token is stale, 404, 500) or a lost connection: nothing
-  // was saved, and the operator must be told so, not left looking at the same member.
-  document.addEventListener("htmx:responseError", function () {
+  // Any other refusal or a lost connection: nothing was saved, and the operator must be told so, not left
+  // looking at the same member. A 403 (the page's security token is stale) or 404 needs a reload; a server
+  // error or an overloaded server (5xx) needs only the key again.
+  document.addEventListener("htmx:responseError", function (event) {
     var console_ = document.getElementById("console");
-    if (console_) showError(console_.dataset.notSaved);
+    if (!console_) return;
+    var status = event.detail.xhr.status;
+    showError(status >= 500 ? console_.dataset.serverBusy : console_.dataset.notSaved);
   });
   document.addEventListener("htmx:sendError", function () {
     var console_ = document.getElementById("console");

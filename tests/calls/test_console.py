@@ -206,6 +206,58 @@ def test_no_numbers_are_handed_out_outside_calling_hours(client, operator, pool,
     assert not Member.objects.filter(batch__isnull=False).exists()
 
 
+def test_when_calling_hours_end_the_next_member_is_not_handed_out(calling, operator, centre, clock):
+    centre.calling_ends = datetime.time(11, 30)
+    centre.save()
+    clock.move_to(datetime.datetime(2026, 11, 23, 11, 29, tzinfo=IST))
+    member = current(calling)
+    clock.move_to(datetime.datetime(2026, 11, 23, 11, 30, 30, tzinfo=IST))
+    response = mark(calling, member, "yes")
+    assert response.context["member"] is None and not response.context["in_hours"]
+    member.refresh_from_db()
+    assert member.status == MemberStatus.YES, "the call on screen when the hours ended is still saved"
+    assert not Member.objects.filter(status=MemberStatus.IN_BATCH).exists(), "the rest went back to the pool"
+    assert Shift.objects.filter(operator=operator, ended_at=None).exists()
+
+
+def test_an_operator_still_on_shift_gets_numbers_when_the_hours_begin(calling, operator, centre, clock):
+    member = current(calling)
+    centre.calling_starts, centre.calling_ends = datetime.time(11, 30), datetime.time(21, 0)
+    centre.save()  # as if the day's hours ended while the member was on screen
+    mark(calling, member, "yes")
+    assert calling.get("/calls/console/", HTTP_HX_REQUEST="true").context["member"] is None
+    assert not CallBatch.objects.filter(closed_at=None).exists()
+    clock.move_to(datetime.datetime(2026, 11, 23, 11, 30, 30, tzinfo=IST))
+    response = calling.get("/calls/console/", HTTP_HX_REQUEST="true")  # the waiting page asks every 30 s
+    assert response.context["member"] is not None
+    assert Member.objects.filter(batch__operator=operator, status=MemberStatus.IN_BATCH).count() == 25
+
+
+def test_the_waiting_page_asks_again_outside_calling_hours_too(client, operator, pool, clock):
+    clock.move_to(datetime.datetime(2026, 11, 23, 21, 30, tzinfo=IST))
+    login(client, operator).post("/calls/console/start/")
+    html = client.get("/calls/console/").content.decode()
+    assert 'hx-trigger="every 30s"' in html
+
+
+def test_waiting_for_numbers_is_not_being_idle(client, operator, centre, campaign, clock):
+    login(client, operator).post("/calls/console/start/")  # nothing to call: the batch is empty
+    for _ in range(3):
+        clock.shift(datetime.timedelta(minutes=15))
+        client.get("/calls/console/", HTTP_HX_REQUEST="true")
+        services.batch_release_stale()
+    assert Shift.objects.filter(operator=operator, ended_at=None).exists()
+
+
+def test_a_note_refused_by_the_server_says_why(calling):
+    member = current(calling)
+    note = "ज़" * 300  # typed as one character each, more than 500 once cleaned into letter and dot
+    response = mark(calling, member, "no", note=note)
+    assert response.status_code == 422
+    assert response.context["form"].errors["note"]
+    assert str(response.context["form"].errors["note"][0]) in response.content.decode()
+
+
 def test_an_idle_batch_goes_back_to_the_pool(calling, operator, clock):
     clock.shift(datetime.timedelta(minutes=21))
     released = services.batch_release_stale()
@@ -427,4 +479,5 @@ def test_an_operator_whose_numbers_were_taken_back_is_told_why(calling, operator
     assert response["HX-Redirect"] == reverse("calls:console")
     page = calling.get(response["HX-Redirect"])
     (message,) = page.context["messages"]
-    assert str(message) == str(ERRORS["shift ended"])
+    assert str(message) == str(ERRORS["saved, shift ended"]), "the call on screen was saved, and says so"
+    assert CallAttempt.objects.filter(member=member, outcome="yes").exists()

@@ -246,3 +246,31 @@ def test_when_the_session_has_run_out_a_key_opens_the_login_page_and_leads_back(
     assert attempts(operator) == []
     log_in(page, base_url, operator)
     expect(page).to_have_url(f"{base_url}/calls/console/")
+
+
+def test_outcome_keys_work_with_a_hindi_keyboard_layout(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    expect(page.locator("#console[data-ready]")).to_be_attached()
+
+    # InScript, the Hindi layout: the key marked Y types "ब".
+    page.evaluate("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'ब', code: 'KeyY', bubbles: true}))")
+
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    assert attempts(operator) == [(first.pk, Outcome.YES, False)]
+
+
+def test_a_busy_server_asks_for_the_key_again_not_a_reload(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    page.route("**/calls/console/mark/", lambda route: route.fulfill(status=503, body="busy"))
+
+    press(page, "y")
+
+    expect(page.locator(".console-error")).to_contain_text("थोड़ी देर में बटन फिर से दबाएँ")
+    page.unroute("**/calls/console/mark/")
+    press(page, "y")
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    assert attempts(operator) == [(first.pk, Outcome.YES, False)]
