@@ -26,6 +26,17 @@ class Campaign(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
+        # Operators call for one drive at a time; the floor names it, and new batches are built for it.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="one_active_campaign",
+                violation_error_message=_(
+                    "Another calling drive is running. Make it inactive first: one drive runs at a time."
+                ),
+            )
+        ]
 
     def __str__(self):
         return self.name

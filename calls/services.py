@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from calls import batching
 from calls.models import CallAttempt, CallBatch, Campaign, Outcome, Shift
+from controlroom.roles import Role
 from districts import rollup
 from districts.models import CallCentre, User
 from members.models import Member, MemberStatus
@@ -60,7 +61,11 @@ def shift_stop(*, operator: User, now: datetime | None = None) -> int:
 
 def _open_batches_for(operator_ids, now):
     """Open batches (one per operator on shift within calling hours), creating the missing ones."""
-    on_shift = User.objects.filter(shifts__ended_at=None, call_centre__isnull=False).select_related("call_centre")
+    # Exists, not a join: `shifts__ended_at=None` also matches an operator with no shift at all (a LEFT JOIN's
+    # empty row), who would be handed a batch without ever pressing Start.
+    open_shift = Exists(Shift.objects.filter(operator=OuterRef("pk"), ended_at=None))
+    on_shift = User.objects.filter(open_shift, role=Role.OPERATOR, is_active=True, call_centre__isnull=False)
+    on_shift = on_shift.select_related("call_centre")
     if operator_ids is not None:
         on_shift = on_shift.filter(pk__in=operator_ids)
     operators = [op for op in on_shift if within_calling_hours(op.call_centre, now)]

@@ -170,14 +170,14 @@ def _day(request) -> tuple:
     return day, form
 
 
-@role_required(Role.SUPERVISOR)
+@role_required(Role.SUPERVISOR, Role.STATE_LEADER)
 def productivity(request):
     day, form = _day(request)
     rows = selectors.operator_productivity(day)
     return render(request, "calls/productivity.html", {"rows": rows, "day": day, "form": form})
 
 
-@role_required(Role.SUPERVISOR)
+@role_required(Role.SUPERVISOR, Role.STATE_LEADER)
 def productivity_export(request):
     day, _form = _day(request)
     rows = selectors.operator_productivity(day)

@@ -1,5 +1,8 @@
+import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +34,13 @@ class DistrictQuerySet(ScopedQuerySet):
 
 
 class District(models.Model):
-    code = models.CharField(_("code"), max_length=8, unique=True)
+    # In URLs and file names: capitals and digits only, so "pat" cannot stand beside "PAT" nor "/" break a link.
+    code = models.CharField(
+        _("code"),
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9]{2,8}$", _("Use 2 to 8 capital letters or digits, for example PAT."))],
+    )
     name_en = models.CharField(_("name (English)"), max_length=80, unique=True)
     name_hi = models.CharField(_("name (Hindi)"), max_length=80)
 
@@ -85,8 +94,8 @@ class CallCentre(models.Model):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     districts = models.ManyToManyField(District, related_name="call_centres", verbose_name=_("districts served"))
-    calling_starts = models.TimeField(_("calling hours start"), default="09:00")
-    calling_ends = models.TimeField(_("calling hours end"), default="21:00")
+    calling_starts = models.TimeField(_("calling hours start"), default=datetime.time(9))
+    calling_ends = models.TimeField(_("calling hours end"), default=datetime.time(21))
 
     class Meta:
         ordering = ["name"]

@@ -1,5 +1,6 @@
 """On PostgreSQL, with real threads: no member reaches two operators, every accepted outcome is stored once."""
 
+import datetime
 import random
 import threading
 import time
@@ -188,7 +189,7 @@ def test_building_batches_takes_the_same_statements_whatever_the_member_count(
 
 @pytest.mark.redis
 def test_a_real_worker_builds_batches_over_redis(celery_worker_process, centre, campaign, patna, gaya):
-    centre.calling_starts, centre.calling_ends = "00:00", "23:59:59.999999"
+    centre.calling_starts, centre.calling_ends = datetime.time(0), datetime.time(23, 59, 59, 999999)
     centre.save()
     enrol([patna, gaya], 200)
     operators = hire(centre, 3)

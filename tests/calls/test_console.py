@@ -197,6 +197,12 @@ def test_call_back_needs_a_future_time(calling):
     assert not CallAttempt.objects.exists()
 
 
+def test_the_periodic_build_passes_over_operators_who_never_pressed_start(calling, operator, other_operator):
+    assert not other_operator.shifts.exists()
+    services.batch_build()  # what beat and every import run, for all operators on shift
+    assert set(CallBatch.objects.values_list("operator", flat=True)) == {operator.pk}
+
+
 def test_no_numbers_are_handed_out_outside_calling_hours(client, operator, pool, clock):
     clock.move_to(datetime.datetime(2026, 11, 23, 21, 30, tzinfo=IST))
     login(client, operator).post("/calls/console/start/")

@@ -82,3 +82,13 @@ def test_with_no_drive_running_the_operator_and_the_floor_are_told_why_no_number
     assert "No calling drive is active" not in client.get("/calls/floor/").content.decode()
     batch_build_all()  # beat's periodic build, within half a minute
     assert login(client, operator).get("/calls/console/").context["member"] is not None
+
+
+def test_one_calling_drive_runs_at_a_time(client, campaign, superuser):
+    data = {"name": "योजना फीडबैक", "kind": "feedback", "script_hi": "नमस्ते", "is_active": "on"}
+    response = login(client, superuser).post("/admin/calls/campaign/add/", data)
+    assert response.status_code == 200, "refused, with the form shown again"
+    assert response.context["adminform"].form.non_field_errors()
+    data.pop("is_active")
+    login(client, superuser).post("/admin/calls/campaign/add/", data)
+    assert list(Campaign.objects.filter(is_active=True)) == [campaign]

@@ -53,8 +53,14 @@ def test_daily_activity_report_downloads_and_is_audited(client, calls_today, sup
     assert sheet.title == f"activity-{day:%Y-%m-%d}"
 
 
-@pytest.mark.parametrize("who", ["operator", "patna_president", "state_leader"])
-def test_only_supervisors_see_productivity(client, calls_today, request, who):
+def test_state_leadership_reads_productivity_too(client, calls_today, state_leader):
+    login(client, state_leader)
+    assert client.get(reverse("calls:productivity")).status_code == 200
+    assert client.get(reverse("calls:productivity_export")).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["operator", "patna_president"])
+def test_only_supervisors_and_state_leadership_see_productivity(client, calls_today, request, who):
     login(client, request.getfixturevalue(who))
     assert client.get(reverse("calls:productivity")).status_code == 404
     assert client.get(reverse("calls:productivity_export")).status_code == 404

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from districts import rollup
+from districts.models import District
 from members.models import MemberStatus
 from tests.conftest import login, make_member, make_village
 
@@ -127,3 +128,12 @@ def test_calling_hours_that_run_past_midnight_are_refused():
         centre.full_clean()
     assert "calling_ends" in refused.value.message_dict
     CallCentre(name="दिन", calling_starts=datetime.time(9), calling_ends=datetime.time(21)).full_clean()
+
+
+@pytest.mark.parametrize("code", ["pat", "T/S", "P", "PATNA-01"])
+def test_the_admin_refuses_a_district_code_that_would_break_its_pages(client, superuser, patna, code):
+    data = {"code": code, "name_en": "Test District", "name_hi": "टेस्ट ज़िला"}
+    response = login(client, superuser).post("/admin/districts/district/add/", data)
+    assert response.status_code == 200 and response.context["adminform"].form.errors["code"]
+    assert not District.objects.filter(name_en="Test District").exists()
+    assert client.get("/districts/PAT/").status_code == 200

@@ -1,5 +1,6 @@
 """The summary tables always equal the plain GROUP BY over members and attempts, whatever happens."""
 
+import datetime
 import tempfile
 import uuid
 from pathlib import Path
@@ -72,7 +73,7 @@ STEPS = st.lists(
 
 @pytest.fixture
 def floor(centre, operator, other_operator, patna, gaya):
-    centre.calling_starts, centre.calling_ends = "00:00", "23:59:59.999999"
+    centre.calling_starts, centre.calling_ends = datetime.time(0), datetime.time(23, 59, 59, 999999)
     centre.save()
     Campaign.objects.create(name="सत्यापन", script_hi="नमस्ते")
     villages = [make_village(patna, "रामपुर", target=2), make_village(patna, "सीतापुर", 1), make_village(gaya, "गया")]
