@@ -3,8 +3,10 @@
 import random
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from calls.models import CallAttempt, Campaign, Outcome
 from controlroom.roles import Role
@@ -103,14 +105,21 @@ HISTORY = [
 ]
 
 
+def _call_time(i: int):
+    """When the i-th demo call was made: spread over the last two weeks, today included, ten hours a day, so
+    the trend chart and the productivity page look like a real floor's."""
+    return timezone.now() - timedelta(days=i % 14, minutes=1 + (i * 37) % 600)
+
+
 def _seed_history(new_members, operators, campaign):
     attempts, changed = [], []
     for i, (member, draw) in enumerate(sorted(new_members.items(), key=lambda item: item[0].pk)):
         match = next(((outcome, status) for limit, outcome, status in HISTORY if draw < limit), None)
         if match is None:
             continue
-        operator = operators[i % len(operators)]
+        operator, when = operators[i % len(operators)], _call_time(i)
         member.status, member.attempt_count, member.status_changed_by = match[1], 1, operator
+        member.status_changed_at = when
         changed.append(member)
         key = uuid.uuid5(SEED_NAMESPACE, member.mobile)
         attempts.append(
@@ -121,9 +130,10 @@ def _seed_history(new_members, operators, campaign):
                 outcome=match[0],
                 result_status=match[1],
                 submission_key=key,
+                created_at=when,
             )
         )
-    Member.objects.bulk_update(changed, ["status", "attempt_count", "status_changed_by"])
+    Member.objects.bulk_update(changed, ["status", "attempt_count", "status_changed_by", "status_changed_at"])
     CallAttempt.objects.bulk_create(attempts)
 
 

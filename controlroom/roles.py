@@ -1,8 +1,11 @@
 from functools import wraps
+from urllib.parse import urlsplit
 
-from django.contrib.auth.decorators import login_required
+from django.conf import settings
 from django.db import models
 from django.http import Http404
+from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,8 +21,11 @@ def role_required(*roles):
 
     def decorator(view):
         @wraps(view)
-        @login_required
         def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login  # its module needs the apps loaded
+
+                return redirect_to_login(_back_after_login(request))
             if request.user.role not in roles:
                 raise Http404
             return view(request, *args, **kwargs)
@@ -27,3 +33,15 @@ def role_required(*roles):
         return wrapper
 
     return decorator
+
+
+def _back_after_login(request) -> str:
+    """Where logging in again leads. A form sent after the session ran out leads back to the page the form was
+    on: the form's own address takes only POST, and opening it would show an empty "method not allowed"."""
+    if request.method != "POST":
+        return request.get_full_path()
+    referer = request.headers.get("Referer", "")
+    if url_has_allowed_host_and_scheme(referer, {request.get_host()}, require_https=request.is_secure()):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)

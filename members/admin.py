@@ -10,6 +10,7 @@ from districts.models import District
 from members import services
 from members.forms import MemberAdminForm, check_member_list
 from members.models import Member, Upload
+from members.phone import InvalidMobile, normalise_mobile
 from members.resources import MemberResource
 
 
@@ -43,6 +44,13 @@ class MemberAdmin(ImportExportModelAdmin):
         "district", "status", "attempt_count", "next_call_at", "reserved_for", "batch", "upload", "number_since",
         "status_changed_at", "status_changed_by",
     ]  # fmt: skip
+
+    def get_search_results(self, request, queryset, search_term):
+        try:  # a number as people write it ("+91 98765-43210") is found as stored
+            search_term = normalise_mobile(search_term)
+        except InvalidMobile:
+            pass
+        return super().get_search_results(request, queryset, search_term)
 
     def save_model(self, request, obj, form, change):
         services.member_admin_save(member=obj, created=not change, actor=request.user)
@@ -79,12 +87,20 @@ class MemberAdmin(ImportExportModelAdmin):
         return initial
 
 
+PRIVATE_FILES = ["file", "checked_rows"]
+
+
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
     list_display = ["original_name", "district", "uploaded_by", "status", "rows", "valid", "imported", "created_at"]
     list_filter = ["status", "district"]
     list_select_related = ["district", "uploaded_by"]
-    readonly_fields = [field.name for field in Upload._meta.fields]
+    # The files are private: the admin would link them to a media URL that is never served.
+    exclude = PRIVATE_FILES
+    readonly_fields = [field.name for field in Upload._meta.fields if field.name not in PRIVATE_FILES]
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a record of what happened, shown read-only

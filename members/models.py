@@ -53,40 +53,45 @@ class Upload(models.Model):
         related_name="uploads",
         verbose_name=_("uploaded by"),
     )
-    file = models.FileField(upload_to=upload_path, blank=True)
+    file = models.FileField(_("uploaded file"), upload_to=upload_path, blank=True)
     original_name = models.CharField(_("file"), max_length=255)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     # Why the file could not be used, as a code and parameters: translated when shown (see members.parsing).
-    error_code = models.CharField(max_length=32, blank=True)
-    error_params = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    error_code = models.CharField(_("problem code"), max_length=32, blank=True)
+    error_params = models.JSONField(_("problem details"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     valid = models.PositiveIntegerField(_("valid"), default=0)
-    rejected = models.PositiveIntegerField(default=0)
-    duplicates = models.PositiveIntegerField(default=0)
-    marked_wrong = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(_("refused"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    marked_wrong = models.PositiveIntegerField(_("numbers marked wrong before"), default=0)
     imported = models.PositiveIntegerField(_("imported"), default=0)
-    new_villages = models.PositiveIntegerField(default=0)
-    new_village_names = models.JSONField(default=list, blank=True)
+    new_villages = models.PositiveIntegerField(_("new villages"), default=0)
+    new_village_names = models.JSONField(_("names of new villages"), default=list, blank=True)
     # New village names that look like a misspelling of one the district has: {new name: existing name}.
-    similar_villages = models.JSONField(default=dict, blank=True)
-    unknown_columns = models.JSONField(default=list, blank=True)
-    sheet = models.CharField(max_length=255, blank=True)
+    similar_villages = models.JSONField(_("look-alike villages"), default=dict, blank=True)
+    unknown_columns = models.JSONField(_("columns not understood"), default=list, blank=True)
+    sheet = models.CharField(_("sheet"), max_length=255, blank=True)
     # Progress of the running job, in rows (spreadsheets) or bytes (CSV).
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
+    progress_done = models.PositiveIntegerField(_("progress done"), default=0)
+    progress_total = models.PositiveIntegerField(_("progress total"), default=0)
     # The checked, valid rows waiting for confirmation, ready to COPY into PostgreSQL.
-    checked_rows = models.FileField(upload_to="uploads/checked/", blank=True)
+    checked_rows = models.FileField(_("checked rows file"), upload_to="uploads/checked/", blank=True)
     # Times a stuck job was handed to a worker again.
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirmed by"),
     )
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    purged_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -162,23 +167,43 @@ class Member(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=MemberStatus.choices, default=MemberStatus.PENDING)
     attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # When a member waiting to retry, or asking to be called back, may be handed out again.
-    next_call_at = models.DateTimeField(null=True, blank=True)
+    next_call_at = models.DateTimeField(_("next call at"), null=True, blank=True)
     # A "call me back" the operator kept for themselves; anyone else may take it otherwise.
     reserved_for = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("kept for operator"),
     )
     # Indexed by the partial member_batch_queue below.
     batch = models.ForeignKey(
-        "calls.CallBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="members", db_index=False
+        "calls.CallBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        db_index=False,
+        verbose_name=_("call batch"),
     )
-    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    upload = models.ForeignKey(
+        Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("upload")
+    )
     created_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # When the current number was set by a correction; attempts before it were to another number.
-    number_since = models.DateTimeField(null=True, blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    number_since = models.DateTimeField(_("number in use since"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     status_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("status changed by"),
     )
 
     objects = ScopedQuerySet.as_manager()

@@ -479,10 +479,11 @@ def open_table(path) -> Iterator[Table]:
 # --- corrections: a rejects download with the corrected numbers filled in ---
 
 
-def read_corrections(path, *, member_id: set, corrected: set) -> list[tuple[int, str, object]]:
+def read_corrections(path, *, member_id: set, corrected: set, labels: dict) -> list[tuple[int, str, object]]:
     """(row number, member id, corrected mobile) for every filled-in row; raises UnusableFile.
 
-    `member_id` and `corrected` are the accepted headings (in every language) of the two columns used.
+    `member_id` and `corrected` are the accepted headings (in every language) of the two columns used;
+    `labels` names them, by the same keys, in the reader's language for the message when they are missing.
     """
     path = Path(path)
     with path.open("rb") as handle:
@@ -497,7 +498,7 @@ def read_corrections(path, *, member_id: set, corrected: set) -> list[tuple[int,
     inspect_zip(path)
     sheet = _calamine(_open_workbook(path).get_sheet_by_index, 0)
     rows = _calamine_rows(sheet)
-    ids, fixes = _correction_columns(rows, member_id, corrected)
+    ids, fixes = _correction_columns(rows, member_id, corrected, labels)
     found = []
     for number, cells in rows:
         if number > max_rows():
@@ -508,15 +509,14 @@ def read_corrections(path, *, member_id: set, corrected: set) -> list[tuple[int,
     return found
 
 
-def _correction_columns(rows, member_id: set, corrected: set) -> tuple[int, int]:
+def _correction_columns(rows, member_id: set, corrected: set, labels: dict) -> tuple[int, int]:
     """The two columns' positions, from the first row, which must be the download's headings."""
     _number, cells = next(rows, (0, []))
     headings = [" ".join(str(cell).split()).casefold() for cell in cells]
     if member_id & set(headings) and corrected & set(headings):
         ids = next(i for i, h in enumerate(headings) if h in member_id)
         return ids, next(i for i, h in enumerate(headings) if h in corrected)
-    names = {"member_id": sorted(member_id)[0], "corrected": sorted(corrected)[0]}
-    raise UnusableFile("corrections_columns", **names)
+    raise UnusableFile("corrections_columns", **labels)
 
 
 def cell_id(value) -> str:

@@ -445,8 +445,12 @@ def rejects_correct_from_file(*, district: District, file, actor) -> Corrections
         for chunk in file.chunks():
             spool.write(chunk)
         spool.flush()
+        labels = {field: str(resource.fields[field].column_name) for field in ("member_id", "corrected")}
         rows = parsing.read_corrections(
-            Path(spool.name), member_id=resource.headings("member_id"), corrected=resource.headings("corrected")
+            Path(spool.name),
+            member_id=resource.headings("member_id"),
+            corrected=resource.headings("corrected"),
+            labels=labels,
         )
     return rejects_apply_corrections(district=district, rows=rows, actor=actor)
 

@@ -125,6 +125,10 @@ FIXES = {
 def _render_rejects(request, district, page_number, failed=None, status=200):
     page = Paginator(selectors.district_rejects(district), 50).get_page(page_number)
     ctx = {"district": district, "page": page, "can_fix": request.user.role in FIXERS, "failed": failed}
+    # Also shown at the address of a fix that failed, which takes only POST: links and the language switch
+    # lead to the rejects page itself.
+    ctx["page_path"] = reverse("members:rejects", args=[district.code])
+    ctx["page_url"] = ctx["page_path"] + (f"?page={page.number}" if page.number > 1 else "")
     return render(request, "members/rejects.html", ctx, status=status)
 
 

@@ -194,3 +194,22 @@ def test_the_admins_own_words_are_hindi_too(client, cast, superuser):
     for english in ("File to import", "This importer will import the following fields"):
         assert english not in import_page, english
     assert "इम्पोर्ट" in import_page
+
+
+def test_the_upload_admin_shows_no_link_to_the_private_file(client, cast, superuser, patna, tmp_path):
+    from members import services
+    from members.models import Upload
+
+    path = tmp_path / "list.csv"
+    path.write_text("नाम,मोबाइल,गांव\nराम,7000000001,रामपुर\n", encoding="utf-8")
+    services.members_import_file(path=path, district=patna)
+    upload = Upload.objects.get()
+    page = login(client, superuser).get(f"/admin/members/upload/{upload.pk}/change/").content.decode()
+    assert "/uploads/" not in page
+    assert 'name="_save"' not in page, "read-only: nothing to save"
+
+
+@pytest.mark.parametrize("typed", ["9876543210", "+91 98765-43210", "098765 43210"])
+def test_staff_find_a_member_by_the_number_as_people_write_it(client, cast, superuser, typed):
+    response = login(client, superuser).get("/admin/members/member/", {"q": typed})
+    assert [member.mobile for member in response.context["cl"].result_list] == ["9876543210"]

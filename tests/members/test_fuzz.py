@@ -490,10 +490,11 @@ def test_any_row_maps_to_a_header_without_failing(cells):
 # --- the corrections upload -------------------------------------------------------------------------
 
 MEMBER_ID, CORRECTED = {"member id", "सदस्य आईडी"}, {"corrected mobile", "सही मोबाइल"}
+LABELS = {"member_id": "Member ID", "corrected": "Corrected mobile"}
 
 
 def _corrections(path):
-    rows = read_corrections(path, member_id=MEMBER_ID, corrected=CORRECTED)
+    rows = read_corrections(path, member_id=MEMBER_ID, corrected=CORRECTED, labels=LABELS)
     for number, member_id, _mobile in rows:
         assert isinstance(number, int) and isinstance(member_id, str)
     return rows
@@ -527,7 +528,7 @@ def test_a_filled_in_rejects_download_gives_back_every_filled_row(heading_case, 
     head = [*other_columns, heading_case("Member  ID"), heading_case(" corrected mobile ")]
     body = [[*[None] * len(other_columns), member, fix] for member, fix in rows]
     with uploaded(xlsx_bytes([head, *body])) as path:
-        found = read_corrections(path, member_id=MEMBER_ID, corrected=CORRECTED)
+        found = read_corrections(path, member_id=MEMBER_ID, corrected=CORRECTED, labels=LABELS)
     expected = [
         (number, cell_id("" if member is None else member), str(fix))
         for number, (member, fix) in enumerate(rows, 2)

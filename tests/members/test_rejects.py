@@ -1,3 +1,4 @@
+import datetime
 import io
 import uuid
 
@@ -79,6 +80,20 @@ def test_a_refused_fix_comes_back_on_the_page_it_was_sent_from(client, wrong, pa
     card = _card(response, wrong)
     assert "<details open>" in card, "the replace form that failed is open"
     assert 'role="alert"' in card
+    # Shown at the fix's own address, which takes only POST: the links lead to the rejects page itself.
+    page = response.content.decode()
+    rejects = reverse("members:rejects", args=["PAT"])
+    assert f'name="next" value="{rejects}?page=2"' in page, "the language switch"
+    assert f'href="{rejects}?page=1"' in page, "the page links"
+
+
+def test_a_fix_sent_after_the_session_ran_out_leads_back_to_the_rejects_page(client, wrong):
+    rejects = reverse("members:rejects", args=["PAT"])
+    url = reverse("members:reject_correct", args=[wrong.pk])
+    response = client.post(url, {"mobile": "7000012345"}, HTTP_REFERER=f"http://testserver{rejects}?page=2")
+    assert response["Location"] == f"/login/?next={rejects}%3Fpage%3D2"
+    response = client.post(url, {"mobile": "7000012345"}, HTTP_REFERER="https://elsewhere.example/")
+    assert response["Location"] == "/login/?next=/", "never back to another site"
 
 
 def test_a_reject_fixed_meanwhile_by_someone_else_is_reported_at_the_top(client, wrong, patna_president, supervisor):
@@ -126,7 +141,7 @@ def test_removing_takes_the_member_off_with_a_reason(client, wrong, patna_presid
 
 
 def test_the_whole_loop_wrong_number_to_yes(client, wrong, patna_president, operator, centre):
-    centre.calling_starts, centre.calling_ends = "00:00", "23:59:59.999999"
+    centre.calling_starts, centre.calling_ends = datetime.time(0), datetime.time(23, 59, 59, 999999)
     centre.save()
     fix(login(client, patna_president), wrong, "correct", mobile="7000012345")
     Member.objects.exclude(pk=wrong.pk).update(status=MemberStatus.YES)
@@ -276,3 +291,20 @@ def test_a_name_or_reason_of_only_invisible_characters_is_refused(client, wrong,
     wrong.refresh_from_db()
     assert wrong.status == MemberStatus.WRONG_NUMBER
     assert not Member.objects.filter(mobile="7000054321").exists()
+
+
+def test_a_member_list_sent_as_corrections_names_the_columns_in_the_readers_language(
+    client, wrong, patna_president, tmp_path
+):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["नाम / Name", "मोबाइल / Mobile", "गाँव / Village"])
+    workbook.active.append(["सीता", "9123456780", "रामपुर"])
+    path = tmp_path / "list.xlsx"
+    workbook.save(path)
+    login(client, patna_president)
+    with path.open("rb") as upload:
+        response = client.post(reverse("members:rejects_upload", args=["PAT"]), {"file": upload})
+    (message,) = client.get(response["Location"]).context["messages"]
+    assert "“सदस्य आईडी”" in str(message) and "member id" not in str(message).casefold()
