@@ -2,6 +2,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import models
 from django.http import Http404
 from django.shortcuts import resolve_url
@@ -25,6 +26,8 @@ def role_required(*roles):
             if not request.user.is_authenticated:
                 from django.contrib.auth.views import redirect_to_login  # its module needs the apps loaded
 
+                if request.method == "POST":  # a key or a button pressed after the session ran out did nothing
+                    messages.warning(request, _("You were logged out, so what you last sent was not saved."))
                 return redirect_to_login(_back_after_login(request))
             if request.user.role not in roles:
                 raise Http404

@@ -142,6 +142,20 @@ def test_a_personal_call_back_comes_back_only_to_its_operator(calling, operator,
     assert Member.objects.filter(pk=member.pk, batch__operator=operator).exists()
 
 
+def test_a_call_back_coming_due_says_when_it_was_asked_for_and_for_whom(calling, operator, clock):
+    member = current(calling)
+    when = datetime.datetime.now(tz=IST) + datetime.timedelta(minutes=30)
+    mark(calling, member, "call_back", call_back_at=when.strftime("%Y-%m-%dT%H:%M"), personal="on")
+    Member.objects.filter(batch__isnull=False).exclude(pk=member.pk).update(batch=None, status=MemberStatus.YES)
+    clock.shift(datetime.timedelta(minutes=31))
+    services.shift_stop(operator=operator)
+    calling.post("/calls/console/start/")
+    response = calling.get("/calls/console/")
+    assert response.context["member"] == member
+    html = response.content.decode()
+    assert f"{when:%H:%M}" in html.split("attempts")[1] and "इस ऑपरेटर के लिए रखा गया" in html
+
+
 def test_a_personal_call_back_handed_out_and_released_still_comes_back_to_its_operator(
     calling, operator, other_operator, clock
 ):

@@ -243,6 +243,7 @@ def test_when_the_session_has_run_out_a_key_opens_the_login_page_and_leads_back(
 
     expect(page).to_have_url(f"{base_url}/login/?next=/calls/console/")
     expect(page.locator("header")).to_have_count(1)  # the login page itself, not swapped into the console
+    expect(page.locator(".messages")).to_contain_text("सेव नहीं हुआ")  # the key did nothing, and it says so
     assert attempts(operator) == []
     log_in(page, base_url, operator)
     expect(page).to_have_url(f"{base_url}/calls/console/")

@@ -92,6 +92,8 @@ def test_a_fix_sent_after_the_session_ran_out_leads_back_to_the_rejects_page(cli
     url = reverse("members:reject_correct", args=[wrong.pk])
     response = client.post(url, {"mobile": "7000012345"}, HTTP_REFERER=f"http://testserver{rejects}?page=2")
     assert response["Location"] == f"/login/?next={rejects}%3Fpage%3D2"
+    (message,) = client.get(response["Location"]).context["messages"]
+    assert "सेव नहीं हुआ" in str(message)
     response = client.post(url, {"mobile": "7000012345"}, HTTP_REFERER="https://elsewhere.example/")
     assert response["Location"] == "/login/?next=/", "never back to another site"
 
