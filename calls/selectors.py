@@ -46,7 +46,7 @@ def served_districts(call_centre=None):
     districts = District.objects.filter(call_centres__isnull=False).distinct()
     if call_centre is not None:
         districts = call_centre.districts.all()
-    return list(districts.order_by("name_en"))
+    return list(districts.in_reading_order())
 
 
 @dataclass(frozen=True)

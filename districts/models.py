@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from controlroom.roles import Role
@@ -31,6 +32,10 @@ class ScopedQuerySet(models.QuerySet):
 
 class DistrictQuerySet(ScopedQuerySet):
     district_path = ""
+
+    def in_reading_order(self):
+        """Alphabetical by the name the reader sees: Hindi names in Hindi order, English ones in English."""
+        return self.order_by("name_en" if get_language() == "en" else "name_hi", "code")
 
 
 class District(models.Model):

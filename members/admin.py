@@ -15,7 +15,11 @@ from members.resources import MemberResource
 
 
 class MemberImportForm(ImportForm):
-    district = forms.ModelChoiceField(queryset=District.objects.order_by("name_en"), label=_("District"))
+    district = forms.ModelChoiceField(queryset=District.objects.all(), label=_("District"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = District.objects.in_reading_order()
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]

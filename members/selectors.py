@@ -31,7 +31,7 @@ def upload_districts(user):
     """Districts the user may upload for: any for supervisors, their own for presidents, none for others."""
     if user.role not in UPLOADERS:
         return District.objects.none()
-    return District.objects.for_user(user).order_by("name_en")
+    return District.objects.for_user(user).in_reading_order()
 
 
 def member_get_for_user(user, pk: int) -> Member:

@@ -394,6 +394,14 @@ def _check_free(mobile: str, member: Member) -> None:
         )
     if member.mobile == mobile:
         raise RejectError(_("This is the same number the call centre could not use. Enter the corrected number."))
+    if MemberChange.objects.filter(kind=MemberChange.Kind.CORRECTED, old_mobile=mobile).exists():
+        raise RejectError(
+            _(
+                "The call centre could not use %(mobile)s before, and it was corrected to another number. "
+                "Enter a new one."
+            )
+            % {"mobile": mobile}
+        )
 
 
 @transaction.atomic

@@ -137,3 +137,12 @@ def test_the_admin_refuses_a_district_code_that_would_break_its_pages(client, su
     assert response.status_code == 200 and response.context["adminform"].form.errors["code"]
     assert not District.objects.filter(name_en="Test District").exists()
     assert client.get("/districts/PAT/").status_code == 200
+
+
+def test_district_menus_follow_the_alphabet_of_the_readers_language(db):
+    District.objects.create(code="BAN", name_en="Banka", name_hi="बांका")
+    District.objects.create(code="BUX", name_en="Buxar", name_hi="बक्सर")
+    with translation.override("hi"):
+        assert [d.code for d in District.objects.in_reading_order()] == ["BUX", "BAN"]
+    with translation.override("en"):
+        assert [d.code for d in District.objects.in_reading_order()] == ["BAN", "BUX"]

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from calls import services as calls
 from calls.models import CallAttempt, Campaign, Outcome
 from controlroom.models import AuditEvent
+from districts import rollup
 from districts.models import DistrictStats
 from members.models import Member, MemberChange, MemberStatus
 from tests.conftest import login, make_member
@@ -69,6 +70,16 @@ def test_a_number_enrolled_elsewhere_is_refused_beside_the_member_with_what_was_
     assert 'value="8765 432109" autofocus' in card, "what was typed is kept, and the phone scrolls to it"
     wrong.refresh_from_db()
     assert (wrong.mobile, wrong.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
+
+
+def test_a_number_the_call_centre_could_not_use_before_is_not_taken_back(client, wrong, patna_president):
+    fix(login(client, patna_president), wrong, "correct", mobile="7000012345")
+    Member.objects.filter(pk=wrong.pk).update(status=MemberStatus.WRONG_NUMBER)  # the new one failed too
+    rollup.rebuild()
+    response = fix(client, wrong, "correct", mobile="9876543210")  # back to the first number, marked wrong
+    assert response.status_code == 422
+    wrong.refresh_from_db()
+    assert wrong.mobile == "7000012345"
 
 
 def test_a_refused_fix_comes_back_on_the_page_it_was_sent_from(client, wrong, patna_president, cast):
