@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from districts.models import Village
@@ -149,6 +150,20 @@ def test_discard_drops_a_checked_upload(client, checked, django_capture_on_commi
     assert checked.status == Upload.Status.DISCARDED
     assert confirm(client, checked, django_capture_on_commit_callbacks).status_code == 302
     assert not Member.objects.filter(upload=checked).exists()
+
+
+def test_a_list_whose_every_row_was_refused_is_not_shown_as_waiting_for_confirmation(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    login(client, patna_president)
+    content = csv_text([ROWS[0], ["राम", "12345", "रामपुर", ""]]).encode()
+    post_upload(client, content, capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+    assert (upload.status, upload.valid) == (Upload.Status.VALIDATED, 0)
+    listing = client.get(reverse("members:upload_list")).content.decode()
+    assert "कुछ भी इम्पोर्ट करने को नहीं" in listing
+    with translation.override("hi"):
+        assert str(Upload.Status.VALIDATED.label) not in listing
 
 
 def test_a_file_that_cannot_be_used_fails_with_a_message_and_no_confirm_button(
