@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
@@ -79,7 +79,9 @@ WHERE operator_id = %(operator)s AND created_at >= %(since)s AND undone_at IS NU
 
 def console_snapshot(operator, batch=None) -> Snapshot:
     since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    params = {"batch": batch.pk if batch else None, "operator": operator.pk, "since": since}
+    # In UTC, as the rows are stored: SQLite compares this raw parameter as text, so an IST offset would make
+    # "today" empty for the first five and a half hours of each day.
+    params = {"batch": batch.pk if batch else None, "operator": operator.pk, "since": since.astimezone(UTC)}
     with connection.cursor() as cursor:
         cursor.execute(SNAPSHOT_SQL, params)
         counts = dict(cursor.fetchall())

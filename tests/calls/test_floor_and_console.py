@@ -92,3 +92,14 @@ def test_one_calling_drive_runs_at_a_time(client, campaign, superuser):
     data.pop("is_active")
     login(client, superuser).post("/admin/calls/campaign/add/", data)
     assert list(Campaign.objects.filter(is_active=True)) == [campaign]
+
+
+def test_calls_just_after_midnight_count_as_today(client, cast, operator, campaign):
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 0, 15, tzinfo=ZoneInfo("Asia/Kolkata")), tick=False):
+        _attempt(cast["rampur"].members.first(), operator, campaign, Outcome.YES)
+        assert login(client, operator).get("/calls/console/").context["today_total"] == 1
