@@ -265,7 +265,11 @@ class MemberChange(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("member change")
         verbose_name_plural = _("member changes")
-        indexes = [models.Index(fields=["member", "created_at"], name="memberchange_member_time")]
+        indexes = [
+            models.Index(fields=["member", "created_at"], name="memberchange_member_time"),
+            # Uploads look up numbers corrected away, a chunk of rows at a time.
+            models.Index(fields=["old_mobile"], name="memberchange_old_mobile"),
+        ]
 
     def __str__(self):
         return f"{self.member_id} {self.kind}"

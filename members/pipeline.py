@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from districts import rollup
 from districts.models import District, Village
-from members.models import Member, MemberStatus, RefusedRow
+from members.models import Member, MemberChange, MemberStatus, RefusedRow
 from members.parsing import UnusableFile, max_rows, open_table
 from members.rows import RowChecker, cell_text, enrolled_problem, is_duplicate
 
@@ -59,27 +59,46 @@ class Checked:
 
 
 _ENROLLED_SQL = """
+    SELECT c.old_mobile, %(corrected)s, v.name, d.name_en, d.name_hi
+    FROM members_memberchange c
+    JOIN members_member m ON m.id = c.member_id
+    JOIN districts_village v ON v.id = m.village_id
+    JOIN districts_district d ON d.id = m.district_id
+    WHERE c.kind = %(corrected)s AND c.old_mobile = ANY(%(mobiles)s)
+    UNION ALL
     SELECT m.mobile, m.status, v.name, d.name_en, d.name_hi
     FROM members_member m
     JOIN districts_village v ON v.id = m.village_id
     JOIN districts_district d ON d.id = m.district_id
-    WHERE m.mobile = ANY(%s)
+    WHERE m.mobile = ANY(%(mobiles)s)
 """
 
 
 def enrolled(mobiles: list[str]) -> dict[str, tuple]:
-    """Members already enrolled anywhere, by mobile: (status, village, district in English, in Hindi)."""
+    """Numbers already known, by mobile: (status, village, district in English, in Hindi). A member's number gives
+    the member's status; a number corrected away (one the call centre could not use) gives "corrected"."""
     if not mobiles:
         return {}
+    corrected = MemberChange.Kind.CORRECTED
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # One array parameter instead of thousands of IN (...) placeholders.
-            cursor.execute(_ENROLLED_SQL, [mobiles])
-            return {mobile: rest for mobile, *rest in cursor.fetchall()}
-    rows = Member.objects.filter(mobile__in=mobiles).values_list(
-        "mobile", "status", "village__name", "district__name_en", "district__name_hi"
-    )
-    return {mobile: rest for mobile, *rest in rows}
+            cursor.execute(_ENROLLED_SQL, {"mobiles": mobiles, "corrected": corrected})
+            return _members_first(cursor.fetchall())
+    where = ("village__name", "district__name_en", "district__name_hi")
+    changes = MemberChange.objects.filter(kind=corrected, old_mobile__in=mobiles)
+    changes = changes.values_list("old_mobile", *(f"member__{field}" for field in where))
+    members = Member.objects.filter(mobile__in=mobiles).values_list("mobile", "status", *where)
+    return _members_first([*((mobile, corrected, *rest) for mobile, *rest in changes), *members])
+
+
+def _members_first(rows) -> dict[str, tuple]:
+    """A number a member holds now is reported as that member's, even if it was once corrected away."""
+    found = {}
+    for mobile, *rest in rows:
+        if mobile not in found or found[mobile][0] == MemberChange.Kind.CORRECTED:
+            found[mobile] = tuple(rest)
+    return found
 
 
 def _copy_text(value: str) -> str:
@@ -128,7 +147,7 @@ def _flush(pending: list, checker: RowChecker, spools: _Spools) -> None:
     for row_number, name, mobile, village, key, address, raw in pending:
         member = found.get(mobile) if found else None
         if member is not None:
-            spools.checked.marked_wrong += member[0] == MemberStatus.WRONG_NUMBER
+            spools.checked.marked_wrong += member[0] in (MemberStatus.WRONG_NUMBER, MemberChange.Kind.CORRECTED)
             spools.refuse(row_number, [enrolled_problem(*member)], raw, duplicate=True)
             continue
         accept(key, village)

@@ -29,8 +29,12 @@ REASONS = {
         "Already enrolled in %(village)s, %(district)s, and the call centre marked this number as wrong. "
         "Correct that member's number instead."
     ),
+    "corrected_away": _(
+        "The call centre could not use this number for a member in %(village)s, %(district)s, whose number was "
+        "then corrected. Do not enrol it again."
+    ),
 }
-DUPLICATE_CODES = frozenset({"repeated", "enrolled", "enrolled_wrong"})
+DUPLICATE_CODES = frozenset({"repeated", "enrolled", "enrolled_wrong", "corrected_away"})
 
 # C0/C1 control characters and invisible marks that sneak in from copy-paste, and the direction overrides
 # that would show text reversed; ZWJ/ZWNJ stay, Devanagari needs them.
@@ -79,7 +83,7 @@ def problem_text(problems) -> str:
 
 
 def enrolled_problem(status: str, village: str, district_en: str, district_hi: str):
-    code = "enrolled_wrong" if status == "wrong" else "enrolled"
+    code = {"wrong": "enrolled_wrong", "corrected": "corrected_away"}.get(status, "enrolled")
     return ("mobile", code, {"village": village, "district_en": district_en, "district_hi": district_hi})
 
 

@@ -321,3 +321,16 @@ def test_a_member_list_sent_as_corrections_names_the_columns_in_the_readers_lang
         response = client.post(reverse("members:rejects_upload", args=["PAT"]), {"file": upload})
     (message,) = client.get(response["Location"]).context["messages"]
     assert "“सदस्य आईडी”" in str(message) and "member id" not in str(message).casefold()
+
+
+def test_an_upload_refuses_a_number_corrected_away_as_one_the_call_centre_could_not_use(
+    client, wrong, patna_president, patna, tmp_path
+):
+    from members import pipeline
+
+    fix(login(client, patna_president), wrong, "correct", mobile="7000012345")
+    path = tmp_path / "old-list.csv"
+    path.write_text("नाम,मोबाइल,गांव\nपुराना नाम,9876543210,रामपुर\nनया,7000099999,रामपुर\n", encoding="utf-8")
+    checked = pipeline.check_file(path, district=patna, workdir=tmp_path)
+    assert (checked.valid, checked.duplicates, checked.marked_wrong) == (1, 1, 1)
+    assert "corrected_away" in checked.refused_path.read_text(encoding="utf-8")
