@@ -1,16 +1,12 @@
 import logging
 import sys
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
-from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -44,9 +40,8 @@ class HtmxRedirectMiddleware:
     """A redirect answering an htmx request becomes a whole-page redirect (HX-Redirect).
 
     Otherwise the browser follows it inside the request and htmx swaps the page it lands on into the part of
-    the page being updated: an operator whose session ran out got the login page inside the console. Sent
-    to the login page, the user comes back afterwards to the page they were on, not to the URL of the part
-    (which may take only POST).
+    the page being updated: an operator whose session ran out got the login page inside the console. (Where
+    logging in again leads is `controlroom.roles.role_required`'s to say.)
     """
 
     def __init__(self, get_response):
@@ -56,12 +51,7 @@ class HtmxRedirectMiddleware:
         response = self.get_response(request)
         if not getattr(request, "htmx", False) or response.status_code not in (301, 302, 303, 307, 308):
             return response
-        location = response["Location"]
-        login = resolve_url(settings.LOGIN_URL)
-        current = request.htmx.current_url_abs_path
-        if location.startswith(login) and current and url_has_allowed_host_and_scheme(current, None):
-            location = f"{login}?{urlencode({REDIRECT_FIELD_NAME: current}, safe='/')}"
-        redirect = HttpResponseClientRedirect(location)
+        redirect = HttpResponseClientRedirect(response["Location"])
         for cookie in response.cookies.values():  # a redirect may carry the session or message cookies
             redirect.cookies[cookie.key] = cookie
         return redirect

@@ -39,8 +39,10 @@ def role_required(*roles):
 
 
 def _back_after_login(request) -> str:
-    """Where logging in again leads. A form sent after the session ran out leads back to the page the form was
-    on: the form's own address takes only POST, and opening it would show an empty "method not allowed"."""
+    """Where logging in again leads: back to the page the user was on. Not to the address of a part of a page
+    (htmx), nor of a form, which takes only POST and would show an empty "method not allowed"."""
+    if getattr(request, "htmx", False) and request.htmx.current_url_abs_path:
+        return request.htmx.current_url_abs_path
     if request.method != "POST":
         return request.get_full_path()
     referer = request.headers.get("Referer", "")
