@@ -30,7 +30,7 @@ from members.models import REJECTS, Member, MemberChange, MemberStatus, RefusedR
 from members.parsing import UnusableFile
 from members.phone import InvalidMobile, normalise_mobile
 from members.resources import RejectResource
-from members.rows import clean_text
+from members.rows import clean_text, enrolled_problem, reason_text
 
 logger = logging.getLogger(__name__)
 
@@ -386,22 +386,14 @@ def _renumber(member: Member, *, old_mobile: str, new_mobile: str, actor) -> lis
 
 
 def _check_free(mobile: str, member: Member) -> None:
-    holder = Member.objects.filter(mobile=mobile).exclude(pk=member.pk).select_related("village", "district").first()
-    if holder is not None:
-        raise RejectError(
-            _("%(mobile)s is already enrolled in %(village)s, %(district)s.")
-            % {"mobile": mobile, "village": holder.village.name, "district": holder.district.name}
-        )
+    """Refuse a number this member cannot be given, for the reasons an upload refuses it: enrolled already, or
+    corrected away before because the call centre could not use it."""
     if member.mobile == mobile:
         raise RejectError(_("This is the same number the call centre could not use. Enter the corrected number."))
-    if MemberChange.objects.filter(kind=MemberChange.Kind.CORRECTED, old_mobile=mobile).exists():
-        raise RejectError(
-            _(
-                "The call centre could not use %(mobile)s before, and it was corrected to another number. "
-                "Enter a new one."
-            )
-            % {"mobile": mobile}
-        )
+    known = pipeline.enrolled([mobile]).get(mobile)
+    if known is not None:
+        _column, code, params = enrolled_problem(*known)
+        raise RejectError(f"{mobile}: {reason_text(code, params)}")
 
 
 @transaction.atomic
