@@ -1,13 +1,10 @@
-import tempfile
-from pathlib import Path
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District
 from members import selectors
-from members.parsing import PROBLEMS, UnusableFile, open_table, sniff
+from members.parsing import PROBLEMS, UnusableFile, on_disk, open_table, sniff
 from members.phone import InvalidMobile, normalise_mobile
 from members.rows import clean_text
 
@@ -60,16 +57,11 @@ class UploadForm(forms.Form):
 def check_member_list(upload) -> None:
     """Refuse a whole file the district upload would refuse (damaged, password, formulas, no Name column, ...),
     with the same message: the admin's import would otherwise name the exception it met."""
-    with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as copy:
-        for chunk in upload.chunks():
-            copy.write(chunk)
-        copy.flush()
-        upload.seek(0)
-        try:
-            with open_table(copy.name):
-                pass
-        except UnusableFile as problem:
-            raise ValidationError(problem.message, code=problem.code) from None
+    try:
+        with on_disk(upload) as path, open_table(path):
+            pass
+    except UnusableFile as problem:
+        raise ValidationError(problem.message, code=problem.code) from None
 
 
 class MemberAdminForm(forms.ModelForm):

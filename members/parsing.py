@@ -10,6 +10,7 @@ import csv
 import io
 import lzma
 import re
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -455,6 +456,18 @@ def _csv_table(path: Path, handle) -> Table:
             raise UnusableFile("broken_csv", line=reader.line_num, detail=str(error)) from None
 
     return _table("", numbered(), size, handle.tell)
+
+
+@contextmanager
+def on_disk(upload, suffix: str | None = None) -> Iterator[Path]:
+    """An uploaded file as a path the readers can open (Django may hold a small upload in memory only), with
+    its own suffix unless told one, removed afterwards. The upload is left at its start for the next reader."""
+    with tempfile.NamedTemporaryFile(suffix=suffix or Path(upload.name).suffix) as copy:
+        for chunk in upload.chunks():
+            copy.write(chunk)
+        copy.flush()
+        upload.seek(0)
+        yield Path(copy.name)
 
 
 @contextmanager

@@ -441,13 +441,10 @@ class CorrectionsResult:
 def rejects_correct_from_file(*, district: District, file, actor) -> CorrectionsResult:
     """Read a filled-in rejects download (an uploaded file) and apply its corrections; raises UnusableFile."""
     resource = RejectResource()
-    with tempfile.NamedTemporaryFile(suffix=".xlsx") as spool:
-        for chunk in file.chunks():
-            spool.write(chunk)
-        spool.flush()
-        labels = {field: str(resource.fields[field].column_name) for field in ("member_id", "corrected")}
+    labels = {field: str(resource.fields[field].column_name) for field in ("member_id", "corrected")}
+    with parsing.on_disk(file, suffix=".xlsx") as path:  # read as the download it must be, whatever its name
         rows = parsing.read_corrections(
-            Path(spool.name),
+            path,
             member_id=resource.headings("member_id"),
             corrected=resource.headings("corrected"),
             labels=labels,
