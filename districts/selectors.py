@@ -1,13 +1,16 @@
 from dataclasses import dataclass, fields
 from datetime import timedelta
 
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, Sum
+from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, NullIf
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from calls.models import CallAttempt
 from districts.models import District, DistrictDay, DistrictStats, Village
 from members.models import Member, MemberStatus
+from members.phone import InvalidMobile, normalise_mobile
+from members.rows import clean_text
 
 FIGURES = ["listed", "called", "yes", "no", "wrong", "unreachable", "pending"]
 SORTS = {"name", "listed", "called", "yes", "no", "wrong", "unreachable", "pending", "rate", "at_target"}
@@ -140,6 +143,41 @@ def village_members(user, village: Village):
     """The village's members on the list: those taken off it are not counted in its figures, nor shown here."""
     members = Member.objects.for_user(user).filter(village=village).exclude(status=MemberStatus.REMOVED)
     return members.order_by("name", "id")
+
+
+# Fewer digits than this match too many numbers to be a search: "98" is in most of them.
+SEARCH_MIN_DIGITS = 4
+_NUMBER_SEPARATORS = str.maketrans("०१२३४५६७८९", "0123456789", " -.+()")
+
+
+def member_search(user, district: District, query: str):
+    """The district's members found by what a president has to hand: a mobile number as people write it (or
+    a part of one, at least four digits), or words of the name. Each comes with its last call, if any."""
+    query = clean_text(query)
+    members = Member.objects.for_user(user).filter(district=district)
+    if not query:
+        return members.none()
+    digits = query.translate(_NUMBER_SEPARATORS)
+    if digits.isascii() and digits.isdigit():
+        try:
+            members = members.filter(mobile=normalise_mobile(query))
+        except InvalidMobile:
+            if len(digits) < SEARCH_MIN_DIGITS:
+                return members.none()
+            members = members.filter(mobile__contains=digits)
+    else:
+        for word in query.split():
+            members = members.filter(name__icontains=word)
+    last = CallAttempt.objects.filter(member=OuterRef("pk"), undone_at=None).order_by("-created_at")[:1]
+    return (
+        members.select_related("village")
+        .annotate(
+            last_outcome=Subquery(last.values("outcome")),
+            last_called_at=Subquery(last.values("created_at")),
+            last_note=Subquery(last.values("note")),
+        )
+        .order_by("name", "id")
+    )
 
 
 def rollup_by_group_by(districts=None) -> dict:

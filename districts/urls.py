@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.district_list, name="list"),
     path("export.xlsx", views.district_export, name="export"),
     path("<str:code>/", views.district_detail, name="detail"),
+    path("<str:code>/members/", views.member_search, name="member_search"),
     path("<str:code>/villages.xlsx", views.district_export_villages, name="export_villages"),
     path("<str:code>/villages/<int:pk>/", views.village_detail, name="village"),
     path("<str:code>/villages/<int:pk>/members.xlsx", views.village_export, name="village_export"),

@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from calls.models import Outcome
 from controlroom.exports import file_name_part, xlsx_response
 from controlroom.roles import Role, role_required
 from districts import selectors
@@ -49,6 +50,17 @@ def district_detail(request, code):
         trend=selectors.trend([district]),
     )
     return render(request, "districts/district_detail.html", ctx)
+
+
+@role_required(*VIEWERS)
+def member_search(request, code):
+    district = selectors.district_get_for_user(request.user, code)
+    query = request.GET.get("q", "")[:100]
+    found = selectors.member_search(request.user, district, query)
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    for member in page:
+        member.last_outcome_label = Outcome(member.last_outcome).label if member.last_outcome else ""
+    return render(request, "districts/member_search.html", {"district": district, "query": query, "page": page})
 
 
 @role_required(*VIEWERS)
