@@ -60,9 +60,14 @@ def _sorted(rows, sort: str):
     key, reverse = sort.lstrip("-"), sort.startswith("-")
     if key not in SORTS:
         key, reverse = "name", False
+    rows = sorted(rows, key=lambda r: str(r.name))
     if key == "name":
-        return sorted(rows, key=lambda r: str(r.name), reverse=reverse)
-    return sorted(rows, key=lambda r: (getattr(r, key) or 0, str(r.name)), reverse=reverse)
+        return rows[::-1] if reverse else rows
+    # Sorting is stable, descending too: ties stay in name order. Rows with no figure (no YES % before anyone
+    # was reached) go last either way, as the village table's do.
+    known = [row for row in rows if getattr(row, key) is not None]
+    unknown = [row for row in rows if getattr(row, key) is None]
+    return sorted(known, key=lambda r: getattr(r, key), reverse=reverse) + unknown
 
 
 def totals(rows) -> Row:

@@ -146,3 +146,25 @@ def test_district_menus_follow_the_alphabet_of_the_readers_language(db):
         assert [d.code for d in District.objects.in_reading_order()] == ["BUX", "BAN"]
     with translation.override("en"):
         assert [d.code for d in District.objects.in_reading_order()] == ["BAN", "BUX"]
+
+
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("listed", ["गया", "नालंदा", "पटना"]),
+        ("-listed", ["पटना", "गया", "नालंदा"]),  # Gaya and Nalanda list one member each: name order
+        ("rate", ["पटना", "गया", "नालंदा"]),  # nobody reached in Nalanda yet: no YES %, so last
+        ("-rate", ["गया", "पटना", "नालंदा"]),
+    ],
+)
+def test_district_table_sorts_ties_by_name_and_districts_nobody_reached_last_either_way(
+    client, state_leader, patna, gaya, sort, expected
+):
+    nalanda = District.objects.create(code="NAL", name_en="Nalanda", name_hi="नालंदा")
+    make_member(make_village(patna, "क"), "9000000001", status=MemberStatus.YES)
+    make_member(make_village(patna, "ख"), "9000000002", status=MemberStatus.NO)
+    make_member(make_village(gaya, "ग"), "9000000003", status=MemberStatus.YES)
+    make_member(make_village(nalanda, "घ"), "9000000004")
+    rollup.rebuild()
+    response = login(client, state_leader).get("/districts/", {"sort": sort})
+    assert [row.obj.name for row in response.context["rows"]] == expected
