@@ -1,29 +1,58 @@
 import datetime
+import re
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Outcome
-from calls.services import MarkRequest
-from members.forms import CleanTextField
+from calls.services import MarkRequest, within_calling_hours
+from members.rows import clean_text
 
 EARLIEST_DAY = datetime.date(2020, 1, 1)
 # A call-back is for the coming days, not for a year that was typed by mistake (it would park the member).
 LATEST_CALL_BACK = datetime.timedelta(days=60)
 
 
+class NoteField(forms.CharField):
+    """A note cleaned line by line as an upload cleans a cell (NFC, spacing, invisible characters): the lines
+    an operator typed stay, with at most one blank line between them.
+
+    The box has no maxlength: the browser would cut a pasted note silently. The console counts as the operator
+    types, and a note still too long once cleaned is refused with the note kept in the box."""
+
+    default_error_messages = {
+        "max_length": _(
+            "Shorten the note to %(limit_value)d characters or fewer: it has %(show_value)d. Nothing was saved."
+        )
+    }
+
+    def to_python(self, value):
+        lines = "\n".join(clean_text(line) for line in super().to_python(value).splitlines())
+        return re.sub(r"\n{3,}", "\n\n", lines).strip()
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 class MarkForm(forms.Form):
     member = forms.IntegerField(widget=forms.HiddenInput)
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
     outcome = forms.ChoiceField(choices=Outcome.choices)
-    note = CleanTextField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = NoteField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     call_back_at = forms.DateTimeField(
         label=_("Call back at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     personal = forms.BooleanField(label=_("Keep this call-back for me"), required=False)
+
+    def __init__(self, *args, centre=None, **kwargs):
+        """`centre`: the operator's call centre, whose calling hours a call-back must fall within."""
+        super().__init__(*args, **kwargs)
+        self.centre = centre
 
     def clean(self):
         data = super().clean()
@@ -34,7 +63,15 @@ class MarkForm(forms.Form):
             self.add_error("call_back_at", _("Choose a time in the future to call back."))
         elif when > now + LATEST_CALL_BACK:
             self.add_error("call_back_at", _("Choose a time within the next 60 days."))
+        elif self.centre is not None and not within_calling_hours(self.centre, when):
+            # Numbers are handed out only within the hours: at 23:30 the member would wait, unseen, until morning.
+            self.add_error("call_back_at", self._outside_hours())
         return data
+
+    def _outside_hours(self) -> forms.ValidationError:
+        hours = {"starts": f"{self.centre.calling_starts:%H:%M}", "ends": f"{self.centre.calling_ends:%H:%M}"}
+        message = _("Choose a time within calling hours, %(starts)s to %(ends)s.")
+        return forms.ValidationError(message, code="outside_hours", params=hours)
 
     def to_request(self) -> MarkRequest:
         data = self.cleaned_data

@@ -122,7 +122,7 @@ def stop(request):
 @require_POST
 @role_required(Role.OPERATOR)
 def mark(request):
-    form = MarkForm(request.POST)
+    form = MarkForm(request.POST, centre=request.user.call_centre)
     if not form.is_valid():
         return _render_console(request, form=form, status=422 if request.htmx else 200)
     handed, notice = None, "saved, shift ended"

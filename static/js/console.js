@@ -41,6 +41,66 @@
     if (name && name.getBoundingClientRect().top < 0) name.scrollIntoView({ block: "start" });
   }
 
+  // The note: counted as it is typed, and kept in this tab across a reload (switching the language, F5) until
+  // its outcome is saved.
+  var NOTE_KEY = "console-note:";
+
+  function noteKey(form) {
+    return NOTE_KEY + form.elements.member.value;
+  }
+
+  function countNote(note) {
+    var counter = note.form.querySelector("[data-note-count]");
+    if (!counter) return;
+    // Counted as the server counts, in NFC, where a pasted "ज़" (one character) becomes two.
+    var length = Array.from(note.value.normalize("NFC")).length;
+    var limit = Number(counter.dataset.limit);
+    counter.textContent = length + "/" + limit;
+    counter.classList.toggle("field-error", length > limit);
+    counter.hidden = false;
+  }
+
+  // Storage may be switched off or full: then a note is simply not kept across a reload.
+  function keepNote(note) {
+    try {
+      if (note.value) sessionStorage.setItem(noteKey(note.form), note.value);
+      else sessionStorage.removeItem(noteKey(note.form));
+    } catch (e) {}
+  }
+
+  function forgetNote(form) {
+    try {
+      sessionStorage.removeItem(noteKey(form));
+    } catch (e) {}
+  }
+
+  function restoreNote() {
+    var form = document.querySelector("#console [data-console-form]");
+    if (!form) return;
+    var note = form.elements.note;
+    try {
+      var kept = sessionStorage.getItem(noteKey(form));
+      // A note the page brings wins: the one refused with a call-back time, or the one of an undone call.
+      if (kept && !note.value) note.value = kept;
+    } catch (e) {}
+    countNote(note);
+  }
+
+  document.addEventListener("input", function (event) {
+    var note = event.target;
+    if (note.name !== "note" || !note.closest("[data-console-form]")) return;
+    countNote(note);
+    keepNote(note);
+  });
+
+  // An outcome answered 2xx, before htmx swaps in the next member or follows a redirect: the note went with it
+  // (or the member is no longer this operator's), so a reload must not bring it back.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var form = event.detail.elt;
+    var status = event.detail.xhr.status;
+    if (form.matches("[data-console-form]") && status >= 200 && status < 300) forgetNote(form);
+  });
+
   function showError(text) {
     var box = document.querySelector("#console .console-error");
     if (!box) return;
@@ -84,6 +144,7 @@
   });
 
   document.addEventListener("htmx:afterSwap", memberShown);
+  document.addEventListener("htmx:afterSwap", restoreNote);
 
   // Any other refusal or a lost connection: nothing was saved, and the operator must be told so, not left
   // looking at the same member. A 403 (the page's security token is stale) or 404 needs a reload; a server
@@ -101,7 +162,9 @@
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", memberShown);
+    document.addEventListener("DOMContentLoaded", restoreNote);
   } else {
     memberShown();
+    restoreNote();
   }
 })();

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from calls import services
+from calls.forms import MarkForm
 from calls.models import CallAttempt, CallBatch, Campaign, Outcome, Shift
 from calls.views import ERRORS
 from districts import rollup
@@ -211,6 +212,43 @@ def test_call_back_needs_a_future_time(calling):
     assert not CallAttempt.objects.exists()
 
 
+@pytest.mark.parametrize("when", ["2026-11-23T23:30", "2026-11-24T06:00", "2026-11-23T21:00"])
+def test_a_call_back_outside_calling_hours_is_refused_and_the_note_kept(calling, when):
+    member = current(calling)
+    note = "बेटा बोला\nरात को फोन करना"
+    response = mark(calling, member, "call_back", call_back_at=when, note=note)
+    assert response.status_code == 422
+    assert response.context["form"].has_error("call_back_at", "outside_hours")
+    html = response.content.decode()
+    assert str(response.context["form"].errors["call_back_at"][0]) in html.split("data-callback")[1]
+    assert f"{note}</textarea>" in html.replace("\r\n", "\n")
+    assert response.context["member"] == member
+    assert not CallAttempt.objects.exists()
+
+
+def test_the_refusal_names_the_centres_calling_hours(calling, operator, centre):
+    centre.calling_starts, centre.calling_ends = datetime.time(10), datetime.time(18, 30)
+    centre.save()
+    operator.language = "en"
+    operator.save(update_fields=["language"])
+    response = mark(calling, current(calling), "call_back", call_back_at="2026-11-23T19:00")
+    assert "Choose a time within calling hours, 10:00 to 18:30." in response.content.decode()
+
+
+@pytest.mark.parametrize("when", ["2026-11-24T09:00", "2026-11-23T20:59"])
+def test_a_call_back_within_calling_hours_is_saved(calling, when):
+    member = current(calling)
+    mark(calling, member, "call_back", call_back_at=when)
+    member.refresh_from_db()
+    assert f"{member.next_call_at.astimezone(IST):%Y-%m-%dT%H:%M}" == when
+
+
+def test_the_mark_form_without_a_call_centre_checks_only_the_time_is_soon(clock):
+    data = {"member": 1, "submission_key": uuid.uuid4(), "outcome": "call_back", "call_back_at": "2026-11-23T23:30"}
+    assert MarkForm(data).is_valid()
+    assert not MarkForm({**data, "call_back_at": "2026-11-23T10:00"}).is_valid()
+
+
 def test_the_periodic_build_passes_over_operators_who_never_pressed_start(calling, operator, other_operator):
     assert not other_operator.shifts.exists()
     services.batch_build()  # what beat and every import run, for all operators on shift
@@ -276,6 +314,56 @@ def test_a_note_refused_by_the_server_says_why(calling):
     assert response.status_code == 422
     assert response.context["form"].errors["note"]
     assert str(response.context["form"].errors["note"][0]) in response.content.decode()
+
+
+def test_a_note_keeps_its_lines_each_cleaned(calling):
+    member = current(calling)
+    note = "  बेटे का   नंबर \r\n\r\n\u200b\r\n\r\nशाम को\t फोन करें  \r\n\r\n"
+    mark(calling, member, "wrong", note=note)
+    assert CallAttempt.objects.get(member=member).note == "बेटे का नंबर\n\nशाम को फोन करें"
+
+
+def test_earlier_calls_show_a_notes_lines_and_no_markup(calling, operator, campaign):
+    member = current(calling)
+    CallAttempt.objects.create(
+        member=member,
+        operator=operator,
+        campaign=campaign,
+        outcome=Outcome.BUSY,
+        note="पहली <b>लाइन</b>\nदूसरी",
+        result_status=MemberStatus.RETRY,
+        submission_key=uuid.uuid4(),
+    )
+    Member.objects.filter(pk=member.pk).update(attempt_count=1)
+    html = calling.get("/calls/console/").content.decode()
+    assert "पहली &lt;b&gt;लाइन&lt;/b&gt;<br>दूसरी" in html
+
+
+def test_a_pasted_note_is_not_cut_by_the_browser_and_its_length_is_shown(calling):
+    html = calling.get("/calls/console/").content.decode()
+    textarea = html.split("<textarea")[1].split(">")[0]
+    assert "maxlength" not in textarea
+    assert 'data-note-count data-limit="500"' in html
+
+
+def test_a_note_too_long_once_cleaned_is_refused_and_kept_in_the_box(calling):
+    member = current(calling)
+    note = "अ" * 300 + "\n" + "ब" * 200
+    response = mark(calling, member, "no", note=note)
+    assert response.status_code == 422
+    error = response.context["form"].errors["note"][0]
+    assert "500" in error and "501" in error
+    html = response.content.decode()
+    assert error in html.split("data-note-count")[1].split("data-callback")[0]
+    assert f"{note}</textarea>" in html.replace("\r\n", "\n")
+    assert not CallAttempt.objects.exists()
+
+
+def test_a_note_within_the_limit_once_cleaned_is_saved(calling):
+    member = current(calling)
+    note = "अ" * 250 + "      \r\n" + "ब" * 249  # 507 characters typed, 500 kept
+    mark(calling, member, "no", note=note)
+    assert len(CallAttempt.objects.get(member=member).note) == 500
 
 
 def test_an_idle_batch_goes_back_to_the_pool(calling, operator, clock):

@@ -275,3 +275,53 @@ def test_a_busy_server_asks_for_the_key_again_not_a_reload(laptop_page, base_url
     press(page, "y")
     expect(page.locator(NAME)).not_to_have_text(first.name)
     assert attempts(operator) == [(first.pk, Outcome.YES, False)]
+
+
+def test_a_note_typed_before_switching_the_language_is_still_there(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    note, counter = page.locator("textarea[name=note]"), page.locator("[data-note-count]")
+    typed = "बेटे का नंबर\nशाम को फोन करें"
+    expect(counter).to_have_text("0/500")
+    note.click()
+    page.keyboard.type(typed)
+    expect(counter).to_have_text(f"{len(typed)}/500")
+
+    page.get_by_role("button", name="English").click()
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(NAME)).to_have_text(first.name)
+    expect(note).to_have_value(typed)
+    expect(counter).to_have_text(f"{len(typed)}/500")
+    press(page, "n")
+
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    assert CallAttempt.objects.get(member=first).note == typed
+    expect(note).to_have_value("")
+    page.reload()
+    expect(counter).to_have_text("0/500")  # the console's script has run on the reloaded page
+    expect(note).to_have_value("")
+    kept = page.evaluate("Object.keys(sessionStorage).filter((key) => key.startsWith('console-note'))")
+    assert kept == [], "a saved note is not kept for a reload"
+
+
+def test_a_long_pasted_note_is_kept_whole_and_refused_with_its_length(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    note, counter = page.locator("textarea[name=note]"), page.locator("[data-note-count]")
+
+    note.fill("अ" * 520)
+
+    expect(note).to_have_value("अ" * 520)
+    expect(counter).to_have_text("520/500")
+    expect(counter).to_have_class(re.compile(r"\bfield-error\b"))
+    page.keyboard.press("Escape")
+    press(page, "n")
+
+    expect(page.locator("[data-console-form] .field .errorlist")).to_contain_text("520")
+    expect(page.locator(NAME)).to_have_text(first.name)
+    expect(note).to_have_value("अ" * 520)
+    expect(counter).to_have_text("520/500")
+    assert attempts(operator) == []
