@@ -101,9 +101,12 @@ VILLAGE_SORTS = {
 }
 
 
-def village_rollup(district, sort: str = "name"):
-    """The district's villages with their figures, sorted in the database; callers page through it."""
-    return district.villages.select_related("stats").order_by(*_village_order(sort))
+def village_rollup(district, sort: str = "name", find: str = ""):
+    """The district's villages with their figures (those whose name holds `find`, ignoring case and spacing),
+    sorted in the database; callers page through it."""
+    villages = district.villages.select_related("stats").order_by(*_village_order(sort))
+    key = Village.key_for(clean_text(find))
+    return villages.filter(name_key__contains=key) if key else villages
 
 
 def village_rows(villages) -> list[Row]:

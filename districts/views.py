@@ -38,9 +38,11 @@ def district_export(request):
 @role_required(*VIEWERS)
 def district_detail(request, code):
     district = selectors.district_get_for_user(request.user, code)
-    page = Paginator(selectors.village_rollup(district, _sort(request)), 100).get_page(request.GET.get("page"))
+    village_query = request.GET.get("village", "")[:100]
+    villages = selectors.village_rollup(district, _sort(request), find=village_query)
+    page = Paginator(villages, 100).get_page(request.GET.get("page"))
     rows = selectors.village_rows(page.object_list)
-    ctx = {"district": district, "page": page, "rows": rows, "sort": _sort(request)}
+    ctx = {"district": district, "page": page, "rows": rows, "sort": _sort(request), "village_query": village_query}
     if request.htmx:
         return render(request, "districts/_village_table.html", ctx)
     ctx.update(

@@ -168,3 +168,23 @@ def test_district_table_sorts_ties_by_name_and_districts_nobody_reached_last_eit
     rollup.rebuild()
     response = login(client, state_leader).get("/districts/", {"sort": sort})
     assert [row.obj.name for row in response.context["rows"]] == expected
+
+
+def test_a_president_finds_a_village_ignoring_case_and_spacing_and_the_sort_and_pages_keep_it(
+    client, cast, patna_president, patna
+):
+    for i in range(105):
+        make_village(patna, f"राम  नगर {i:03d}")
+    make_village(patna, "Ram Nagar")
+    login(client, patna_president)
+    response = client.get("/districts/PAT/", {"village": "राम नगर", "sort": "-listed"})
+    assert response.context["page"].paginator.count == 105
+    page, asked = response.content.decode(), "village=%E0%A4%B0%E0%A4%BE%E0%A4%AE+%E0%A4%A8%E0%A4%97%E0%A4%B0"
+    assert f'href="?{asked}&amp;sort=-listed&amp;page=2"' in page, "the next page keeps the search"
+    assert f'href="?{asked}&amp;sort=listed"' in page, "so does sorting the other way"
+    assert [row.name for row in client.get("/districts/PAT/", {"village": " ram   NAGAR"}).context["rows"]] == [
+        "Ram Nagar"
+    ]
+    nothing = client.get("/districts/PAT/", {"village": "कोई नहीं"})
+    assert nothing.context["rows"] == []
+    assert "कोई नहीं" in nothing.content.decode()
