@@ -58,8 +58,11 @@ def check_member_list(upload) -> None:
     """Refuse a whole file the district upload would refuse (damaged, password, formulas, no Name column, ...),
     with the same message: the admin's import would otherwise name the exception it met."""
     try:
-        with on_disk(upload) as path, open_table(path):
-            pass
+        with on_disk(upload) as path, open_table(path) as table:
+            if table.formula_rows:
+                # The district upload refuses those rows one by one; the admin's import would read what the
+                # formulas last showed, so here the file is refused whole, with the same instruction.
+                raise UnusableFile("formulas_somewhere")
     except UnusableFile as problem:
         raise ValidationError(problem.message, code=problem.code) from None
 

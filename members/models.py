@@ -71,6 +71,9 @@ class Upload(models.Model):
     # New village names that look like a misspelling of one the district has: {new name: existing name}.
     similar_villages = models.JSONField(_("look-alike villages"), default=dict, blank=True)
     unknown_columns = models.JSONField(_("columns not understood"), default=list, blank=True)
+    # The first valid rows as read, for the preview: [{"row", "name", "mobile", "village", "address"}, ...].
+    # Personal data: purged with the refused rows.
+    valid_sample = models.JSONField(_("first valid rows"), default=list, blank=True)
     sheet = models.CharField(_("sheet"), max_length=255, blank=True)
     # Progress of the running job, in rows (spreadsheets) or bytes (CSV).
     progress_done = models.PositiveIntegerField(_("progress done"), default=0)
@@ -122,6 +125,11 @@ class Upload(models.Model):
     @property
     def refused(self) -> int:
         return self.rejected + self.duplicates
+
+    @property
+    def valid_not_shown(self) -> int:
+        """Valid rows beyond the sample the preview shows."""
+        return max(0, self.valid - len(self.valid_sample))
 
 
 class RefusedRow(models.Model):

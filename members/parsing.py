@@ -2,7 +2,8 @@
 
 XLSX, XLSB, XLS and ODS are read with python-calamine; CSV (UTF-8 with or without BOM, or UTF-16 "Unicode text")
 with the csv module. The file type is decided by the bytes, never by the name. Zip containers are checked
-before parsing: declared uncompressed sizes, compression ratios, DTDs (XML bombs) and formula cells.
+before parsing: declared uncompressed sizes, compression ratios, DTDs (XML bombs) and formula cells. A formula
+matters only in a column the import reads: those rows are refused one by one, other columns are left alone.
 """
 
 import codecs
@@ -15,9 +16,10 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils.formats import number_format
@@ -32,6 +34,9 @@ MAX_UNZIPPED = 600 * 1024 * 1024
 MAX_RATIO = 150
 MAX_ZIP_ENTRIES = 5_000
 MAX_CELLS = 12 * MAX_ROWS
+# Past this many rows with a formula in a column read, the column is formulas throughout: the file is refused
+# with one instruction (paste the values) rather than every row with the same reason.
+MAX_FORMULA_ROWS = 1_000
 HEADER_SEARCH_ROWS = 20
 
 PROBLEMS = {
@@ -72,6 +77,7 @@ PROBLEMS = {
         "The sheet “%(sheet)s” has formulas (the first in cell %(cell)s). Select everything, copy, and use "
         "Paste Special → Values, then save and upload again."
     ),
+    # The admin's import refuses a file with formulas in the columns read (the district upload refuses the rows).
     "formulas_somewhere": _(
         "The file has formulas. Select everything, copy, and use Paste Special → Values, then save and upload again."
     ),
@@ -110,6 +116,10 @@ def max_bytes() -> int:
 
 def max_rows() -> int:
     return getattr(settings, "MEMBER_UPLOAD_MAX_ROWS", MAX_ROWS)
+
+
+def max_formula_rows() -> int:
+    return getattr(settings, "MEMBER_UPLOAD_MAX_FORMULA_ROWS", MAX_FORMULA_ROWS)
 
 
 # --- what kind of file ----------------------------------------------------------------------------------
@@ -270,7 +280,8 @@ def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
 @dataclass
 class ZipFacts:
     kind: str  # xlsx, xlsb or ods
-    formulas: dict  # sheet name -> first formula cell
+    formulas: dict  # sheet name -> first formula cell; for ODS {"*": True} when any sheet has one
+    sheet_paths: dict = field(default_factory=dict)  # XLSX: sheet name -> its XML inside the zip
 
 
 def inspect_zip(path: Path) -> ZipFacts:
@@ -281,12 +292,9 @@ def inspect_zip(path: Path) -> ZipFacts:
             _check_no_dtd(archive, infos)
             if "xl/workbook.xml" in names:
                 by_name = {info.filename: info for info in infos}
-                formulas = {
-                    sheet: _scan_sheet_xml(archive, by_name[sheet_path])
-                    for sheet, sheet_path in _sheet_paths(archive).items()
-                    if sheet_path in by_name
-                }
-                return ZipFacts("xlsx", formulas)
+                paths = {sheet: path for sheet, path in _sheet_paths(archive).items() if path in by_name}
+                formulas = {sheet: _scan_sheet_xml(archive, by_name[sheet_path]) for sheet, sheet_path in paths.items()}
+                return ZipFacts("xlsx", formulas, paths)
             if "xl/workbook.bin" in names:
                 return ZipFacts("xlsb", {})
             if "mimetype" in names and archive.read("mimetype").startswith(b"application/vnd.oasis.opendocument.sp"):
@@ -307,6 +315,108 @@ def _ods_has_formulas(archive: zipfile.ZipFile) -> bool:
     return False
 
 
+# --- formula cells in the columns the import reads ------------------------------------------------------
+
+_FORMULA_CELL = re.compile(rb"<(?:\w{1,16}:)?c\b([^>]{0,400})>\s{0,32}<(?:\w{1,16}:)?f[\s>/]")
+_REF = re.compile(rb"""\br=["']([A-Z]{1,3})([0-9]{1,7})["']""")
+_ODS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"  # the table namespace
+
+
+def column_letters(index: int) -> str:
+    """A spreadsheet column's letters from its index: 0 is A, 26 is AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - ord("A") + 1
+    return index - 1
+
+
+def _xlsx_formula_cells(archive: zipfile.ZipFile, sheet_path: str) -> Iterator[tuple[int, int]]:
+    """(column index, row number) of each formula cell of a worksheet's XML, read in chunks; (-1, 0) for a formula
+    cell that does not say where it is."""
+    tail = b""
+    with archive.open(sheet_path) as member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            for match in _FORMULA_CELL.finditer(window):
+                if match.end() <= len(tail):
+                    continue  # found in the previous window
+                ref = _REF.search(match.group(1))
+                yield (_column_index(ref.group(1)), int(ref.group(2))) if ref else (-1, 0)
+            tail = window[-512:]
+
+
+def _ods_formula_cells(archive: zipfile.ZipFile, sheet: str, columns) -> Iterator[tuple[int, int]]:
+    """(column index, row number) of the formula cells of one ODS table in the given columns, repeated rows and
+    cells expanded. Each row is dropped from the tree once read, so memory stays flat."""
+    from defusedxml.ElementTree import iterparse
+
+    parents, inside, number = [], False, 0
+    with archive.open("content.xml") as member:
+        for event, element in iterparse(member, events=("start", "end")):
+            if event == "start":
+                parents.append(element)
+                if element.tag == f"{_ODS}table":
+                    inside, number = element.get(f"{_ODS}name") == sheet, 0
+                continue
+            parents.pop()
+            if element.tag != f"{_ODS}table-row":
+                continue
+            repeated = int(element.get(f"{_ODS}number-rows-repeated", 1))
+            if inside:
+                for column in _ods_formula_columns(element, columns):
+                    yield from ((column, row) for row in range(number + 1, number + repeated + 1))
+            number += repeated
+            parents[-1].remove(element)
+
+
+def _ods_formula_columns(row, columns) -> list[int]:
+    found, start = [], 0
+    for cell in row:
+        span = int(cell.get(f"{_ODS}number-columns-repeated", 1))
+        if cell.get(f"{_ODS}formula") is not None:
+            found += [column for column in columns if start <= column < start + span]
+        start += span
+    return found
+
+
+def formula_rows(path: Path, facts: ZipFacts, sheet: str, columns: dict[int, str]) -> dict[int, list]:
+    """The rows of a sheet with a formula in a column the import reads: {row number: [(column, "formula_cell",
+    {})]}. `columns` maps the read columns' indexes to their fields; formulas in any other column do not matter.
+
+    Raises UnusableFile for a formula cell that cannot be placed, or for more than `max_formula_rows()` such rows.
+    """
+    from defusedxml.ElementTree import ParseError
+
+    found, first, limit = {}, None, max_formula_rows()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if facts.kind == "ods":
+                cells = _ods_formula_cells(archive, sheet, columns)
+            else:
+                cells = _xlsx_formula_cells(archive, facts.sheet_paths[sheet])
+            for column, row in cells:
+                if column < 0:
+                    raise UnusableFile("formulas", sheet=sheet, cell=facts.formulas.get(sheet) or "?")
+                if column not in columns:
+                    continue
+                first = first or f"{column_letters(column)}{row}"
+                found.setdefault(row, []).append((columns[column], "formula_cell", {}))
+                if len(found) > limit:
+                    raise UnusableFile("formulas", sheet=sheet, cell=first)
+    except (ParseError, zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError):
+        raise UnusableFile("broken") from None
+    return found
+
+
 def is_encrypted_ole(path: Path) -> bool:
     data = path.read_bytes()
     return any(marker in data for marker in _ENCRYPTED_OLE_MARKERS)
@@ -325,6 +435,8 @@ class Table:
     rows: Iterator
     total: int  # progress units: rows for spreadsheets, bytes for CSV
     position: object  # () -> progress units done so far
+    # Rows with a formula in a column read, and the problems that refuse them (see `formula_rows`).
+    formula_rows: dict = field(default_factory=dict)
 
     def getter(self):
         """A fast function from a row's cells to (name, mobile, village, address); short rows are padded."""
@@ -382,8 +494,10 @@ def _table(sheet: str, numbered_rows: Iterator, total: int, position) -> Table:
 
 
 def _calamine_rows(sheet) -> Iterator:
-    """(spreadsheet row number, cells): calamine starts at the first row holding data."""
-    return enumerate(sheet.iter_rows(), (sheet.start[0] if sheet.start else 0) + 1)
+    """(spreadsheet row number, cells): calamine yields the empty rows above the data too, so row 1 comes first.
+
+    Its columns start at the first one holding data (`sheet.start[1]`)."""
+    return enumerate(sheet.iter_rows(), 1)
 
 
 def _calamine(read, *args):
@@ -406,7 +520,7 @@ def _open_workbook(path: Path):
     return _calamine(CalamineWorkbook.from_path, str(path))
 
 
-def _spreadsheet_table(path: Path, formulas: dict) -> Table:
+def _spreadsheet_table(path: Path, facts: ZipFacts | None) -> Table:
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
     workbook = _open_workbook(path)
@@ -420,10 +534,9 @@ def _spreadsheet_table(path: Path, formulas: dict) -> Table:
         except UnusableFile as problem:
             first_problem = first_problem or problem
             continue
-        if formulas.get("*"):
-            raise UnusableFile("formulas_somewhere")
-        if formulas.get(meta.name):
-            raise UnusableFile("formulas", sheet=meta.name, cell=formulas[meta.name])
+        if facts and (facts.formulas.get(meta.name) or facts.formulas.get("*")):
+            columns = {sheet.start[1] + position: field for field, position in table.header.positions.items()}
+            table.formula_rows = formula_rows(path, facts, meta.name, columns)
         return table
     raise first_problem or UnusableFile("empty")
 
@@ -484,19 +597,30 @@ def open_table(path) -> Iterator[Table]:
     if kind == "ole":
         if is_encrypted_ole(path):
             raise UnusableFile("password")
-        yield _spreadsheet_table(path, {})
+        yield _spreadsheet_table(path, None)
         return
-    yield _spreadsheet_table(path, inspect_zip(path).formulas)
+    yield _spreadsheet_table(path, inspect_zip(path))
 
 
 # --- corrections: a rejects download with the corrected numbers filled in ---
 
 
-def read_corrections(path, *, member_id: set, corrected: set, labels: dict) -> list[tuple[int, str, object]]:
-    """(row number, member id, corrected mobile) for every filled-in row; raises UnusableFile.
+class Correction(NamedTuple):
+    """A filled-in row of a rejects download."""
+
+    number: int  # the row in the sheet
+    member_id: str
+    mobile: object  # the "Corrected mobile" cell or, when that was left blank, the "Mobile" cell
+    in_mobile_column: bool = False
+
+
+def read_corrections(path, *, member_id: set, corrected: set, labels: dict, mobile: set = frozenset()) -> list:
+    """A Correction for every row with "Corrected mobile" filled in; raises UnusableFile.
 
     `member_id` and `corrected` are the accepted headings (in every language) of the two columns used;
     `labels` names them, by the same keys, in the reader's language for the message when they are missing.
+    With the headings of the Mobile column in `mobile`, a row whose "Corrected mobile" is blank gives its Mobile
+    cell instead, when that is not blank: people type the new number over the old one.
     """
     path = Path(path)
     with path.open("rb") as handle:
@@ -511,24 +635,32 @@ def read_corrections(path, *, member_id: set, corrected: set, labels: dict) -> l
     inspect_zip(path)
     sheet = _calamine(_open_workbook(path).get_sheet_by_index, 0)
     rows = _calamine_rows(sheet)
-    ids, fixes = _correction_columns(rows, member_id, corrected, labels)
+    ids, fixes, typed = _correction_columns(rows, member_id, corrected, mobile, labels)
     found = []
     for number, cells in rows:
         if number > max_rows():
             raise UnusableFile("too_many_rows", max_rows=max_rows())
-        mobile = cells[fixes] if fixes < len(cells) else ""
-        if str(mobile).strip():
-            found.append((number, cell_id(cells[ids] if ids < len(cells) else ""), mobile))
+        fix, over = _cell(cells, fixes), _cell(cells, typed)
+        if str(fix).strip():
+            found.append(Correction(number, cell_id(_cell(cells, ids)), fix))
+        elif str(over).strip():
+            found.append(Correction(number, cell_id(_cell(cells, ids)), over, in_mobile_column=True))
     return found
 
 
-def _correction_columns(rows, member_id: set, corrected: set, labels: dict) -> tuple[int, int]:
-    """The two columns' positions, from the first row, which must be the download's headings."""
+def _cell(cells, index: int | None):
+    return cells[index] if index is not None and index < len(cells) else ""
+
+
+def _correction_columns(rows, member_id: set, corrected: set, mobile: set, labels: dict) -> tuple:
+    """The positions of the member id, corrected mobile and (if asked for and present) Mobile columns, from the
+    first row, which must be the download's headings."""
     _number, cells = next(rows, (0, []))
     headings = [" ".join(str(cell).split()).casefold() for cell in cells]
     if member_id & set(headings) and corrected & set(headings):
         ids = next(i for i, h in enumerate(headings) if h in member_id)
-        return ids, next(i for i, h in enumerate(headings) if h in corrected)
+        fixes = next(i for i, h in enumerate(headings) if h in corrected)
+        return ids, fixes, next((i for i, h in enumerate(headings) if h in mobile), None)
     raise UnusableFile("corrections_columns", **labels)
 
 

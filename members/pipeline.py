@@ -22,6 +22,8 @@ from members.parsing import UnusableFile, max_rows, open_table
 from members.rows import RowChecker, cell_text, enrolled_problem, is_duplicate
 
 CHUNK = 10_000
+# The valid rows kept, as read, for the preview: enough to see that the columns were understood.
+SAMPLE_ROWS = 10
 # Kept out of the stored cells of refused rows: PostgreSQL text cannot hold NUL, XLSX cannot hold the others.
 _CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
 REFUSED_COLUMNS = ("upload_id", "row_number", "kind", "problems", "name", "mobile", "village", "address")
@@ -42,6 +44,7 @@ class Checked:
     lookalikes: dict = field(default_factory=dict)  # new name -> the district's village it resembles
     unknown_columns: list = field(default_factory=list)
     sheet: str = ""
+    sample: list = field(default_factory=list)  # the first SAMPLE_ROWS valid rows, cleaned
 
     def upload_fields(self) -> dict:
         """What the upload record keeps of the check."""
@@ -55,6 +58,7 @@ class Checked:
             "new_village_names": list(self.new_villages.items()),
             "similar_villages": self.lookalikes,
             "sheet": self.sheet,
+            "valid_sample": self.sample,
         }
 
 
@@ -143,7 +147,8 @@ class _Spools:
 def _flush(pending: list, checker: RowChecker, spools: _Spools) -> None:
     """Refuse the pending rows whose number is already enrolled; spool the rest as valid."""
     found = enrolled([row[2] for row in pending])
-    lines, accept = spools.valid_lines, checker.accept
+    lines, accept, sample = spools.valid_lines, checker.accept, spools.checked.sample
+    room = SAMPLE_ROWS - len(sample)
     for row_number, name, mobile, village, key, address, raw in pending:
         member = found.get(mobile) if found else None
         if member is not None:
@@ -152,6 +157,9 @@ def _flush(pending: list, checker: RowChecker, spools: _Spools) -> None:
             continue
         accept(key, village)
         lines.append(f"{row_number}\t{_copy_text(name)}\t{mobile}\t{_copy_text(key)}\t{_copy_text(address)}\n")
+        if room:
+            sample.append({"row": row_number, "name": name, "mobile": mobile, "village": village, "address": address})
+            room -= 1
     spools.checked.valid += len(lines)
     spools.write_valid()
     pending.clear()
@@ -179,16 +187,20 @@ def check_file(
 
 def _check_rows(table, checker: RowChecker, spools: _Spools, progress: Callable | None) -> None:
     """The hot loop: keep per-row work to cleaning and checking; database lookups go a chunk at a time."""
-    get, check, refuse = table.getter(), checker.check, spools.refuse
+    get, check, refuse, formulas = table.getter(), checker.check, spools.refuse, table.formula_rows
     pending, rows, limit = [], 0, max_rows()
     for row_number, cells in table.rows:
         if not any(cells):
             continue
         raw = get(cells)
-        name, mobile, village, key, address, problems = check(row_number, *raw)
         rows += 1
         if rows > limit:
             raise UnusableFile("too_many_rows", max_rows=limit)
+        if formulas and row_number in formulas:
+            # Refused unchecked: the number a formula shows is not remembered as taken by this row either.
+            refuse(row_number, formulas[row_number], raw, duplicate=False)
+            continue
+        name, mobile, village, key, address, problems = check(row_number, *raw)
         if problems:
             refuse(row_number, problems, raw, is_duplicate(problems))
             continue

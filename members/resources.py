@@ -77,6 +77,10 @@ class MemberResource(resources.ModelResource):
 
     def before_import_row(self, row, row_number=None, **kwargs):
         """Clean and check the row as an upload would; a refused row becomes a validation error on its columns."""
+        if all(value is None or value == "" for value in row.values()):
+            # Skipped, as an upload skips a blank row: a total whose formula was never calculated reads as nothing.
+            row["blank"] = True
+            return
         name, mobile, village, key, address, problems = self.checker.check(
             row_number + 1, *(row.get(field) for field in FIELDS)
         )
@@ -92,7 +96,12 @@ class MemberResource(resources.ModelResource):
         self.checker.accept(key, village)
         row.update(name=name, mobile=mobile, village=village, address=address, village_key=key)
 
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        return row.get("blank", False) or super().skip_row(instance, original, row, import_validation_errors)
+
     def import_instance(self, instance, row, **kwargs):
+        if row.get("blank"):
+            return
         instance.district = self.district
         instance.name, instance.mobile, instance.address = row["name"], row["mobile"], row["address"]
         instance.village = self._village(row["village_key"], row["village"])

@@ -23,6 +23,9 @@ REASONS = {
     "too_long": _("This is longer than %(max)s characters."),
     "no_letters": _("This has no letters: %(value)s."),
     "formula": _("This starts with “=”, like a formula. Type the text itself."),
+    "formula_cell": _(
+        "This cell holds a formula, not a value. Copy it and use Paste Special → Values, then upload again."
+    ),
     "repeated": _("The same mobile number is already in row %(row)s of this file."),
     "enrolled": _("Already enrolled in %(village)s, %(district)s."),
     "enrolled_wrong": _(

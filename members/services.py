@@ -261,7 +261,9 @@ def uploads_purge_expired(*, now=None) -> int:
     with transaction.atomic():
         RefusedRow.objects.filter(upload_id__in=ids).delete()
         Upload.objects.filter(pk__in=ids, status=Status.VALIDATED).update(status=Status.DISCARDED, finished_at=now)
-        Upload.objects.filter(pk__in=ids).update(file="", checked_rows="", purged_at=now, updated_at=now)
+        Upload.objects.filter(pk__in=ids).update(
+            file="", checked_rows="", valid_sample=[], purged_at=now, updated_at=now
+        )
     checked_rows_purge_orphans(now=now)
     return len(ids)
 
@@ -447,20 +449,22 @@ def rejects_correct_from_file(*, district: District, file, actor) -> Corrections
             path,
             member_id=resource.headings("member_id"),
             corrected=resource.headings("corrected"),
+            mobile=resource.headings("mobile"),
             labels=labels,
         )
     return rejects_apply_corrections(district=district, rows=rows, actor=actor)
 
 
 @transaction.atomic
-def rejects_apply_corrections(*, district: District, rows, actor) -> CorrectionsResult:
+def rejects_apply_corrections(*, district: District, rows: list[parsing.Correction], actor) -> CorrectionsResult:
     """Apply corrected numbers from a filled-in rejects download, matched by member id, in one transaction.
 
     A row that cannot be used (another district's member, not a reject any more, a bad number) is
-    reported and skipped; every other row is applied.
+    reported and skipped; every other row is applied. A number typed over the Mobile column counts as the
+    correction; a Mobile cell left as downloaded (any number the member has had) is skipped without a word.
     """
     corrected, problems = 0, []
-    for number, member_id, mobile in rows:
+    for number, member_id, mobile in _changed_numbers(district, rows):
         try:
             with transaction.atomic():
                 _check_correctable(district, member_id)
@@ -472,10 +476,42 @@ def rejects_apply_corrections(*, district: District, rows, actor) -> Corrections
 
 
 def _check_correctable(district: District, member_id: str) -> None:
-    # ASCII digits only: isdigit() alone accepts "²", which int() and the database then refuse.
-    is_id = member_id.isascii() and member_id.isdigit()
-    if not is_id or not Member.objects.filter(pk=member_id, district=district).exists():
+    if not _is_id(member_id) or not Member.objects.filter(pk=member_id, district=district).exists():
         raise RejectError(_("Member ID %(id)s is not one of this district's members.") % {"id": member_id or "—"})
+
+
+def _is_id(member_id: str) -> bool:
+    # ASCII digits only: isdigit() alone accepts "²", which int() and the database then refuse.
+    return member_id.isascii() and member_id.isdigit() and len(member_id) < 19
+
+
+def _changed_numbers(district: District, rows: list[parsing.Correction]) -> list[tuple[int, str, object]]:
+    """(row, member id, new number) of the rows to apply: every filled-in "Corrected mobile", and each Mobile cell
+    of this district's member that no longer reads as a number the member has had."""
+    typed = [int(row.member_id) for row in rows if row.in_mobile_column and _is_id(row.member_id)]
+    had = _numbers_had(district, typed)
+    changed = []
+    for number, member_id, mobile, in_mobile_column in rows:
+        numbers = had.get(int(member_id)) if in_mobile_column and _is_id(member_id) else None
+        if not in_mobile_column or (numbers and not _is_one_of(mobile, numbers)):
+            changed.append((number, member_id, mobile))
+    return changed
+
+
+def _numbers_had(district: District, member_ids: list[int]) -> dict[int, set]:
+    """Every number each of these members of the district has had, now and before, by member id."""
+    had = {pk: {mobile} for pk, mobile in district.members.filter(pk__in=member_ids).values_list("pk", "mobile")}
+    before = MemberChange.objects.filter(member__in=list(had)).exclude(old_mobile="")
+    for pk, old_mobile in before.values_list("member_id", "old_mobile"):
+        had[pk].add(old_mobile)
+    return had
+
+
+def _is_one_of(mobile, numbers: set) -> bool:
+    try:
+        return normalise_mobile(mobile) in numbers
+    except InvalidMobile:
+        return False  # typed over with something that is not a number: applied, so that it is reported
 
 
 # --- Staff edits in the admin: the figures follow, as they do for every other change -------------------

@@ -85,6 +85,11 @@ def test_upload_preview_confirm_and_download_the_refused_rows_on_a_phone(
     expect(page.locator(".refused-rows")).to_contain_text("Already enrolled in रामपुर, Patna.")
     expect(page.locator(".village-names")).to_be_visible()  # open before the Import button, to check spellings
     expect(page.locator(".village-names")).to_contain_text("नया गांव")
+    sample = page.locator(".sample-rows tbody tr")  # the valid rows as read, to spot columns swapped
+    expect(sample).to_have_count(2)
+    expect(sample.first).to_contain_text("सीता देवी")
+    expect(sample.first).to_contain_text("91234 56780")
+    expect(sample.nth(1)).to_contain_text("81234 56781")
     fits(page, PHONE["width"])
     page.screenshot(path=SCREENSHOTS.format("preview-360"), full_page=True)
 

@@ -135,7 +135,15 @@ def _encrypted_xlsx() -> bytes:
 
 
 def _ods(rows) -> bytes:
+    """An ODS file; a cell given as ("=of:…", value) is a formula showing that value."""
+
     def cell(value):
+        if isinstance(value, tuple):
+            formula, shown = value
+            return (
+                f'<table:table-cell table:formula="{formula}" office:value-type="string" office:string-value="{shown}">'
+                f"<text:p>{shown}</text:p></table:table-cell>"
+            )
         return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
 
     body = "".join(f"<table:table-row>{''.join(cell(v) for v in row)}</table:table-row>" for row in rows)
@@ -173,6 +181,45 @@ def _docx() -> bytes:
 
 def _formulas() -> bytes:
     return xlsx_bytes([HEAD, *GOOD, ["=A2", "=B2", "रामपुर", ""]])
+
+
+def _formulas_in_ignored_columns() -> bytes:
+    """A serial number column of =ROW()-1 and a total under the last row, neither of them read."""
+    head = ["क्रम सं.", *HEAD, "कुल"]
+    rows = [[f"=ROW()-{i}", *row, "=COUNTA(B2:B4)" if i == 1 else ""] for i, row in enumerate(GOOD, 1)]
+    return xlsx_bytes([head, *rows, ["", "", "", "", "", "=SUM(F2:F4)"]])
+
+
+def _formulas_cached() -> bytes:
+    """As Excel saves formulas: each with the value it showed. Row 3's name and row 4's mobile are formulas."""
+    source = xlsx_bytes([HEAD, *GOOD])
+    sheet = zipfile.ZipFile(io.BytesIO(source)).read("xl/worksheets/sheet1.xml").decode()
+    sheet = sheet.replace(
+        '<c r="A3" t="inlineStr"><is><t>Ram Kumar</t></is></c>',
+        '<c r="A3" t="str"><f>PROPER("ram kumar")</f><v>Ram Kumar</v></c>',
+    ).replace(
+        '<c r="B4" t="inlineStr"><is><t>7123456782</t></is></c>',
+        '<c r="B4" t="str"><f>"712345"&amp;"6782"</f><v>7123456782</v></c>',
+    )
+    assert sheet.count("<f>") == 2
+    return _rezip(source, {"xl/worksheets/sheet1.xml": sheet.encode()})
+
+
+def _formulas_off_the_corner() -> bytes:
+    """The header in row 3 from column B; a serial number column of formulas (ignored), and row 6's address (E6)
+    a formula."""
+    rows = [[None, *row, "=ROW()-3"] for row in GOOD]
+    rows[2][4] = '="ग्राम "&D6'
+    return xlsx_bytes([[], [], [None, *HEAD, "क्रम"], *rows, [None, "ख", "12", "रामपुर"]])
+
+
+def _formulas_ods() -> bytes:
+    """An ODS with a serial-number formula column (ignored) and one formula in the Village column (row 3)."""
+    rows = [["S.No.", *HEAD]]
+    for number, row in enumerate(GOOD, 1):
+        rows.append([("of:=ROW()-1", str(number)), *row])
+    rows[2][3] = ("of:=[.D2]", "रामपुर")
+    return _ods(rows)
 
 
 MESSY_PHONES = [
@@ -287,7 +334,50 @@ def _cases() -> list[Case]:
         ),
         Case("zip bomb", "members.xlsx", writes(_zip_bomb), error="bomb"),
         Case("XML bomb (entity expansion)", "members.xlsx", writes(_xml_bomb), error="unsafe_xml"),
-        Case("formula cells", "members.xlsx", writes(_formulas), error="formulas"),
+        Case(
+            "formulas in the columns read refuse their rows",
+            "members.xlsx",
+            writes(_formulas),
+            counts={"rows": 4, "valid": 3, "rejected": 1, "duplicates": 0, "new_villages": 1},
+            refused={5: ["formula_cell", "formula_cell"]},
+        ),
+        Case(
+            "formulas Excel saved with their values, in the columns read",
+            "members.xlsx",
+            writes(_formulas_cached),
+            counts={"rows": 3, "valid": 1, "rejected": 2, "duplicates": 0, "new_villages": 0},
+            refused={3: ["formula_cell"], 4: ["formula_cell"]},
+        ),
+        Case(
+            "formulas only in columns not read (serial number, total)",
+            "members.xlsx",
+            writes(_formulas_in_ignored_columns),
+            counts=ok3,
+            unknown=["क्रम सं.", "कुल"],
+        ),
+        Case(
+            "a column read that is formulas throughout",
+            "members.xlsx",
+            writes(_formulas),
+            error="formulas",
+            settings={"MEMBER_UPLOAD_MAX_FORMULA_ROWS": 0},
+        ),
+        Case(
+            "ODS formulas: a serial-number column ignored, one in the Village column",
+            "members.ods",
+            writes(_formulas_ods),
+            counts={"rows": 3, "valid": 2, "rejected": 1, "duplicates": 0, "new_villages": 0},
+            refused={3: ["formula_cell"]},
+            unknown=["S.No."],
+        ),
+        Case(
+            "blank rows and a blank column before the data; row numbers and formula cells as in the sheet",
+            "members.xlsx",
+            writes(_formulas_off_the_corner),
+            counts={"rows": 4, "valid": 2, "rejected": 2, "duplicates": 0, "new_villages": 1},
+            refused={6: ["formula_cell"], 7: ["wrong_length"]},
+            unknown=["क्रम"],
+        ),
         Case("CSV UTF-8 with BOM", "members.csv", writes(codecs.BOM_UTF8 + good_csv.encode()), counts=ok3),
         Case("CSV UTF-8 without BOM", "members.csv", writes(good_csv.encode()), counts=ok3),
         Case(

@@ -81,6 +81,24 @@ def test_the_admin_import_explains_an_unusable_file_as_the_district_upload_does(
     assert not Member.objects.filter(mobile="9123456780").exists()
 
 
+def test_the_admin_import_refuses_formulas_in_the_columns_read_and_ignores_them_elsewhere(
+    client, cast, superuser, patna
+):
+    from tests.members.corpus import _formulas_cached, _formulas_in_ignored_columns
+
+    login(client, superuser)
+    response = _admin_import(client, patna, "m.xlsx", _formulas_cached(), file_format="0")
+    errors = response.context["form"].errors.as_data()["import_file"]
+    assert [error.code for error in errors] == ["formulas_somewhere"], "never what the formulas last showed"
+    response = _admin_import(client, patna, "m.xlsx", _formulas_in_ignored_columns(), file_format="0")
+    assert "import_file" not in response.context["form"].errors
+    confirm = response.context.get("confirm_form")
+    assert confirm is not None, "a serial-number column of formulas, and a total under the rows, are no obstacle"
+    before = Member.objects.count()
+    client.post("/admin/members/member/process_import/", confirm.initial)
+    assert Member.objects.count() == before + 3
+
+
 def test_admin_export_escapes_formulas(client, cast, superuser):
     make_member(cast["rampur"], "9123456780", name="=2+2")
     login(client, superuser)

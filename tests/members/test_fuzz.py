@@ -324,6 +324,8 @@ def _seed_files() -> dict[str, bytes]:
         "members.ods": _ods([HEAD, *GOOD]),
         "formulas.ods": ods,
         "book.xlsb": out.getvalue(),
+        "formulas.xlsx": xlsx_bytes([["S.No.", *HEAD], *[["=ROW()-1", *row] for row in GOOD], ["", "=B2", "=C3"]]),
+        "formulas-in-columns.ods": _ods([["S.No.", *HEAD], *[[("of:=ROW()-1", "1"), *row] for row in GOOD]]),
     }
 
 
@@ -490,13 +492,14 @@ def test_any_row_maps_to_a_header_without_failing(cells):
 # --- the corrections upload -------------------------------------------------------------------------
 
 MEMBER_ID, CORRECTED = {"member id", "सदस्य आईडी"}, {"corrected mobile", "सही मोबाइल"}
+MOBILE = {"mobile", "मोबाइल"}
 LABELS = {"member_id": "Member ID", "corrected": "Corrected mobile"}
 
 
 def _corrections(path):
-    rows = read_corrections(path, member_id=MEMBER_ID, corrected=CORRECTED, labels=LABELS)
-    for number, member_id, _mobile in rows:
-        assert isinstance(number, int) and isinstance(member_id, str)
+    rows = read_corrections(path, member_id=MEMBER_ID, corrected=CORRECTED, mobile=MOBILE, labels=LABELS)
+    for number, member_id, _mobile, in_mobile_column in rows:
+        assert isinstance(number, int) and isinstance(member_id, str) and isinstance(in_mobile_column, bool)
     return rows
 
 
@@ -534,4 +537,20 @@ def test_a_filled_in_rejects_download_gives_back_every_filled_row(heading_case, 
         for number, (member, fix) in enumerate(rows, 2)
         if fix is not None and str(fix).strip()
     ]
-    assert [(number, member, str(fix)) for number, member, fix in found] == expected
+    assert [(number, member, str(fix)) for number, member, fix, _in_mobile_column in found] == expected
+
+
+@given(rows=st.lists(st.tuples(ids, fixes, fixes), max_size=8))
+def test_a_blank_corrected_mobile_gives_the_mobile_cell_instead(rows):
+    head = ["Member ID", "Name", "Mobile", "Corrected mobile"]
+    body = [[member, "सीता", mobile, fix] for member, mobile, fix in rows]
+    with uploaded(xlsx_bytes([head, *body])) as path:
+        found = read_corrections(path, member_id=MEMBER_ID, corrected=CORRECTED, mobile=MOBILE, labels=LABELS)
+    expected = []
+    for number, (member, mobile, fix) in enumerate(rows, 2):
+        member = cell_id("" if member is None else member)
+        if fix is not None and str(fix).strip():
+            expected.append((number, member, str(fix), False))
+        elif mobile is not None and str(mobile).strip():
+            expected.append((number, member, str(mobile), True))
+    assert [(number, member, str(cell), typed) for number, member, cell, typed in found] == expected

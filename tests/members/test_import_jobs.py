@@ -117,6 +117,7 @@ def _recover(now):
 def test_old_uploads_lose_their_files_and_refused_rows_but_keep_their_counts(checked, private_media, settings):
     path = private_media / checked.file.name
     assert path.exists()
+    assert len(checked.valid_sample) == 3
     later = timezone.now() + timedelta(days=settings.UPLOAD_RETENTION_DAYS + 1)
     assert services.uploads_purge_expired(now=later) == 1
     checked.refresh_from_db()
@@ -125,6 +126,7 @@ def test_old_uploads_lose_their_files_and_refused_rows_but_keep_their_counts(che
     assert checked.purged_at and checked.status == Upload.Status.DISCARDED
     assert (checked.rows, checked.valid, checked.rejected) == (4, 3, 1)
     assert not RefusedRow.objects.filter(upload=checked).exists()
+    assert checked.valid_sample == [], "the valid rows shown in the preview are personal data too"
     assert services.uploads_purge_expired(now=later) == 0
 
 

@@ -334,3 +334,102 @@ def test_an_upload_refuses_a_number_corrected_away_as_one_the_call_centre_could_
     checked = pipeline.check_file(path, district=patna, workdir=tmp_path)
     assert (checked.valid, checked.duplicates, checked.marked_wrong) == (1, 1, 1)
     assert "corrected_away" in checked.refused_path.read_text(encoding="utf-8")
+
+
+# --- a new number typed over the Mobile column of the rejects download ---
+
+
+def typed_over_file(tmp_path, client, code, typed, corrected=None):
+    """Download the rejects, type over the Mobile column (the third) and perhaps fill in "Corrected mobile"."""
+    workbook = load_workbook(io.BytesIO(client.get(reverse("members:rejects_export", args=[code])).content))
+    for row in workbook.active.iter_rows(min_row=2):
+        row[2].value = typed.get(str(row[0].value), row[2].value)
+        row[-1].value = (corrected or {}).get(str(row[0].value), row[-1].value)
+    path = tmp_path / "typed-over.xlsx"
+    workbook.save(path)
+    return path
+
+
+def upload_corrections(client, path, code="PAT"):
+    with path.open("rb") as upload:
+        response = client.post(reverse("members:rejects_upload", args=[code]), {"file": upload})
+    return [(message.level_tag, str(message)) for message in client.get(response["Location"]).context["messages"]]
+
+
+def test_a_number_typed_over_the_mobile_column_is_taken_as_the_correction(client, wrong, patna_president, tmp_path):
+    patna_president.language = "en"
+    patna_president.save(update_fields=["language"])
+    login(client, patna_president)
+    path = typed_over_file(tmp_path, client, "PAT", {str(wrong.pk): "+91 91234 56780"})
+
+    shown = upload_corrections(client, path)
+
+    wrong.refresh_from_db()
+    assert (wrong.mobile, wrong.status) == ("9123456780", MemberStatus.PENDING)
+    change = MemberChange.objects.get(member=wrong)
+    assert (change.old_mobile, change.new_mobile, change.actor) == ("9876543210", "9123456780", patna_president)
+    assert shown == [("success", "1 number corrected; that member will be called again.")]
+
+
+def test_mobile_cells_left_as_downloaded_are_skipped_without_a_word(client, wrong, patna_president, cast, tmp_path):
+    unreachable = make_member(cast["rampur"], "7000000009", status=MemberStatus.UNREACHABLE)
+    patna_president.language = "en"
+    patna_president.save(update_fields=["language"])
+    login(client, patna_president)
+    # Excel may turn the number into a number cell: still the same number.
+    path = typed_over_file(tmp_path, client, "PAT", {str(unreachable.pk): 7000000009}, {str(wrong.pk): "9123456780"})
+
+    shown = upload_corrections(client, path)
+
+    unreachable.refresh_from_db()
+    assert (unreachable.mobile, unreachable.status) == ("7000000009", MemberStatus.UNREACHABLE)
+    assert shown == [("success", "1 number corrected; that member will be called again.")]
+
+
+def test_something_else_typed_over_the_mobile_column_is_reported_for_its_row(
+    client, wrong, patna_president, cast, tmp_path
+):
+    enrolled_in_gaya = cast["sitapur"].members.first().mobile
+    unreachable = make_member(cast["rampur"], "7000000009", status=MemberStatus.UNREACHABLE)
+    patna_president.language = "en"
+    patna_president.save(update_fields=["language"])
+    login(client, patna_president)
+    path = typed_over_file(tmp_path, client, "PAT", {str(wrong.pk): "98765", str(unreachable.pk): enrolled_in_gaya})
+    rows = {str(row[0].value): row[0].row for row in load_workbook(path).active.iter_rows(min_row=2)}
+
+    shown = upload_corrections(client, path)
+
+    assert shown == [
+        ("success", "0 numbers corrected; those members will be called again."),
+        ("warning", f"Row {rows[str(wrong.pk)]}: A mobile number has 10 digits; this one has 5."),
+        ("warning", f"Row {rows[str(unreachable.pk)]}: {enrolled_in_gaya}: Already enrolled in सीतापुर, Gaya."),
+    ]
+    assert not MemberChange.objects.exists()
+
+
+def test_a_download_from_before_someone_else_fixed_the_member_changes_nothing(
+    client, wrong, patna_president, supervisor, tmp_path
+):
+    login(client, patna_president)
+    path = typed_over_file(tmp_path, client, "PAT", {})
+    fix(login(client, supervisor), wrong, "correct", mobile="7000012345")
+    Member.objects.filter(pk=wrong.pk).update(status=MemberStatus.WRONG_NUMBER)  # and that one failed too
+    rollup.rebuild()
+
+    shown = upload_corrections(login(client, patna_president), path)
+
+    wrong.refresh_from_db()
+    assert (wrong.mobile, wrong.status) == ("7000012345", MemberStatus.WRONG_NUMBER), "not set back to the old one"
+    assert [level for level, _text in shown] == ["success"]
+
+
+def test_a_number_typed_over_the_mobile_column_cannot_touch_another_district(
+    client, wrong, patna_president, gaya_president, tmp_path
+):
+    path = typed_over_file(tmp_path, login(client, patna_president), "PAT", {str(wrong.pk): "9123456780"})
+
+    shown = upload_corrections(login(client, gaya_president), path, code="GAY")
+
+    wrong.refresh_from_db()
+    assert (wrong.mobile, wrong.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
+    assert [level for level, _text in shown] == ["success"], "nothing said about another district's member"

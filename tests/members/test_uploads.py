@@ -1,7 +1,9 @@
 """Uploading a member list through the site: preview, confirm, import, reports, and who may see what."""
 
 import io
+import zipfile
 from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,7 +17,7 @@ from districts.models import Village
 from members.models import Member, MemberStatus, RefusedRow, Upload
 from tests.conftest import login, make_member
 from tests.members.conftest import latest_upload, post_upload
-from tests.members.corpus import HEAD, csv_text
+from tests.members.corpus import GOOD, HEAD, _rezip, csv_text, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -425,3 +427,85 @@ def test_a_president_can_download_their_districts_member_list_from_the_uploads_p
     page = login(client, patna_president).get(reverse("members:upload_list")).content.decode()
     assert reverse("members:member_export", args=["PAT"]) in page
     assert reverse("members:member_export", args=["GAY"]) not in page
+
+
+# --- formulas -----------------------------------------------------------------------------------------
+
+
+def test_formulas_refuse_only_their_rows_and_only_in_the_columns_read(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    patna_president.language = "en"
+    patna_president.save(update_fields=["language"])
+    rows = [["क्रम सं.", *HEAD, "कुल"], *[["=ROW()-1", *row, ""] for row in GOOD]]
+    rows += [["=ROW()-1", "राधा", "=TEXT(9123456783,0)", "रामपुर", "", "=COUNTA(B2:B5)"]]
+    login(client, patna_president)
+    post_upload(client, xlsx_bytes(rows), "members.xlsx", capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+    assert (upload.status, upload.valid, upload.rejected) == (Upload.Status.VALIDATED, 3, 1)
+    assert upload.unknown_columns == ["क्रम सं.", "कुल"]
+    (refused,) = upload.refused_rows.all()
+    assert (refused.row_number, refused.problems) == (5, [["mobile", "formula_cell", {}]])
+    page = client.get(url("upload_detail", upload)).content.decode()
+    assert "This cell holds a formula, not a value." in page
+
+
+def test_what_a_refused_formula_showed_comes_back_as_text_in_the_refused_rows(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    source = xlsx_bytes([HEAD, *GOOD])
+    sheet = zipfile.ZipFile(io.BytesIO(source)).read("xl/worksheets/sheet1.xml").decode()
+    shown = '=HYPERLINK("http://evil.example")'
+    cell = f'<c r="A2" t="str"><f>"{shown.replace(chr(34), chr(34) * 2)}"</f><v>{escape(shown)}</v></c>'
+    sheet = sheet.replace('<c r="A2" t="inlineStr"><is><t>सीता देवी</t></is></c>', cell)
+    login(client, patna_president)
+    content = _rezip(source, {"xl/worksheets/sheet1.xml": sheet.encode()})
+    post_upload(client, content, "members.xlsx", capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+    assert upload.refused_rows.get().problems == [["name", "formula_cell", {}]]
+    rows = _sheet(client.get(url("upload_report", upload)))
+    assert rows[1][0] == "'" + shown, "escaped, so the spreadsheet shows it as text"
+
+
+# --- the valid rows as read -------------------------------------------------------------------------
+
+
+def test_the_preview_shows_the_first_ten_valid_rows_as_read_and_how_many_more(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    patna_president.language = "en"
+    patna_president.save(update_fields=["language"])
+    rows = [HEAD, ["गीता", "98765", "रामपुर", ""], ["मोहन", "9876543210", "रामपुर", ""]]  # rows 2, 3: refused
+    rows += [[f"सदस्य {i}", f"+91 91234 5670{i}", "  रामपुर ", f"वार्ड {i}"] for i in range(10)]
+    rows += [["सीता", "8123456781", "नया गांव", ""], ["राम", "8123456782", "नया गांव", ""]]  # rows 14, 15: not shown
+    login(client, patna_president)
+    post_upload(client, csv_text(rows).encode(), capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+    assert (upload.valid, len(upload.valid_sample)) == (12, 10)
+    assert upload.valid_sample[0] == {
+        "row": 4, "name": "सदस्य 0", "mobile": "9123456700", "village": "रामपुर", "address": "वार्ड 0",
+    }  # fmt: skip
+    assert [row["row"] for row in upload.valid_sample] == list(range(4, 14))
+
+    response = client.get(url("upload_detail", upload))
+    page = response.content.decode()
+    sample = page[page.index('class="sample-rows"') : page.index("</table>", page.index('class="sample-rows"'))]
+    assert "<td>सदस्य 9</td>" in sample and '<td class="mobile">91234 56709</td>' in sample
+    assert "98765" not in sample and "9876543210" not in sample, "refused rows are not in the sample"
+    assert "सीता" not in sample, "the eleventh valid row is not shown"
+    assert "2 more valid rows are not shown here." in page
+    assert page.index('class="sample-rows"') < page.index('id="confirm-import"'), "seen before the Import button"
+
+
+def test_a_preview_with_every_valid_row_shown_says_nothing_more(client, checked):
+    page = client.get(url("upload_detail", checked)).content.decode()
+    assert [row["name"] for row in checked.valid_sample] == ["सीता देवी", "Ram Kumar"]
+    assert '<td class="mobile">91234 56780</td>' in page
+    assert checked.valid_not_shown == 0
+
+
+@pytest.mark.parametrize("who", ["gaya_president", "operator"])
+def test_the_valid_rows_are_not_shown_outside_the_uploads_district(client, checked, request, who):
+    response = login(client, request.getfixturevalue(who)).get(url("upload_detail", checked))
+    assert response.status_code == 404
+    assert "91234" not in response.content.decode()
