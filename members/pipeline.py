@@ -292,9 +292,9 @@ _INSERT_MEMBERS = """
 _LATE_DUPLICATES = """
     INSERT INTO members_refusedrow (upload_id, row_number, kind, problems, name, mobile, village, address)
     SELECT %s, t.row_number, %s,
-        jsonb_build_array(jsonb_build_array('mobile', CASE WHEN m.status = 'wrong' THEN 'enrolled_wrong'
-            ELSE 'enrolled' END, jsonb_build_object('village', v.name, 'district_en', d.name_en,
-            'district_hi', d.name_hi))),
+        jsonb_build_array(jsonb_build_array('mobile',
+            CASE m.status WHEN 'wrong' THEN 'enrolled_wrong' WHEN 'removed' THEN 'removed_away' ELSE 'enrolled' END,
+            jsonb_build_object('village', v.name, 'district_en', d.name_en, 'district_hi', d.name_hi))),
         t.name, t.mobile, t.village_name, t.address
     FROM import_rows t
     JOIN members_member m ON m.mobile = t.mobile

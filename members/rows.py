@@ -36,8 +36,12 @@ REASONS = {
         "The call centre could not use this number for a member in %(village)s, %(district)s, whose number was "
         "then corrected. Do not enrol it again."
     ),
+    "removed_away": _(
+        "This number belonged to a member in %(village)s, %(district)s, who was taken off the list after the call "
+        "centre could not use it. Do not enrol it again."
+    ),
 }
-DUPLICATE_CODES = frozenset({"repeated", "enrolled", "enrolled_wrong", "corrected_away"})
+DUPLICATE_CODES = frozenset({"repeated", "enrolled", "enrolled_wrong", "corrected_away", "removed_away"})
 
 # C0/C1 control characters and invisible marks that sneak in from copy-paste, and the direction overrides
 # that would show text reversed; ZWJ/ZWNJ stay, Devanagari needs them.
@@ -86,7 +90,7 @@ def problem_text(problems) -> str:
 
 
 def enrolled_problem(status: str, village: str, district_en: str, district_hi: str):
-    code = {"wrong": "enrolled_wrong", "corrected": "corrected_away"}.get(status, "enrolled")
+    code = {"wrong": "enrolled_wrong", "corrected": "corrected_away", "removed": "removed_away"}.get(status, "enrolled")
     return ("mobile", code, {"village": village, "district_en": district_en, "district_hi": district_hi})
 
 

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from calls import services as calls
@@ -334,6 +335,23 @@ def test_an_upload_refuses_a_number_corrected_away_as_one_the_call_centre_could_
     checked = pipeline.check_file(path, district=patna, workdir=tmp_path)
     assert (checked.valid, checked.duplicates, checked.marked_wrong) == (1, 1, 1)
     assert "corrected_away" in checked.refused_path.read_text(encoding="utf-8")
+
+
+def test_an_upload_refuses_the_number_of_a_member_taken_off_the_list_saying_so(
+    client, wrong, patna_president, patna, tmp_path
+):
+    from members import pipeline
+    from members.rows import reason_text
+
+    fix(login(client, patna_president), wrong, "remove", reason="गाँव छोड़ दिया")
+    path = tmp_path / "old-list.csv"
+    path.write_text("नाम,मोबाइल,गांव\nपुराना नाम,9876543210,रामपुर\n", encoding="utf-8")
+    checked = pipeline.check_file(path, district=patna, workdir=tmp_path)
+    assert (checked.valid, checked.duplicates) == (0, 1)
+    assert "removed_away" in checked.refused_path.read_text(encoding="utf-8")
+    params = {"village": "रामपुर", "district_en": "Patna", "district_hi": "पटना"}
+    with translation.override("en"):
+        assert "taken off the list" in reason_text("removed_away", params), "not “already enrolled”: it is not"
 
 
 # --- a new number typed over the Mobile column of the rejects download ---

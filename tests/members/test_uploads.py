@@ -121,16 +121,24 @@ def test_a_double_confirm_imports_once(client, checked, django_capture_on_commit
     assert Member.objects.filter(upload=checked).count() == 2
 
 
+@pytest.mark.parametrize(
+    "status, code",
+    [
+        (MemberStatus.PENDING, "enrolled"),
+        (MemberStatus.WRONG_NUMBER, "enrolled_wrong"),
+        (MemberStatus.REMOVED, "removed_away"),
+    ],
+)
 def test_a_number_enrolled_between_preview_and_confirm_is_refused_not_doubled(
-    client, cast, checked, django_capture_on_commit_callbacks
+    client, cast, checked, django_capture_on_commit_callbacks, status, code
 ):
-    make_member(cast["sitapur"], "8123456781")
+    make_member(cast["sitapur"], "8123456781", status=status)
     confirm(client, checked, django_capture_on_commit_callbacks)
     checked.refresh_from_db()
     assert (checked.status, checked.imported, checked.duplicates) == (Upload.Status.IMPORTED, 1, 3)
     late = checked.refused_rows.get(mobile="8123456781")
     assert late.kind == RefusedRow.Kind.DUPLICATE
-    assert late.problems[0][1] == "enrolled"
+    assert late.problems[0][1] == code
     assert Member.objects.filter(mobile="8123456781").count() == 1
 
 
