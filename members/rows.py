@@ -118,6 +118,18 @@ def _checked_text(column: Column, value, problems: list) -> str:
 # "रामनगरर" against "रामनगर" is 0.92, "शिवपुर" against "शिवनगर" 0.67.
 LOOKALIKE_CUTOFF = 0.8
 _DIGITS = re.compile(r"\d+")
+# What people add around a village's name: "ग्राम रामपुर", "रामपुर।", "रामपुर (पटना)", "Vill. Rampur". Without
+# them, the name left is compared as a whole: equal cores are the same village written another way.
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NOT_NAME = re.compile(r"[\s.,;:।॥'\"/\\–—-]+")
+_VILLAGE_WORDS = frozenset(
+    ["ग्राम", "ग्रा", "गाँव", "गांव", "गाव", "मौजा", "मोहल्ला", "gram", "gaon", "gaun", "village", "vill", "vil", "mauza"]
+)
+
+
+def _village_core(key: str) -> str:
+    words = _NOT_NAME.split(_BRACKETED.sub(" ", key))
+    return "".join(word for word in words if word and word not in _VILLAGE_WORDS)
 
 
 class RowChecker:
@@ -134,8 +146,15 @@ class RowChecker:
 
     def lookalikes(self) -> dict[str, str]:
         """New village names that look like a misspelling of a village the district has: {new: existing}."""
-        existing, found = list(self.villages), {}
+        existing, found, cores = list(self.villages), {}, {}
+        for key in existing:
+            cores.setdefault(_village_core(key), key)
+        cores.pop("", None)
         for key, name in self.new_villages.items():
+            same = cores.get(_village_core(key))
+            if same is not None:
+                found[name] = self.villages[same]
+                continue
             for close in difflib.get_close_matches(key, existing, n=3, cutoff=LOOKALIKE_CUTOFF):
                 if _DIGITS.findall(close) == _DIGITS.findall(key):  # "रामपुर 1" and "रामपुर 2" are two villages
                     found[name] = self.villages[close]

@@ -517,3 +517,29 @@ def test_the_valid_rows_are_not_shown_outside_the_uploads_district(client, check
     response = login(client, request.getfixturevalue(who)).get(url("upload_detail", checked))
     assert response.status_code == 404
     assert "91234" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "new",
+    ["ग्राम रामपुर", "ग्राम- रामपुर", "रामपुर।", "रामपुर (पटना)", "राम पुर", "गाँव रामपुर", "Vill. Rampur", "rampur gaon"],
+)
+def test_a_village_written_with_a_prefix_a_danda_or_the_district_in_brackets_is_pointed_out(new):
+    from members.rows import RowChecker
+
+    checker = RowChecker({"रामपुर": "रामपुर", "rampur": "Rampur", "रामपुर 2": "रामपुर 2"})
+    *_, key, _address, problems = checker.check(2, "सीता", "9123456780", new, "")
+    assert not problems
+    checker.accept(key, new)
+    assert checker.new_villages, "a new village all the same: only a person can tell it is the same one"
+    assert checker.lookalikes() == {new: "Rampur" if new.isascii() else "रामपुर"}
+
+
+@pytest.mark.parametrize("new", ["रामपुर 3", "ग्राम", "रामनगर", "श्यामपुर (पटना)"])
+def test_villages_that_only_share_the_extra_words_are_not_pointed_out(new):
+    from members.rows import RowChecker
+
+    checker = RowChecker({"रामपुर": "रामपुर", "रामपुर 2": "रामपुर 2", "ग्राम पंचायत": "ग्राम पंचायत"})
+    *_, key, _address, _problems = checker.check(2, "सीता", "9123456780", new, "")
+    checker.accept(key, new)
+    assert checker.new_villages
+    assert checker.lookalikes() == {}
