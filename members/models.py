@@ -70,6 +70,9 @@ class Upload(models.Model):
     new_village_names = models.JSONField(_("names of new villages"), default=list, blank=True)
     # New village names that look like a misspelling of one the district has: {new name: existing name}.
     similar_villages = models.JSONField(_("look-alike villages"), default=dict, blank=True)
+    # Look-alikes the confirming user said are the village the district has: {new key: existing key}. Their
+    # members go into the existing village and no new one is created.
+    village_merges = models.JSONField(_("new villages put in existing ones"), default=dict, blank=True)
     unknown_columns = models.JSONField(_("columns not understood"), default=list, blank=True)
     # The first valid rows as read, for the preview: [{"row", "name", "mobile", "village", "address"}, ...].
     # Personal data: purged with the refused rows.
@@ -121,6 +124,11 @@ class Upload(models.Model):
     def new_villages_checked(self) -> list[tuple[str, str | None]]:
         """Each new village name, with the existing village it may be a misspelling of."""
         return [(name, self.similar_villages.get(name)) for _key, name in self.new_village_names]
+
+    @property
+    def merged_village_names(self) -> set[str]:
+        """The new names whose members went into an existing village (see `village_merges`)."""
+        return {name for key, name in self.new_village_names if key in self.village_merges}
 
     @property
     def refused(self) -> int:

@@ -258,13 +258,16 @@ class Written:
     late_duplicates: int
 
 
-def write_members(*, upload_id: int | None, district_id: int, rows_path: Path, new_villages: dict) -> Written:
+def write_members(
+    *, upload_id: int | None, district_id: int, rows_path: Path, new_villages: dict, merges: dict | None = None
+) -> Written:
     """Create the new villages and the members from a valid-rows spool. Call inside a transaction.
 
+    `merges` maps village keys of the spool to existing villages' keys: those rows go into the existing village.
     A number enrolled by someone else since the file was checked is not written; it is refused as a duplicate.
     """
     write = _write_postgresql if connection.vendor == "postgresql" else _write_bulk
-    written = write(upload_id, district_id, rows_path, new_villages)
+    written = write(upload_id, district_id, rows_path, new_villages, merges or {})
     if connection.vendor == "postgresql":
         # Check the new rows' foreign keys now rather than at commit, so the rollup rows locked next (which
         # every outcome marked in this district also updates) are held for milliseconds, not for the checks.
@@ -304,7 +307,7 @@ _LATE_DUPLICATES = """
 """
 
 
-def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dict) -> Written:
+def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dict, merges: dict) -> Written:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")  # the ORDER BY below sorts in memory, not on disk
         cursor.execute(
@@ -314,6 +317,12 @@ def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dic
         with rows_path.open(encoding="utf-8") as spool:
             # COPY into a temporary table, then one INSERT … SELECT: ON CONFLICT needs a real INSERT.
             cursor.copy_expert("COPY import_rows (row_number, name, mobile, village_key, address) FROM STDIN", spool)
+        if merges:
+            cursor.execute(
+                "UPDATE import_rows t SET village_key = m.existing FROM unnest(%s::text[], %s::text[])"
+                " AS m (new, existing) WHERE t.village_key = m.new",
+                [list(merges), list(merges.values())],
+            )
         villages = Village._meta.get_field("target").default
         cursor.execute(_CREATE_VILLAGES, [district_id, villages, list(new_villages), list(new_villages.values())])
         villages_created = cursor.rowcount
@@ -332,7 +341,7 @@ def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dic
     return Written(imported, villages_created, late)
 
 
-def _write_bulk(upload_id, district_id, rows_path: Path, new_villages: dict) -> Written:
+def _write_bulk(upload_id, district_id, rows_path: Path, new_villages: dict, merges: dict) -> Written:
     existing = set(
         Village.objects.filter(district_id=district_id, name_key__in=new_villages).values_list("name_key", flat=True)
     )
@@ -344,6 +353,7 @@ def _write_bulk(upload_id, district_id, rows_path: Path, new_villages: dict) -> 
         ]
     )
     village_ids = dict(Village.objects.filter(district_id=district_id).values_list("name_key", "id"))
+    village_ids.update({new: village_ids[existing] for new, existing in merges.items()})
     names = {pk: name for name, pk in Village.objects.filter(district_id=district_id).values_list("name", "id")}
     imported = late = 0
     with rows_path.open(encoding="utf-8", newline="\n") as spool:

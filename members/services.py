@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from controlroom.models import AuditEvent
 from districts import rollup
-from districts.models import District
+from districts.models import District, Village
 from members import parsing, pipeline
 from members.models import REJECTS, Member, MemberChange, MemberStatus, RefusedRow, Upload
 from members.parsing import UnusableFile
@@ -142,12 +142,23 @@ def _save_checked(upload_id: int, checked: pipeline.Checked) -> None:
 # --- confirming and importing --------------------------------------------------------------------------
 
 
-def upload_confirm(*, upload: Upload, user) -> bool:
-    """Queue the import of a checked upload. False if it was not waiting for confirmation (a double click)."""
+def upload_confirm(*, upload: Upload, user, same_villages=()) -> bool:
+    """Queue the import of a checked upload. False if it was not waiting for confirmation (a double click).
+
+    `same_villages`: new village names the user said are the look-alike the district already has; their
+    members go into that village. Names that were not pointed out as look-alikes are ignored.
+    """
     now = timezone.now()
+    keys = dict((name, key) for key, name in upload.new_village_names)
+    merges = {
+        keys[name]: Village.key_for(upload.similar_villages[name])
+        for name in same_villages
+        if name in keys and name in upload.similar_villages
+    }
     with transaction.atomic():
         claimed = Upload.objects.filter(pk=upload.pk, status=Status.VALIDATED, valid__gt=0).update(
             status=Status.IMPORTING,
+            village_merges=merges,
             confirmed_by=user,
             confirmed_at=now,
             progress_done=0,
@@ -169,16 +180,31 @@ def upload_import(*, upload_id: int) -> None:
         if not upload.checked_rows:
             _fail(upload_id, "expired", {}, from_status=Status.IMPORTING)
             return
+        merges = _village_merges(upload)
+        new_villages = {key: name for key, name in upload.new_village_names if key not in merges}
         with tempfile.TemporaryDirectory(prefix="import-") as workdir:
             written = pipeline.write_members(
                 upload_id=upload_id,
                 district_id=upload.district_id,
                 rows_path=_local_path(upload.checked_rows, Path(workdir)),
-                new_villages=dict(upload.new_village_names),
+                new_villages=new_villages,
+                merges=merges,
             )
         _mark_imported(upload_id, written)
         transaction.on_commit(lambda: _drop_checked_rows(upload_id), robust=True)
         transaction.on_commit(_trigger_batching, robust=True)
+
+
+def _village_merges(upload: Upload) -> dict[str, str]:
+    """The merges chosen at confirmation whose village is still there (staff may have removed an empty one
+    since): the others' members go into the new village after all, as they would have without the choice."""
+    merges = upload.village_merges
+    there = set(
+        Village.objects.filter(district_id=upload.district_id, name_key__in=merges.values()).values_list(
+            "name_key", flat=True
+        )
+    )
+    return {new: existing for new, existing in merges.items() if existing in there}
 
 
 def _mark_imported(upload_id: int, written: pipeline.Written) -> None:

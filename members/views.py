@@ -46,7 +46,10 @@ def upload_detail(request, pk):
     upload = selectors.upload_get_for_user(request.user, pk)
     kind = request.GET.get("kind") if request.GET.get("kind") in RefusedRow.Kind.values else None
     refused = Paginator(selectors.upload_refused_rows(upload, kind), 50).get_page(request.GET.get("page"))
-    ctx = {"upload": upload, "refused": refused, "kind": kind, "can_act": request.user.role in UPLOADERS}
+    can_act = request.user.role in UPLOADERS
+    ctx = {"upload": upload, "refused": refused, "kind": kind, "can_act": can_act}
+    # Whoever may import also says which look-alike villages are the district's own, in the Import form.
+    ctx["choosing_villages"] = can_act and upload.status == Upload.Status.VALIDATED and upload.valid > 0
     return render(request, "members/upload_detail.html", ctx)
 
 
@@ -64,7 +67,8 @@ def upload_progress(request, pk):
 @require_POST
 def upload_confirm(request, pk):
     upload = selectors.upload_get_for_user(request.user, pk)
-    if not services.upload_confirm(upload=upload, user=request.user):
+    same_villages = request.POST.getlist("same_village")
+    if not services.upload_confirm(upload=upload, user=request.user, same_villages=same_villages):
         upload.refresh_from_db(fields=["status"])
         if upload.status in (Upload.Status.IMPORTING, Upload.Status.IMPORTED):
             # A second tap on Import: the first one is being carried out, and the page shows how far it got.

@@ -280,7 +280,7 @@ def test_new_villages_that_look_like_existing_ones_are_pointed_out_before_import
     assert upload.new_villages_checked == [("कोई और गाँव", None), ("रामपुर 2", None), ("रामपुरर", "रामपुर")]
     page = client.get(url("upload_detail", upload)).content.decode()
     assert page.index("रामपुरर") < page.index('id="confirm-import"'), "shown before the Import button"
-    assert "ज़िले में “रामपुर” पहले से है" in page
+    assert "“रामपुर” वाला ही गाँव है: इसके सदस्य वहीं जोड़ें" in page
 
 
 def test_a_second_tap_on_import_says_the_list_is_already_being_imported(
@@ -543,3 +543,75 @@ def test_villages_that_only_share_the_extra_words_are_not_pointed_out(new):
     checker.accept(key, new)
     assert checker.new_villages
     assert checker.lookalikes() == {}
+
+
+@pytest.fixture
+def lookalikes(client, cast, patna_president, django_capture_on_commit_callbacks):
+    """A checked upload with two new villages pointed out as look-alikes of रामपुर, and one plainly new."""
+    rows = [HEAD, ["सीता", "9123456780", "ग्राम रामपुर", ""], ["गीता", "9123456781", "रामपुर (पटना)", ""]]
+    rows += [["रीता", "9123456782", "शिवनगर", ""]]
+    login(client, patna_president)
+    post_upload(client, csv_text(rows).encode(), capture=django_capture_on_commit_callbacks)
+    return latest_upload()
+
+
+def confirm_with(client, upload, capture, same_villages):
+    with capture(execute=True):
+        return client.post(url("upload_confirm", upload), {"same_village": same_villages})
+
+
+def test_a_look_alike_ticked_as_the_same_village_puts_its_members_there(
+    client, cast, patna, lookalikes, django_capture_on_commit_callbacks
+):
+    from districts import rollup, selectors
+    from districts.models import DistrictStats
+
+    rollup.rebuild()  # the summary rows exist, as on any district that has members
+    page = client.get(url("upload_detail", lookalikes)).content.decode()
+    assert page.count('name="same_village"') == 2, "one box for each look-alike, none for शिवनगर"
+    assert 'form="confirm-form"' in page and 'id="confirm-form"' in page
+    villages_before = Village.objects.filter(district=patna).count()
+    confirm_with(client, lookalikes, django_capture_on_commit_callbacks, ["ग्राम रामपुर"])
+    lookalikes.refresh_from_db()
+    assert (lookalikes.status, lookalikes.imported, lookalikes.new_villages) == (Upload.Status.IMPORTED, 3, 2)
+    villages = dict(Member.objects.filter(upload=lookalikes).values_list("mobile", "village__name"))
+    assert villages == {"9123456780": "रामपुर", "9123456781": "रामपुर (पटना)", "9123456782": "शिवनगर"}
+    assert Village.objects.filter(district=patna).count() == villages_before + 2
+    stats = DistrictStats.objects.get(district=patna)
+    assert (stats.villages, stats.listed) == (villages_before + 2, 2 + 3), "the figures count what was written"
+    assert selectors.rollup_by_group_by([patna])[patna.pk]["listed"] == stats.listed
+    page = client.get(url("upload_detail", lookalikes)).content.decode()
+    assert "इसके सदस्य “रामपुर” में जोड़े गए" in page
+
+
+def test_without_a_tick_the_look_alikes_are_created_as_new_villages(
+    client, patna, lookalikes, django_capture_on_commit_callbacks
+):
+    confirm_with(client, lookalikes, django_capture_on_commit_callbacks, [])
+    lookalikes.refresh_from_db()
+    assert (lookalikes.imported, lookalikes.new_villages, lookalikes.village_merges) == (3, 3, {})
+    assert Village.objects.filter(district=patna, name="ग्राम रामपुर").exists()
+
+
+def test_only_villages_pointed_out_as_look_alikes_can_be_put_in_another(
+    client, patna, lookalikes, django_capture_on_commit_callbacks
+):
+    confirm_with(client, lookalikes, django_capture_on_commit_callbacks, ["शिवनगर", "रामपुर", "<script>"])
+    lookalikes.refresh_from_db()
+    assert (lookalikes.imported, lookalikes.new_villages, lookalikes.village_merges) == (3, 3, {})
+
+
+def test_a_village_gone_before_the_import_runs_leaves_its_look_alike_new(
+    client, cast, patna, lookalikes, django_capture_on_commit_callbacks
+):
+    from members import services
+
+    with django_capture_on_commit_callbacks():  # confirmed, not yet imported
+        client.post(url("upload_confirm", lookalikes), {"same_village": ["ग्राम रामपुर"]})
+    target = Village.objects.create(district=patna, name="खाली", name_key="खाली")
+    Upload.objects.filter(pk=lookalikes.pk).update(village_merges={"ग्राम रामपुर": target.name_key})
+    target.delete()  # staff removed the empty village the look-alike was to go into
+    services.upload_import(upload_id=lookalikes.pk)
+    lookalikes.refresh_from_db()
+    assert (lookalikes.status, lookalikes.imported, lookalikes.new_villages) == (Upload.Status.IMPORTED, 3, 3)
+    assert Member.objects.get(mobile="9123456780").village.name == "ग्राम रामपुर"
