@@ -158,11 +158,14 @@ SEARCH_MIN_DIGITS = 4
 _NUMBER_SEPARATORS = str.maketrans("०१२३४५६७८९", "0123456789", " -.+()")
 
 
-def member_search(user, district: District, query: str):
-    """The district's members found by what a president has to hand: a mobile number as people write it (or
-    a part of one, at least four digits), or words of the name. Each comes with its last call, if any."""
+def member_search(user, district: District | None, query: str):
+    """Members (of the district, or of every district the user sees) found by what people have to hand: a mobile
+    number as people write it (or a part of one, at least four digits), or words of the name. Each comes with
+    its last call, if any."""
     query = clean_text(query)
-    members = Member.objects.for_user(user).filter(district=district)
+    members = Member.objects.for_user(user)
+    if district is not None:
+        members = members.filter(district=district)
     if not query:
         return members.none()
     digits = query.translate(_NUMBER_SEPARATORS)
@@ -178,7 +181,7 @@ def member_search(user, district: District, query: str):
             members = members.filter(name__icontains=word)
     last = CallAttempt.objects.filter(member=OuterRef("pk"), undone_at=None).order_by("-created_at")[:1]
     return (
-        members.select_related("village")
+        members.select_related("village", "district")
         .annotate(
             last_outcome=Subquery(last.values("outcome")),
             last_called_at=Subquery(last.values("created_at")),

@@ -56,7 +56,11 @@ def district_detail(request, code):
 
 @role_required(*VIEWERS)
 def member_search(request, code):
-    district = selectors.district_get_for_user(request.user, code)
+    return render_member_search(request, selectors.district_get_for_user(request.user, code))
+
+
+def render_member_search(request, district):
+    """The member search's page, for one district or (with None) every district the user sees."""
     query = request.GET.get("q", "")[:100]
     found = selectors.member_search(request.user, district, query)
     page = Paginator(found, 50).get_page(request.GET.get("page"))

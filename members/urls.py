@@ -14,6 +14,7 @@ urlpatterns = [
     path("uploads/<int:pk>/refused-rows.xlsx", views.upload_report, name="upload_report"),
     path("export/<str:code>.xlsx", views.member_export, name="member_export"),
     path("uploaders/", views.uploaders, name="uploaders"),
+    path("search/", views.member_search, name="search"),
     path("rejects/<str:code>/", views.rejects, name="rejects"),
     path("rejects/<str:code>/rejects.xlsx", views.rejects_export, name="rejects_export"),
     path("rejects/<str:code>/corrections/", views.rejects_upload, name="rejects_upload"),

@@ -89,3 +89,33 @@ def test_results_come_a_page_at_a_time_and_the_pages_keep_the_search(client, cas
 def test_the_district_page_offers_the_search(client, cast, patna_president):
     page = login(client, patna_president).get("/districts/PAT/").content.decode()
     assert f'action="{reverse("districts:member_search", args=["PAT"])}"' in page
+
+
+def search_all(client, query):
+    return client.get(reverse("members:search"), {"q": query})
+
+
+@pytest.mark.parametrize("who", ["state_leader", "supervisor"])
+def test_the_state_and_the_floor_find_a_number_without_knowing_its_district(client, cast, request, who):
+    login(client, request.getfixturevalue(who))
+    response = search_all(client, "+91 87654 32109")
+    assert found(response) == ["8765432109"]
+    page = response.content.decode()
+    assert reverse("districts:village", args=["GAY", cast["sitapur"].pk]) in page
+    assert "गया" in page, "the district is named, as the search spans them all"
+    assert sorted(found(search_all(client, "कुमार"))) == ["8765432108", "8765432109", "9876543210", "9876543211"]
+
+
+def test_a_president_searching_every_district_still_finds_only_their_own(client, cast, patna_president):
+    login(client, patna_president)
+    assert found(search_all(client, "8765432109")) == []
+    assert sorted(found(search_all(client, "कुमार"))) == ["9876543210", "9876543211"]
+
+
+def test_operators_cannot_search_every_district_either(client, cast, operator):
+    assert search_all(login(client, operator), "9876543210").status_code == 404
+
+
+def test_the_district_list_offers_the_search_of_every_district(client, cast, state_leader):
+    page = login(client, state_leader).get("/districts/").content.decode()
+    assert f'action="{reverse("members:search")}"' in page
