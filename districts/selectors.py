@@ -1,15 +1,16 @@
 from dataclasses import dataclass, fields
 from datetime import timedelta
 
+from django.core.paginator import Paginator
 from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, NullIf
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from calls.models import CallAttempt
+from calls.models import CallAttempt, Outcome
 from districts.models import District, DistrictDay, DistrictStats, Village
 from members.models import Member, MemberStatus
-from members.phone import InvalidMobile, normalise_mobile
+from members.phone import InvalidMobile, normalise_mobile, typed_digits
 from members.rows import clean_text
 
 FIGURES = ["listed", "called", "yes", "no", "wrong", "unreachable", "pending"]
@@ -155,7 +156,6 @@ def village_members(user, village: Village):
 
 # Fewer digits than this match too many numbers to be a search: "98" is in most of them.
 SEARCH_MIN_DIGITS = 4
-_NUMBER_SEPARATORS = str.maketrans("०१२३४५६७८९", "0123456789", " -.+()")
 
 
 def member_search(user, district: District | None, query: str):
@@ -168,7 +168,7 @@ def member_search(user, district: District | None, query: str):
         members = members.filter(district=district)
     if not query:
         return members.none()
-    digits = query.translate(_NUMBER_SEPARATORS)
+    digits = typed_digits(query)
     if digits.isascii() and digits.isdigit():
         try:
             members = members.filter(mobile=normalise_mobile(query))
@@ -189,6 +189,14 @@ def member_search(user, district: District | None, query: str):
         )
         .order_by("name", "id")
     )
+
+
+def member_search_page(user, district: District | None, query: str, number) -> Paginator:
+    """One page (50) of `member_search`, each member with its last outcome's label in the reader's language."""
+    page = Paginator(member_search(user, district, query), 50).get_page(number)
+    for member in page:
+        member.last_outcome_label = Outcome(member.last_outcome).label if member.last_outcome else ""
+    return page
 
 
 def rollup_by_group_by(districts=None) -> dict:

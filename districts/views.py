@@ -1,7 +1,6 @@
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from calls.models import Outcome
 from controlroom.exports import file_name_part, xlsx_response
 from controlroom.roles import Role, role_required
 from districts import selectors
@@ -55,17 +54,12 @@ def district_detail(request, code):
 
 
 @role_required(*VIEWERS)
-def member_search(request, code):
-    return render_member_search(request, selectors.district_get_for_user(request.user, code))
-
-
-def render_member_search(request, district):
-    """The member search's page, for one district or (with None) every district the user sees."""
+def member_search(request, code=None):
+    """Members of one district, or (without a code) of every district the user sees: the floor is rung about a
+    number, not a district."""
+    district = selectors.district_get_for_user(request.user, code) if code else None
     query = request.GET.get("q", "")[:100]
-    found = selectors.member_search(request.user, district, query)
-    page = Paginator(found, 50).get_page(request.GET.get("page"))
-    for member in page:
-        member.last_outcome_label = Outcome(member.last_outcome).label if member.last_outcome else ""
+    page = selectors.member_search_page(request.user, district, query, request.GET.get("page"))
     return render(request, "districts/member_search.html", {"district": district, "query": query, "page": page})
 
 

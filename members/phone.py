@@ -95,6 +95,12 @@ def _national(text: str, shown: str) -> str:
     return digits
 
 
+def typed_digits(text: str) -> str:
+    """The text with Devanagari digits read as ASCII and the separators people type left out: "98765" of
+    "+91 98765-43210"'s last part, "9876543210" of "९८७६५ ४३२१०". Anything else stays, so callers can tell."""
+    return text.translate(_DIGITS).translate(_SEPARATORS).lstrip("+")
+
+
 def normalise_mobile(value) -> str:
     """Return the 10 national digits of an Indian mobile number, or raise InvalidMobile saying why not.
 

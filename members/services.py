@@ -149,7 +149,7 @@ def upload_confirm(*, upload: Upload, user, same_villages=()) -> bool:
     members go into that village. Names that were not pointed out as look-alikes are ignored.
     """
     now = timezone.now()
-    keys = dict((name, key) for key, name in upload.new_village_names)
+    keys = {name: key for key, name in upload.new_village_names}
     merges = {
         keys[name]: Village.key_for(upload.similar_villages[name])
         for name in same_villages

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from districts import views as district_views
 from members import views
 
 app_name = "members"
@@ -14,7 +15,7 @@ urlpatterns = [
     path("uploads/<int:pk>/refused-rows.xlsx", views.upload_report, name="upload_report"),
     path("export/<str:code>.xlsx", views.member_export, name="member_export"),
     path("uploaders/", views.uploaders, name="uploaders"),
-    path("search/", views.member_search, name="search"),
+    path("search/", district_views.member_search, name="search"),  # across districts: see that view
     path("rejects/<str:code>/", views.rejects, name="rejects"),
     path("rejects/<str:code>/rejects.xlsx", views.rejects_export, name="rejects_export"),
     path("rejects/<str:code>/corrections/", views.rejects_upload, name="rejects_upload"),

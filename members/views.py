@@ -10,7 +10,6 @@ from django_htmx.http import HttpResponseClientRefresh
 from controlroom.exports import xlsx_response
 from controlroom.roles import Role, role_required
 from districts.selectors import district_get_for_user
-from districts.views import render_member_search
 from members import parsing, reports, selectors, services
 from members.forms import CorrectionsForm, CorrectNumberForm, RemoveMemberForm, ReplaceMemberForm, UploadForm
 from members.models import RefusedRow, Upload
@@ -206,10 +205,3 @@ def rejects_upload(request, code):
     for number, problem in result.problems:
         messages.warning(request, _("Row %(number)s: %(problem)s") % {"number": number, "problem": problem})
     return redirect("members:rejects", code=district.code)
-
-
-@role_required(*VIEWERS)
-@require_GET
-def member_search(request):
-    """A member found across every district the user sees: the floor is rung about a number, not a district."""
-    return render_member_search(request, None)
