@@ -15,3 +15,8 @@ def test_numbers_use_indian_grouping(language, value, shown):
 def test_percent_of_nothing_is_a_dash():
     rendered = Template("{% load numbers %}{{ a|percent:b }} {{ a|percent:0 }}").render(Context({"a": 1, "b": 3}))
     assert rendered == "33% —"
+
+
+@pytest.mark.parametrize("value, shown", [("9876543210", "98765 43210"), ("", "")])
+def test_a_mobile_is_shown_as_people_read_it(value, shown):
+    assert Template("{% load numbers %}{{ m|mobile }}").render(Context({"m": value})) == shown

@@ -32,3 +32,9 @@ def rate(value):
 def total(rows, key):
     """The sum of one figure over rows (dicts): `trend|total:"calls"`."""
     return sum(row[key] for row in rows)
+
+
+@register.filter
+def mobile(value):
+    """A stored mobile number as people read it aloud: 98765 43210."""
+    return f"{value[:5]} {value[5:]}" if value else value
