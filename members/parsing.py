@@ -24,6 +24,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from members.columns import BY_FIELD, FIELDS, HeaderMap, looks_like_header, map_header
 
@@ -322,23 +323,6 @@ _REF = re.compile(rb"""\br=["']([A-Z]{1,3})([0-9]{1,7})["']""")
 _ODS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"  # the table namespace
 
 
-def column_letters(index: int) -> str:
-    """A spreadsheet column's letters from its index: 0 is A, 26 is AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
-def _column_index(letters: bytes) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + letter - ord("A") + 1
-    return index - 1
-
-
 def _xlsx_formula_cells(archive: zipfile.ZipFile, sheet_path: str) -> Iterator[tuple[int, int]]:
     """(column index, row number) of each formula cell of a worksheet's XML, read in chunks; (-1, 0) for a formula
     cell that does not say where it is."""
@@ -350,7 +334,7 @@ def _xlsx_formula_cells(archive: zipfile.ZipFile, sheet_path: str) -> Iterator[t
                 if match.end() <= len(tail):
                     continue  # found in the previous window
                 ref = _REF.search(match.group(1))
-                yield (_column_index(ref.group(1)), int(ref.group(2))) if ref else (-1, 0)
+                yield (column_index_from_string(ref.group(1).decode()) - 1, int(ref.group(2))) if ref else (-1, 0)
             tail = window[-512:]
 
 
@@ -408,7 +392,7 @@ def formula_rows(path: Path, facts: ZipFacts, sheet: str, columns: dict[int, str
                     raise UnusableFile("formulas", sheet=sheet, cell=facts.formulas.get(sheet) or "?")
                 if column not in columns:
                     continue
-                first = first or f"{column_letters(column)}{row}"
+                first = first or f"{get_column_letter(column + 1)}{row}"
                 found.setdefault(row, []).append((columns[column], "formula_cell", {}))
                 if len(found) > limit:
                     raise UnusableFile("formulas", sheet=sheet, cell=first)

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from members import pipeline
-from members.parsing import UnusableFile, column_letters, formula_rows, inspect_zip
+from members.parsing import UnusableFile, formula_rows, inspect_zip
 from tests.members.corpus import GOOD, HEAD, _rezip, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +26,21 @@ def _refused(checked) -> dict:
         return {int(row[1]): [(column, code) for column, code, _ in json.loads(row[3])] for row in csv.reader(spool)}
 
 
-def test_column_letters_go_on_past_z():
-    assert [column_letters(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+def test_a_formula_past_column_z_is_placed_and_named_by_its_letters(tmp_path, settings):
+    settings.MEMBER_UPLOAD_MAX_FORMULA_ROWS = 1
+    rows = [[None] * 27 + [name, f'="{mobile}"', village, address] for name, mobile, village, address in GOOD]
+    path = tmp_path / "members.xlsx"
+    path.write_bytes(xlsx_bytes([[None] * 27 + HEAD, *rows]))
+    columns = {27: "name", 28: "mobile", 29: "village", 30: "address"}
+
+    with pytest.raises(UnusableFile) as problem:
+        formula_rows(path, inspect_zip(path), "Members", columns)
+
+    assert problem.value.params == {"sheet": "Members", "cell": "AC2"}, "column 29 is AC, after Z and AB"
+    settings.MEMBER_UPLOAD_MAX_FORMULA_ROWS = 10
+    assert formula_rows(path, inspect_zip(path), "Members", columns) == {
+        row: [("mobile", "formula_cell", {})] for row in (2, 3, 4)
+    }
 
 
 @pytest.mark.parametrize("before", [3, 80], ids=["cut in two", "at the end of the first read"])
