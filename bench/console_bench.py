@@ -4,6 +4,8 @@
 
 Measures, in one run:
 - the baseline: a no-database Django view, 100 clients back to back (closed loop);
+- for reference, the same view behind the operator's login: what reading the session and the user costs every
+  page before it does anything of its own (100 operators, closed loop);
 - ours at saturation: 100 operators, each logged in as a different operator, running full cycles back to
   back (load the current member, post an outcome, which returns the next): requests per second and p95.
   The Celery workers run beside gunicorn, as in production, and top batches up before they run dry;
@@ -145,14 +147,17 @@ async def run_clients(worker, count):
     return results
 
 
-async def baseline_client(i, deadline):
-    client, latencies = Client(PORT), []
-    while time.monotonic() < deadline:
-        started = time.perf_counter()
-        status, _, _ = await client.request("GET", "/bench/noop")
-        latencies.append(time.perf_counter() - started)
-        assert status == 200, status
-    return latencies
+def noop_client(path="/bench/noop", cookies_list=None):
+    async def work(i, deadline):
+        client, latencies = Client(PORT, cookies_list[i] if cookies_list else None), []
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            status, _, _ = await client.request("GET", path)
+            latencies.append(time.perf_counter() - started)
+            assert status == 200, status
+        return latencies
+
+    return work
 
 
 def operator_client(cookies_list, pace: float = 0.0, port: int = PORT):
@@ -221,8 +226,9 @@ def main():
     connections.close_all()
     # As in production, a worker tops batches up before they run dry, off the operators' requests.
     with celery_worker(env), gunicorn(env, PORT):
-        asyncio.run(run_clients(baseline_client, 10))  # warm up every worker
-        base = asyncio.run(run_clients(baseline_client, CONCURRENT))
+        asyncio.run(run_clients(noop_client(), 10))  # warm up every worker
+        base = asyncio.run(run_clients(noop_client(), CONCURRENT))
+        signed_in = asyncio.run(run_clients(noop_client("/bench/signed-in", cookies), CONCURRENT))
         ours = asyncio.run(run_clients(operator_client(cookies), CONCURRENT))
         paced = asyncio.run(run_clients(operator_client(cookies, pace=PACE), CONCURRENT))
     base_latencies = [x for run in base for x in run]
@@ -233,6 +239,8 @@ def main():
         "baseline_rps": round(len(base_latencies) / SECONDS, 1),
         "ours_rps": round(len(our_latencies) / SECONDS, 1),
         "ours_over_baseline": round(len(our_latencies) / len(base_latencies), 3),
+        "signed_in_noop_rps": round(sum(map(len, signed_in)) / SECONDS, 1),
+        "signed_in_noop_over_baseline": round(sum(map(len, signed_in)) / len(base_latencies), 3),
         "p95_ms": round(p95(paced_latencies) * 1000, 1),
         "paced_rps": round(len(paced_latencies) / SECONDS, 1),
         "pace_s": PACE,
