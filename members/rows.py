@@ -132,6 +132,27 @@ def _village_core(key: str) -> str:
     return "".join(word for word in words if word and word not in _VILLAGE_WORDS)
 
 
+def village_lookalikes(key: str, keys: list[str], cores: dict[str, str] | None = None, n: int = 1) -> list[str]:
+    """Up to `n` of `keys` (village keys) that look like `key` written another way: the same core first, then
+    the closest by spelling. `cores` maps each core to its key, when the caller checks many names at once."""
+    cores = cores if cores is not None else village_cores(keys)
+    same = cores.get(_village_core(key))
+    found = [same] if same is not None and same != key else []
+    for close in difflib.get_close_matches(key, keys, n=n + 2, cutoff=LOOKALIKE_CUTOFF):
+        # "रामपुर 1" and "रामपुर 2" are two villages
+        if close != key and close not in found and _DIGITS.findall(close) == _DIGITS.findall(key):
+            found.append(close)
+    return found[:n]
+
+
+def village_cores(keys) -> dict[str, str]:
+    cores = {}
+    for key in keys:
+        cores.setdefault(_village_core(key), key)
+    cores.pop("", None)
+    return cores
+
+
 class RowChecker:
     """Checks rows one by one, remembering mobiles seen earlier in the file and the villages met on the way.
 
@@ -146,19 +167,12 @@ class RowChecker:
 
     def lookalikes(self) -> dict[str, str]:
         """New village names that look like a misspelling of a village the district has: {new: existing}."""
-        existing, found, cores = list(self.villages), {}, {}
-        for key in existing:
-            cores.setdefault(_village_core(key), key)
-        cores.pop("", None)
+        existing, found = list(self.villages), {}
+        cores = village_cores(existing)
         for key, name in self.new_villages.items():
-            same = cores.get(_village_core(key))
-            if same is not None:
-                found[name] = self.villages[same]
-                continue
-            for close in difflib.get_close_matches(key, existing, n=3, cutoff=LOOKALIKE_CUTOFF):
-                if _DIGITS.findall(close) == _DIGITS.findall(key):  # "रामपुर 1" and "रामपुर 2" are two villages
-                    found[name] = self.villages[close]
-                    break
+            match = village_lookalikes(key, existing, cores)
+            if match:
+                found[name] = self.villages[match[0]]
         return found
 
     def _village(self, value, problems: list) -> tuple[str, str]:
