@@ -16,6 +16,7 @@ class AuditEvent(models.Model):
         CORRECT = "correct", _("Number corrected")
         REPLACE = "replace", _("Member replaced")
         REMOVE = "remove", _("Member removed")
+        VILLAGE_MERGE = "village_merge", _("Village merged")
         LOGIN = "login", _("Login")
         LOGIN_FAILED = "login_failed", _("Failed login")
 

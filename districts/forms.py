@@ -25,3 +25,22 @@ class VillageAdminForm(forms.ModelForm):
             if same.exclude(pk=self.instance.pk).exists():
                 self.add_error("name", ValidationError(_("This district already has a village of this name.")))
         return cleaned
+
+
+class VillageMergeForm(forms.Form):
+    """The village of the same district to merge a village into, by its name as the district has it."""
+
+    into = CleanTextField(label=_("Merge into the village"), max_length=120)
+
+    def __init__(self, *args, village: Village, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.village = village
+
+    def clean_into(self) -> Village:
+        key = Village.key_for(self.cleaned_data["into"])
+        into = Village.objects.filter(district_id=self.village.district_id, name_key=key).first()
+        if into is None:
+            raise ValidationError(_("This district has no village of this name."), code="unknown")
+        if into.pk == self.village.pk:
+            raise ValidationError(_("That is this village. Choose the village its members belong in."), code="same")
+        return into

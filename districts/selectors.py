@@ -11,7 +11,7 @@ from calls.models import CallAttempt, Outcome
 from districts.models import District, DistrictDay, DistrictStats, Village
 from members.models import Member, MemberStatus
 from members.phone import InvalidMobile, normalise_mobile, typed_digits
-from members.rows import clean_text
+from members.rows import clean_text, village_lookalikes
 
 FIGURES = ["listed", "called", "yes", "no", "wrong", "unreachable", "pending"]
 SORTS = {"name", "listed", "called", "yes", "no", "wrong", "unreachable", "pending", "rate", "at_target"}
@@ -146,6 +146,20 @@ def district_get_for_user(user, code: str) -> District:
 
 def village_get_for_user(user, district: District, pk: int) -> Village:
     return get_object_or_404(Village.objects.for_user(user).select_related("district"), district=district, pk=pk)
+
+
+def village_names(district: District) -> list[str]:
+    return list(Village.objects.filter(district=district).order_by("name").values_list("name", flat=True))
+
+
+def village_merge_suggestions(village: Village, count: int = 5) -> list[Village]:
+    """Villages of the same district that look like this one written another way: where a misspelt village's
+    members most likely belong."""
+    others = Village.objects.filter(district_id=village.district_id).exclude(pk=village.pk)
+    keys = dict(others.values_list("name_key", "pk"))
+    close = village_lookalikes(village.name_key, list(keys), n=count)
+    found = Village.objects.in_bulk([keys[key] for key in close])
+    return [found[keys[key]] for key in close]
 
 
 def village_members(user, village: Village):

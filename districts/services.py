@@ -1,9 +1,14 @@
-"""Writes for the geography: villages added, renamed, re-targeted or deleted by staff in the admin."""
+"""Writes for the geography: villages added, renamed, re-targeted or deleted by staff in the admin, and a
+village merged into another by its district's president."""
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from controlroom.models import AuditEvent
 from districts import rollup
 from districts.models import Village
+from members.models import Member
 
 
 @transaction.atomic
@@ -28,3 +33,32 @@ def villages_admin_delete(*, village_ids) -> None:
     for village in Village.objects.select_for_update().filter(pk__in=list(village_ids)).order_by("pk"):
         village.delete()
         rollup.villages_created(district_id=village.district_id, count=-1)
+
+
+class VillageError(Exception):
+    """A merge that cannot be done; the message is shown to the user."""
+
+
+@transaction.atomic
+def village_merge(*, village_id: int, into_id: int, actor) -> int:
+    """Move every member of a village into another village of its district and delete it: the way to fix a
+    village created under a misspelt name. Returns the members moved.
+
+    The villages are locked first, so an import adding members to either waits, or makes this wait. Moving the
+    members waits for calls being marked on them; calls marked after it see the new village.
+    """
+    pair = Village.objects.select_for_update().filter(pk__in=[village_id, into_id]).order_by("pk")
+    villages = {village.pk: village for village in pair}
+    village, into = villages.get(village_id), villages.get(into_id)
+    if village is None or into is None or village_id == into_id or village.district_id != into.district_id:
+        raise VillageError(_("One of the two villages was merged or deleted meanwhile. Nothing was changed."))
+    moved = Member.objects.filter(village=village).update(village=into, updated_at=timezone.now())
+    rollup.villages_merged(
+        village_id=village.pk, target=village.target, into_id=into.pk, district_id=village.district_id
+    )
+    village.delete()
+    detail = {"village": village.name, "into": into.name, "into_id": into.pk, "district_id": village.district_id}
+    AuditEvent.objects.create(
+        actor=actor, action=AuditEvent.Action.VILLAGE_MERGE, what=f"village {village_id}", rows=moved, detail=detail
+    )
+    return moved

@@ -10,5 +10,6 @@ urlpatterns = [
     path("<str:code>/members/", views.member_search, name="member_search"),
     path("<str:code>/villages.xlsx", views.district_export_villages, name="export_villages"),
     path("<str:code>/villages/<int:pk>/", views.village_detail, name="village"),
+    path("<str:code>/villages/<int:pk>/merge/", views.village_merge, name="village_merge"),
     path("<str:code>/villages/<int:pk>/members.xlsx", views.village_export, name="village_export"),
 ]

@@ -1,9 +1,12 @@
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
 
 from controlroom.exports import file_name_part, xlsx_response
 from controlroom.roles import Role, role_required
-from districts import selectors
+from districts import selectors, services
+from districts.forms import VillageMergeForm
 from districts.resources import DistrictRollupResource, VillageMembersResource, VillageRollupResource
 from members import selectors as member_selectors
 
@@ -76,7 +79,46 @@ def village_detail(request, code, pk):
     district = selectors.district_get_for_user(request.user, code)
     village = selectors.village_get_for_user(request.user, district, pk)
     page = Paginator(selectors.village_members(request.user, village), 50).get_page(request.GET.get("page"))
-    return render(request, "districts/village_detail.html", {"district": district, "village": village, "page": page})
+    can_merge = request.user.role in member_selectors.UPLOADERS
+    ctx = {"district": district, "village": village, "page": page, "can_merge": can_merge}
+    return render(request, "districts/village_detail.html", ctx)
+
+
+@role_required(*member_selectors.UPLOADERS)
+def village_merge(request, code, pk):
+    """Choose the village to merge into (suggested look-alikes, or a name typed), confirm, merge."""
+    district = selectors.district_get_for_user(request.user, code)
+    village = selectors.village_get_for_user(request.user, district, pk)
+    data = request.POST if request.method == "POST" else request.GET or None
+    form = VillageMergeForm(data, village=village)
+    into = form.cleaned_data["into"] if form.is_valid() else None
+    if into is not None and request.method == "POST":
+        return _merge(request, village, into)
+    ctx = {
+        "district": district,
+        "village": village,
+        "form": form,
+        "into": into,
+        "members": selectors.village_members(request.user, village).count(),
+        "suggestions": selectors.village_merge_suggestions(village),
+        "names": selectors.village_names(district),
+    }
+    return render(request, "districts/village_merge.html", ctx)
+
+
+def _merge(request, village, into):
+    try:
+        moved = services.village_merge(village_id=village.pk, into_id=into.pk, actor=request.user)
+    except services.VillageError as error:
+        messages.error(request, str(error))
+        return redirect("districts:village", village.district.code, village.pk)
+    text = ngettext(
+        "“%(village)s” was merged into “%(into)s”: %(count)s member moved here.",
+        "“%(village)s” was merged into “%(into)s”: %(count)s members moved here.",
+        moved,
+    )
+    messages.success(request, text % {"village": village.name, "into": into.name, "count": moved})
+    return redirect("districts:village", village.district.code, into.pk)
 
 
 @role_required(*VIEWERS)

@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 from calls import services
 from calls.models import CallAttempt, Campaign, Outcome
 from districts import rollup
+from districts import services as district_services
 from districts.models import DistrictDay, DistrictStats, Village, VillageStats
 from districts.selectors import rollup_by_group_by
 from members import services as member_services
-from members.models import Member, UploadStats
+from members.models import Member, MemberStatus, UploadStats
 from members.resources import MemberResource
 from tests.conftest import login, make_member, make_village
 
@@ -66,6 +67,7 @@ STEPS = st.lists(
         st.tuples(st.just("correct"), st.integers(0, 1), st.none()),
         st.tuples(st.just("remove"), st.integers(0, 1), st.none()),
         st.tuples(st.just("replace"), st.integers(0, 1), st.none()),
+        st.tuples(st.just("merge"), st.integers(0, 1), st.integers(0, 3)),
     ),
     max_size=25,
 )
@@ -102,6 +104,8 @@ def run(step, floor):
         services.shift_stop(operator=operator)
     elif kind == "import":
         import_csv(floor, floor["villages"][who], arg)
+    elif kind == "merge":
+        merge_a_misspelt_village(floor, floor["villages"][who], arg)
     else:
         fix_a_reject(floor, kind, operator)
 
@@ -122,6 +126,14 @@ def import_csv(floor, village, count):
         member_services.members_import_file(path=path, district=village.district)
     finally:
         path.unlink()
+
+
+def merge_a_misspelt_village(floor, into, count):
+    """A village created under a misspelling, at its target of 1 when it has a YES, merged into the right one."""
+    typo = make_village(into.district, f"{into.name} {next_mobile(floor)}", target=1)
+    for status in [MemberStatus.YES, MemberStatus.PENDING, MemberStatus.NO][:count]:
+        make_member(typo, next_mobile(floor), status=status)
+    district_services.village_merge(village_id=typo.pk, into_id=into.pk, actor=floor["operators"][0])
 
 
 def fix_a_reject(floor, kind, actor):

@@ -21,7 +21,11 @@ from tests.conftest import make_member, make_village
 from tests.e2e.conftest import LAPTOP, PHONE
 from tests.e2e.test_login_journeys import assert_fits_the_screen, log_in, wait_for_fonts
 
-SCREENSHOTS = {"dashboard": "/tmp/e2e-dashboard-1366.png", "rejects": "/tmp/e2e-rejects-360.png"}
+SCREENSHOTS = {
+    "dashboard": "/tmp/e2e-dashboard-1366.png",
+    "rejects": "/tmp/e2e-rejects-360.png",
+    "merge": "/tmp/e2e-village-merge-360.png",
+}
 # Columns of the district XLSX, by DistrictRollupResource's export order.
 XLSX_COLUMNS = "code district listed called yes no wrong unreachable pending rate villages at_target".split()
 
@@ -277,3 +281,27 @@ def test_district_president_corrects_one_reject_and_removes_another_on_a_phone(
     expect(page.get_by_text("गया के सदस्य")).to_have_count(0)
     expect(page.locator("article.reject")).to_have_count(0)
     assert_fits_the_screen(page, PHONE["width"])
+
+
+def test_district_president_merges_a_misspelt_village_on_a_phone(phone_page, base_url, patna_president, patna):
+    page = phone_page
+    rampur, typo = make_village(patna, "रामपुर"), make_village(patna, "रामपुरर")
+    make_member(rampur, "9876500001")
+    make_member(typo, "9876500002", name="सीता देवी")
+    log_in(page, base_url, patna_president)
+    expect(page).to_have_url(f"{base_url}/districts/PAT/")
+
+    page.locator("#village-table").get_by_role("link", name="रामपुरर", exact=True).click()
+    page.get_by_role("link", name="दूसरे गाँव में मिलाएँ").click()
+    page.locator(".merge-suggestions").get_by_role("link", name="रामपुर", exact=True).click()
+    confirm = page.locator(".merge-confirm")
+    expect(confirm).to_contain_text("“रामपुरर” का 1 सदस्य “रामपुर” में चला जाएगा")
+    wait_for_fonts(page)
+    assert_fits_the_screen(page, PHONE["width"])
+    page.screenshot(path=SCREENSHOTS["merge"], full_page=True)
+    confirm.get_by_role("button", name="“रामपुर” में मिलाएँ").click()
+
+    expect(page).to_have_url(f"{base_url}/districts/PAT/villages/{rampur.pk}/")
+    expect(page.locator(".messages")).to_contain_text("“रामपुरर” को “रामपुर” में मिला दिया गया")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    expect(page.get_by_text("सीता देवी")).to_be_visible()

@@ -1,0 +1,140 @@
+"""A district president merges a village created under a misspelt name into the one its members belong in."""
+
+import pytest
+from django.urls import reverse
+
+from controlroom.models import AuditEvent
+from districts import services
+from districts.models import DistrictStats, Village, VillageStats
+from members.models import Member, MemberStatus
+from tests.conftest import login, make_member, make_village
+from tests.districts.test_rollup import assert_rollup_matches_group_by
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def typo(cast, patna):
+    """ "रामपुरर", a misspelling of the cast's "रामपुर", with two members: one confirmed, one waiting."""
+    village = make_village(patna, "रामपुरर", target=1)
+    make_member(village, "9876500001", status=MemberStatus.YES)
+    make_member(village, "9876500002")
+    return village
+
+
+def merge_url(village):
+    return reverse("districts:village_merge", args=[village.district.code, village.pk])
+
+
+def test_a_president_merges_a_misspelt_village_into_the_right_one(client, cast, typo, patna_president):
+    rampur = cast["rampur"]
+    login(client, patna_president)
+    page = client.get(merge_url(typo))
+    assert [v.name for v in page.context["suggestions"]] == ["रामपुर"], "the look-alike is offered first"
+    confirm = client.get(merge_url(typo), {"into": "रामपुर"})
+    assert confirm.context["into"] == rampur
+    assert "2 सदस्य" in confirm.content.decode(), "says how many members will move"
+    assert Village.objects.filter(pk=typo.pk).exists(), "nothing changes before the merge is confirmed"
+
+    response = client.post(merge_url(typo), {"into": "रामपुर"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("districts:village", args=["PAT", rampur.pk])
+    assert "रामपुरर" in str(list(response.context["messages"])[0])
+    assert not Village.objects.filter(pk=typo.pk).exists()
+    assert Member.objects.filter(village=rampur).count() == 4
+    assert VillageStats.objects.get(village=rampur).yes == 1
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VILLAGE_MERGE)
+    assert (event.actor, event.rows, event.detail["into"]) == (patna_president, 2, "रामपुर")
+    assert_rollup_matches_group_by()
+
+
+def test_the_district_figures_follow_the_merge(cast, typo, patna, patna_president):
+    """The misspelt village was at its target (1 confirmed of 1); after the merge the district has one village
+    fewer, and "रामपुर" (target 10) is not at its target yet."""
+    before = DistrictStats.objects.get(district=patna)
+    assert (before.villages, before.villages_at_target, before.yes) == (2, 1, 1)
+    services.village_merge(village_id=typo.pk, into_id=cast["rampur"].pk, actor=patna_president)
+    after = DistrictStats.objects.get(district=patna)
+    assert (after.villages, after.villages_at_target, after.yes, after.listed) == (1, 0, 1, 4)
+    assert_rollup_matches_group_by()
+
+
+def test_merging_can_bring_the_village_to_its_target(cast, typo, patna, patna_president):
+    rampur = cast["rampur"]
+    for village, target in ((rampur, 1), (typo, 5)):  # the typo is below its target, रामपुर one short of it
+        village.target = target
+        services.village_admin_save(village=village, created=False)
+    assert DistrictStats.objects.get(district=patna).villages_at_target == 0
+    services.village_merge(village_id=typo.pk, into_id=rampur.pk, actor=patna_president)
+    assert DistrictStats.objects.get(district=patna).villages_at_target == 1
+    assert_rollup_matches_group_by()
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [("रामपुरर", "This is this village"), ("सीतापुर", "no village"), ("कोई और", "no village")],
+    ids=["itself", "another-districts-village", "unknown"],
+)
+def test_only_another_village_of_the_same_district_can_be_chosen(client, cast, typo, patna_president, typed, error):
+    login(client, patna_president)
+    client.cookies["django_language"] = "en"
+    response = client.post(merge_url(typo), {"into": typed})
+    assert response.status_code == 200
+    assert response.context["into"] is None
+    errors = " ".join(response.context["form"].errors["into"])
+    assert error.lower().split()[-1] in errors.lower()
+    assert Village.objects.filter(pk=typo.pk).exists()
+
+
+def test_the_name_is_matched_as_uploads_match_it(client, cast, typo, patna_president):
+    login(client, patna_president)
+    client.post(merge_url(typo), {"into": "  रामपुर "})
+    assert not Village.objects.filter(pk=typo.pk).exists()
+
+
+def test_a_village_merged_meanwhile_is_not_merged_twice(client, cast, typo, patna_president):
+    login(client, patna_president)
+    services.village_merge(village_id=cast["rampur"].pk, into_id=typo.pk, actor=patna_president)
+    response = client.post(merge_url(typo), {"into": "रामपुर"})
+    assert response.status_code == 200, "the form says रामपुर is no longer there"
+    assert Member.objects.filter(village=typo).count() == 4
+    with pytest.raises(services.VillageError):
+        services.village_merge(village_id=typo.pk, into_id=cast["rampur"].pk, actor=patna_president)
+
+
+def test_villages_told_apart_by_a_number_are_not_suggested(cast, patna):
+    first, second = make_village(patna, "रामपुर 1"), make_village(patna, "रामपुर 2")
+    from districts.selectors import village_merge_suggestions
+
+    assert second not in village_merge_suggestions(first)
+    assert village_merge_suggestions(make_village(patna, "ग्राम रामपुर")) == [cast["rampur"]]
+
+
+def test_the_village_page_offers_the_merge_to_those_who_may_do_it(client, cast, typo, patna_president, state_leader):
+    url = reverse("districts:village", args=["PAT", typo.pk])
+    assert merge_url(typo) in login(client, patna_president).get(url).content.decode()
+    assert merge_url(typo) not in login(client, state_leader).get(url).content.decode()
+
+
+def test_the_supervisor_merges_in_any_district(client, cast, typo, supervisor):
+    login(client, supervisor).post(merge_url(typo), {"into": "रामपुर"})
+    assert not Village.objects.filter(pk=typo.pk).exists()
+
+
+@pytest.mark.parametrize("who", ["gaya_president", "state_leader", "operator"])
+def test_others_cannot_merge(client, cast, typo, request, who):
+    login(client, request.getfixturevalue(who))
+    assert client.get(merge_url(typo)).status_code == 404
+    assert client.post(merge_url(typo), {"into": "रामपुर"}).status_code == 404
+    assert Village.objects.filter(pk=typo.pk).exists()
+
+
+def test_merging_needs_a_login(client, cast, typo):
+    response = client.post(merge_url(typo), {"into": "रामपुर"})
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+    assert Village.objects.filter(pk=typo.pk).exists()
+
+
+def test_a_get_never_merges(client, cast, typo, patna_president):
+    login(client, patna_president).get(merge_url(typo), {"into": "रामपुर"})
+    assert Village.objects.filter(pk=typo.pk).exists()
