@@ -11,6 +11,8 @@ pytestmark = pytest.mark.django_db
 PK_OWNER = {
     "districts:village": "village",
     "districts:village_export": "village",
+    "districts:village_merge": "village",
+    "districts:village_rename": "village",
     "members:upload_detail": "upload",
     "members:upload_progress": "upload",
     "members:upload_confirm": "upload",
