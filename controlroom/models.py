@@ -17,6 +17,7 @@ class AuditEvent(models.Model):
         REPLACE = "replace", _("Member replaced")
         REMOVE = "remove", _("Member removed")
         VILLAGE_MERGE = "village_merge", _("Village merged")
+        VILLAGE_RENAME = "village_rename", _("Village renamed")
         LOGIN = "login", _("Login")
         LOGIN_FAILED = "login_failed", _("Failed login")
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts import services
 from districts.forms import VillageAdminForm
-from districts.models import CallCentre, District, User, Village
+from districts.models import CallCentre, District, User, Village, VillageAlias
 
 
 @admin.register(District)
@@ -33,6 +33,25 @@ class VillageAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         services.villages_admin_delete(village_ids=queryset.values_list("pk", flat=True))
+
+
+@admin.register(VillageAlias)
+class VillageAliasAdmin(admin.ModelAdmin):
+    """Names of villages merged into others, which uploads still write: staff may delete a wrong one, so that
+    the name makes a new village again."""
+
+    list_display = ["name", "village", "district", "created_at"]
+    list_filter = ["district"]
+    search_fields = ["name", "village__name"]
+    list_select_related = ["village", "district"]
+    fields = ["name", "village", "district", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # made by merging a village, with its members
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CallCentre)

@@ -44,3 +44,7 @@ class VillageMergeForm(forms.Form):
         if into.pk == self.village.pk:
             raise ValidationError(_("That is this village. Choose the village its members belong in."), code="same")
         return into
+
+
+class VillageRenameForm(forms.Form):
+    name = CleanTextField(label=_("Correct name"), max_length=120)

@@ -94,6 +94,26 @@ class Village(models.Model):
         return " ".join(name.split()).casefold()
 
 
+class VillageAlias(models.Model):
+    """Another way a district writes one of its villages: the name of a village merged into it. Uploads that
+    write it put their members in the village."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="village_aliases")
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("village"))
+    name = models.CharField(_("name as written"), max_length=120)
+    name_key = models.CharField(max_length=120, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("other name of a village")
+        verbose_name_plural = _("other names of villages")
+        constraints = [models.UniqueConstraint(fields=["district", "name_key"], name="village_alias_unique")]
+
+    def __str__(self):
+        return self.name
+
+
 class CallCentre(models.Model):
     """A control room: a floor of operators serving a set of districts."""
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from controlroom.models import AuditEvent
 from districts import rollup
-from districts.models import Village
+from districts.models import Village, VillageAlias
 from members.models import Member
 
 
@@ -56,9 +56,39 @@ def village_merge(*, village_id: int, into_id: int, actor) -> int:
     rollup.villages_merged(
         village_id=village.pk, target=village.target, into_id=into.pk, district_id=village.district_id
     )
+    # Its name, and the names merged into it before, lead later uploads to the village it went into.
+    VillageAlias.objects.filter(village=village).update(village=into)
+    VillageAlias.objects.update_or_create(
+        district_id=village.district_id, name_key=village.name_key, defaults={"village": into, "name": village.name}
+    )
     village.delete()
     detail = {"village": village.name, "into": into.name, "into_id": into.pk, "district_id": village.district_id}
     AuditEvent.objects.create(
         actor=actor, action=AuditEvent.Action.VILLAGE_MERGE, what=f"village {village_id}", rows=moved, detail=detail
     )
     return moved
+
+
+@transaction.atomic
+def village_rename(*, village_id: int, name: str, actor) -> Village:
+    """Correct a village's name. The old name is kept as another name of the village, so lists still written
+    the old way go on putting their members here."""
+    village = Village.objects.select_for_update().filter(pk=village_id).first()
+    if village is None:
+        raise VillageError(_("This village was merged or deleted meanwhile. Nothing was changed."))
+    key = Village.key_for(name)
+    if Village.objects.filter(district_id=village.district_id, name_key=key).exclude(pk=village.pk).exists():
+        raise VillageError(_("This district already has a village of this name. Merge into it instead."))
+    old = (village.name, village.name_key)
+    village.name, village.name_key = name, key
+    village.save(update_fields=["name", "name_key"])
+    if old[1] != key:
+        VillageAlias.objects.update_or_create(
+            district_id=village.district_id, name_key=old[1], defaults={"village": village, "name": old[0]}
+        )
+    VillageAlias.objects.filter(district_id=village.district_id, name_key=key).delete()  # now its own name
+    detail = {"from": old[0], "to": name, "district_id": village.district_id}
+    AuditEvent.objects.create(
+        actor=actor, action=AuditEvent.Action.VILLAGE_RENAME, what=f"village {village.pk}", rows=1, detail=detail
+    )
+    return village

@@ -11,5 +11,6 @@ urlpatterns = [
     path("<str:code>/villages.xlsx", views.district_export_villages, name="export_villages"),
     path("<str:code>/villages/<int:pk>/", views.village_detail, name="village"),
     path("<str:code>/villages/<int:pk>/merge/", views.village_merge, name="village_merge"),
+    path("<str:code>/villages/<int:pk>/rename/", views.village_rename, name="village_rename"),
     path("<str:code>/villages/<int:pk>/members.xlsx", views.village_export, name="village_export"),
 ]

@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from controlroom.exports import file_name_part, xlsx_response
 from controlroom.roles import Role, role_required
 from districts import selectors, services
-from districts.forms import VillageMergeForm
+from districts.forms import VillageMergeForm, VillageRenameForm
 from districts.resources import DistrictRollupResource, VillageMembersResource, VillageRollupResource
 from members import selectors as member_selectors
 
@@ -94,16 +96,39 @@ def village_merge(request, code, pk):
     into = form.cleaned_data["into"] if form.is_valid() else None
     if into is not None and request.method == "POST":
         return _merge(request, village, into)
+    return _render_village_fix(request, village, form=form, into=into)
+
+
+@require_POST
+@role_required(*member_selectors.UPLOADERS)
+def village_rename(request, code, pk):
+    district = selectors.district_get_for_user(request.user, code)
+    village = selectors.village_get_for_user(request.user, district, pk)
+    form = VillageRenameForm(request.POST)
+    if form.is_valid():
+        try:
+            services.village_rename(village_id=village.pk, name=form.cleaned_data["name"], actor=request.user)
+        except services.VillageError as error:
+            form.add_error("name", str(error))
+    if not form.is_valid():
+        return _render_village_fix(request, village, rename_form=form, status=422)
+    messages.success(request, _("The name was corrected. Lists that write the old name still come here."))
+    return redirect("districts:village", district.code, village.pk)
+
+
+def _render_village_fix(request, village, form=None, into=None, rename_form=None, status=200):
+    """The page to correct a village's name, or to merge it into another."""
     ctx = {
-        "district": district,
+        "district": village.district,
         "village": village,
-        "form": form,
+        "form": form or VillageMergeForm(village=village),
         "into": into,
+        "rename_form": rename_form or VillageRenameForm(initial={"name": village.name}),
         "members": selectors.village_members(request.user, village).count(),
         "suggestions": selectors.village_merge_suggestions(village),
-        "names": selectors.village_names(district),
+        "names": selectors.village_names(village.district),
     }
-    return render(request, "districts/village_merge.html", ctx)
+    return render(request, "districts/village_merge.html", ctx, status=status)
 
 
 def _merge(request, village, into):

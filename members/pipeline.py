@@ -170,7 +170,7 @@ def check_file(
 ) -> Checked:
     """Check every row of a file against the district's villages and the enrolled members; write nothing."""
     checked = Checked(rows_path=Path(workdir) / "valid.tsv", refused_path=Path(workdir) / "refused.csv")
-    checker = RowChecker(dict(Village.objects.filter(district=district).values_list("name_key", "name")))
+    checker = RowChecker.for_district(district.pk)
     spools = _Spools(checked, upload_id)
     try:
         with open_table(path) as table:

@@ -72,8 +72,7 @@ class MemberResource(resources.ModelResource):
         for field in FIELDS:
             if field not in header.positions:
                 dataset.append_col([""] * len(dataset), header=field)
-        existing = Village.objects.filter(district=self.district).values_list("name_key", "name")
-        self.checker = RowChecker(dict(existing))
+        self.checker = RowChecker.for_district(self.district.pk)
 
     def before_import_row(self, row, row_number=None, **kwargs):
         """Clean and check the row as an upload would; a refused row becomes a validation error on its columns."""

@@ -13,7 +13,7 @@ import unicodedata
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from districts.models import Village
+from districts.models import Village, VillageAlias
 from members import phone
 from members.columns import BY_FIELD, Column
 
@@ -157,13 +157,21 @@ class RowChecker:
     """Checks rows one by one, remembering mobiles seen earlier in the file and the villages met on the way.
 
     `villages` maps the district's existing village keys to their names; villages not in it are new.
+    `aliases` maps other keys the district writes a village with (a merged village's) to the village's key.
     """
 
-    def __init__(self, villages: dict[str, str]):
+    def __init__(self, villages: dict[str, str], aliases: dict[str, str] | None = None):
         self.villages = villages
+        self.aliases = aliases or {}
         self.seen: dict[str, int] = {}
         self.new_villages: dict[str, str] = {}
         self._village_cache: dict = {}
+
+    @classmethod
+    def for_district(cls, district_id: int) -> "RowChecker":
+        villages = Village.objects.filter(district_id=district_id).values_list("name_key", "name")
+        aliases = VillageAlias.objects.filter(district_id=district_id).values_list("name_key", "village__name_key")
+        return cls(dict(villages), dict(aliases))
 
     def lookalikes(self) -> dict[str, str]:
         """New village names that look like a misspelling of a village the district has: {new: existing}."""
@@ -181,7 +189,10 @@ class RowChecker:
             return cached
         before = len(problems)
         name = _checked_text(_VILLAGE, value, problems)
-        result = (name, Village.key_for(name) if len(problems) == before else "")
+        key = Village.key_for(name) if len(problems) == before else ""
+        if key not in self.villages:  # a village of that name comes before a merged one's old name
+            key = self.aliases.get(key, key)
+        result = (name, key)
         if type(value) is str and len(problems) == before and len(self._village_cache) < 50_000:
             self._village_cache[value] = result
         return result

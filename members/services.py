@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from controlroom.models import AuditEvent
 from districts import rollup
-from districts.models import District, Village
+from districts.models import District, Village, VillageAlias
 from members import parsing, pipeline
 from members.models import REJECTS, Member, MemberChange, MemberStatus, RefusedRow, Upload
 from members.parsing import UnusableFile
@@ -196,15 +196,20 @@ def upload_import(*, upload_id: int) -> None:
 
 
 def _village_merges(upload: Upload) -> dict[str, str]:
-    """The merges chosen at confirmation whose village is still there (staff may have removed an empty one
-    since): the others' members go into the new village after all, as they would have without the choice."""
-    merges = upload.village_merges
-    there = set(
-        Village.objects.filter(district_id=upload.district_id, name_key__in=merges.values()).values_list(
-            "name_key", flat=True
-        )
+    """Village keys of the checked rows to write under another village's key, {key: existing key}.
+
+    The merges chosen at confirmation whose village is still there (staff may have removed an empty one since):
+    the others' members go into the new village after all, as they would have without the choice. And a village
+    merged into another since the rows were checked: its rows go where its members went.
+    """
+    villages = Village.objects.filter(district_id=upload.district_id)
+    aliases = VillageAlias.objects.filter(district_id=upload.district_id).exclude(
+        name_key__in=villages.values("name_key")  # a village of that name again comes first
     )
-    return {new: existing for new, existing in merges.items() if existing in there}
+    moved = dict(aliases.values_list("name_key", "village__name_key"))
+    chosen = {new: moved.get(existing, existing) for new, existing in upload.village_merges.items()}
+    there = set(villages.filter(name_key__in=chosen.values()).values_list("name_key", flat=True))
+    return {**moved, **{new: existing for new, existing in chosen.items() if existing in there}}
 
 
 def _mark_imported(upload_id: int, written: pipeline.Written) -> None:

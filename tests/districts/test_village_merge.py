@@ -6,7 +6,7 @@ from django.urls import reverse
 from controlroom.models import AuditEvent
 from districts import services
 from districts.models import DistrictStats, Village, VillageStats
-from members.models import Member, MemberStatus
+from members.models import Member, MemberStatus, Upload
 from tests.conftest import login, make_member, make_village
 from tests.districts.test_rollup import assert_rollup_matches_group_by
 
@@ -138,3 +138,125 @@ def test_merging_needs_a_login(client, cast, typo):
 def test_a_get_never_merges(client, cast, typo, patna_president):
     login(client, patna_president).get(merge_url(typo), {"into": "रामपुर"})
     assert Village.objects.filter(pk=typo.pk).exists()
+
+
+# --- the merged village's name, written again ----------------------------------------------------------
+
+
+def upload_rows(client, capture, *villages):
+    from tests.members.conftest import post_upload
+    from tests.members.corpus import HEAD, csv_text
+
+    rows = [HEAD, *([f"सदस्य {i}", f"91234567{i:02d}", village, ""] for i, village in enumerate(villages))]
+    post_upload(client, csv_text(rows).encode(), capture=capture)
+    return Upload.objects.latest("pk")
+
+
+def confirm(client, upload, capture):
+    with capture(execute=True):
+        client.post(reverse("members:upload_confirm", args=[upload.pk]))
+    upload.refresh_from_db()
+    return upload
+
+
+def test_an_upload_that_writes_a_merged_villages_name_puts_its_members_where_they_went(
+    client, cast, typo, patna, patna_president, django_capture_on_commit_callbacks
+):
+    services.village_merge(village_id=typo.pk, into_id=cast["rampur"].pk, actor=patna_president)
+    login(client, patna_president)
+    upload = upload_rows(client, django_capture_on_commit_callbacks, "रामपुरर", " रामपुरर", "शिवनगर")
+    assert upload.new_village_names == [["शिवनगर", "शिवनगर"]], "the old name is not a new village"
+    upload = confirm(client, upload, django_capture_on_commit_callbacks)
+    assert (upload.imported, upload.new_villages) == (3, 1)
+    assert Member.objects.filter(upload=upload, village=cast["rampur"]).count() == 2
+    assert not Village.objects.filter(district=patna, name="रामपुरर").exists()
+    assert_rollup_matches_group_by()
+
+
+def test_a_list_checked_before_the_merge_and_imported_after_it_follows_the_merge(
+    client, cast, typo, patna_president, django_capture_on_commit_callbacks
+):
+    login(client, patna_president)
+    upload = upload_rows(client, django_capture_on_commit_callbacks, "रामपुरर")
+    services.village_merge(village_id=typo.pk, into_id=cast["rampur"].pk, actor=patna_president)
+    upload = confirm(client, upload, django_capture_on_commit_callbacks)
+    assert upload.imported == 1
+    assert Member.objects.get(upload=upload).village == cast["rampur"]
+
+
+def test_a_village_created_again_under_the_old_name_comes_first(client, cast, typo, patna, patna_president):
+    services.village_merge(village_id=typo.pk, into_id=cast["rampur"].pk, actor=patna_president)
+    again = make_village(patna, "रामपुरर")
+    from members.rows import RowChecker
+
+    checker = RowChecker.for_district(patna.pk)
+    assert checker.check(2, "सीता", "9123456780", "रामपुरर", "")[3] == again.name_key
+
+
+def test_names_merged_before_follow_their_village_into_the_next_merge(cast, typo, patna, patna_president):
+    services.village_merge(village_id=typo.pk, into_id=cast["rampur"].pk, actor=patna_president)
+    sahi = make_village(patna, "रामपुर सही")
+    services.village_merge(village_id=cast["rampur"].pk, into_id=sahi.pk, actor=patna_president)
+    from members.rows import RowChecker
+
+    checker = RowChecker.for_district(patna.pk)
+    for written in ("रामपुरर", "रामपुर"):
+        assert checker.check(2, "सीता", "9123456780", written, "")[3] == sahi.name_key
+
+
+def test_the_admin_import_follows_the_merge_too(cast, typo, patna, patna_president):
+    import tablib
+
+    from members.resources import MemberResource
+    from tests.members.corpus import HEAD, csv_text
+
+    services.village_merge(village_id=typo.pk, into_id=cast["rampur"].pk, actor=patna_president)
+    dataset = tablib.Dataset().load(csv_text([HEAD, ["सीता", "9123456780", "रामपुरर", ""]]), format="csv")
+    result = MemberResource(district=patna).import_data(dataset)
+    assert not result.has_errors() and not result.invalid_rows
+    assert Member.objects.get(mobile="9123456780").village == cast["rampur"]
+
+
+# --- correcting the name ---------------------------------------------------------------------------------
+
+
+def rename_url(village):
+    return reverse("districts:village_rename", args=[village.district.code, village.pk])
+
+
+def test_a_president_corrects_a_villages_spelling_and_the_old_one_still_comes_here(
+    client, cast, typo, patna, patna_president, django_capture_on_commit_callbacks
+):
+    login(client, patna_president)
+    response = client.post(rename_url(typo), {"name": "  रामपुर   खुर्द "}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("districts:village", args=["PAT", typo.pk])
+    typo.refresh_from_db()
+    assert (typo.name, typo.name_key) == ("रामपुर खुर्द", "रामपुर खुर्द")
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VILLAGE_RENAME)
+    assert (event.actor, event.detail["from"], event.detail["to"]) == (patna_president, "रामपुरर", "रामपुर खुर्द")
+    capture = django_capture_on_commit_callbacks
+    upload = confirm(client, upload_rows(client, capture, "रामपुरर"), capture)
+    assert (upload.imported, upload.new_villages) == (1, 0)
+    assert Member.objects.get(upload=upload).village == typo
+
+
+def test_a_name_another_village_has_is_refused_with_the_way_to_merge(client, cast, typo, patna_president):
+    login(client, patna_president)
+    client.cookies["django_language"] = "en"
+    response = client.post(rename_url(typo), {"name": "रामपुर"})
+    assert response.status_code == 422
+    assert "Merge into it instead" in response.content.decode()
+    typo.refresh_from_db()
+    assert typo.name == "रामपुरर"
+
+
+@pytest.mark.parametrize("who", ["gaya_president", "state_leader", "operator"])
+def test_others_cannot_rename(client, cast, typo, request, who):
+    login(client, request.getfixturevalue(who))
+    assert client.post(rename_url(typo), {"name": "नया नाम"}).status_code == 404
+    typo.refresh_from_db()
+    assert typo.name == "रामपुरर"
+
+
+def test_renaming_takes_a_post(client, cast, typo, patna_president):
+    assert login(client, patna_president).get(rename_url(typo)).status_code == 405

@@ -292,7 +292,7 @@ def test_district_president_merges_a_misspelt_village_on_a_phone(phone_page, bas
     expect(page).to_have_url(f"{base_url}/districts/PAT/")
 
     page.locator("#village-table").get_by_role("link", name="रामपुरर", exact=True).click()
-    page.get_by_role("link", name="दूसरे गाँव में मिलाएँ").click()
+    page.get_by_role("link", name="नाम ठीक करें या मिलाएँ").click()
     page.locator(".merge-suggestions").get_by_role("link", name="रामपुर", exact=True).click()
     confirm = page.locator(".merge-confirm")
     expect(confirm).to_contain_text("“रामपुरर” का 1 सदस्य “रामपुर” में चला जाएगा")
