@@ -180,7 +180,7 @@ def upload_import(*, upload_id: int) -> None:
         if not upload.checked_rows:
             _fail(upload_id, "expired", {}, from_status=Status.IMPORTING)
             return
-        merges = _village_merges(upload)
+        merges = _village_merges(upload, _lock_villages(upload.district_id))
         new_villages = {key: name for key, name in upload.new_village_names if key not in merges}
         with tempfile.TemporaryDirectory(prefix="import-") as workdir:
             written = pipeline.write_members(
@@ -195,20 +195,29 @@ def upload_import(*, upload_id: int) -> None:
         transaction.on_commit(_trigger_batching, robust=True)
 
 
-def _village_merges(upload: Upload) -> dict[str, str]:
+def _lock_villages(district_id: int) -> dict[str, str]:
+    """Hold the district's villages for the import, and say where villages merged since went: {old key: key}.
+
+    A merge or a rename locks its villages too, so it waits for the import, or the import for it: checked rows
+    never go to a village deleted since, nor are they lost with it.
+    """
+    villages = Village.objects.filter(district_id=district_id)
+    list(villages.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+    aliases = VillageAlias.objects.filter(district_id=district_id)
+    aliases = aliases.exclude(name_key__in=villages.values("name_key"))  # a village of that name again comes first
+    return dict(aliases.values_list("name_key", "village__name_key"))
+
+
+def _village_merges(upload: Upload, moved: dict[str, str]) -> dict[str, str]:
     """Village keys of the checked rows to write under another village's key, {key: existing key}.
 
     The merges chosen at confirmation whose village is still there (staff may have removed an empty one since):
-    the others' members go into the new village after all, as they would have without the choice. And a village
-    merged into another since the rows were checked: its rows go where its members went.
+    the others' members go into the new village after all, as they would have without the choice. And the
+    villages `moved` by a merge since the rows were checked: their rows go where their members went.
     """
-    villages = Village.objects.filter(district_id=upload.district_id)
-    aliases = VillageAlias.objects.filter(district_id=upload.district_id).exclude(
-        name_key__in=villages.values("name_key")  # a village of that name again comes first
-    )
-    moved = dict(aliases.values_list("name_key", "village__name_key"))
     chosen = {new: moved.get(existing, existing) for new, existing in upload.village_merges.items()}
-    there = set(villages.filter(name_key__in=chosen.values()).values_list("name_key", flat=True))
+    villages = Village.objects.filter(district_id=upload.district_id, name_key__in=chosen.values())
+    there = set(villages.values_list("name_key", flat=True))
     return {**moved, **{new: existing for new, existing in chosen.items() if existing in there}}
 
 
@@ -363,11 +372,13 @@ def members_import_file(*, path, district: District, dry_run: bool = False) -> I
 def _import_checked(upload: Upload, checked: pipeline.Checked) -> pipeline.Written:
     pipeline.save_refused(checked.refused_path)
     Upload.objects.filter(pk=upload.pk).update(**checked.upload_fields(), progress_total=checked.valid)
+    moved = _lock_villages(upload.district_id)
     written = pipeline.write_members(
         upload_id=upload.pk,
         district_id=upload.district_id,
         rows_path=checked.rows_path,
-        new_villages=checked.new_villages,
+        new_villages={key: name for key, name in checked.new_villages.items() if key not in moved},
+        merges=moved,
     )
     _mark_imported(upload.pk, written)
     transaction.on_commit(_trigger_batching, robust=True)

@@ -260,3 +260,42 @@ def test_others_cannot_rename(client, cast, typo, request, who):
 
 def test_renaming_takes_a_post(client, cast, typo, patna_president):
     assert login(client, patna_president).get(rename_url(typo)).status_code == 405
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_import_waits_for_a_merge_in_flight_and_follows_it(client, cast, typo, patna_president, monkeypatch):
+    """The merge holds its villages while the confirmed list starts importing: the import waits, then puts the
+    row written "रामपुरर" where that village's members went, instead of failing on the deleted village."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from members import services as member_services
+
+    login(client, patna_president)
+    upload = upload_rows(client, None, "रामपुरर")
+    monkeypatch.setattr(member_services, "_enqueue", lambda *args: None)  # imported by the thread below
+    assert member_services.upload_confirm(upload=upload, user=patna_president)
+    errors = []
+
+    def import_list():
+        try:
+            member_services.upload_import(upload_id=upload.pk)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        list(Village.objects.select_for_update().filter(pk__in=[typo.pk, cast["rampur"].pk]))  # the merge begins
+        importer = threading.Thread(target=import_list)
+        importer.start()
+        time.sleep(0.5)  # the import reaches the villages and waits
+        services.village_merge(village_id=typo.pk, into_id=cast["rampur"].pk, actor=patna_president)
+    importer.join(timeout=60)
+    assert not errors, errors
+    upload.refresh_from_db()
+    assert (upload.status, upload.imported, upload.new_villages) == (Upload.Status.IMPORTED, 1, 0)
+    assert Member.objects.get(upload=upload).village == cast["rampur"]
