@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Village
+from districts.selectors import village_named
 from members.forms import CleanTextField
 
 
@@ -37,8 +38,7 @@ class VillageMergeForm(forms.Form):
         self.village = village
 
     def clean_into(self) -> Village:
-        key = Village.key_for(self.cleaned_data["into"])
-        into = Village.objects.filter(district_id=self.village.district_id, name_key=key).first()
+        into = village_named(self.village.district_id, self.cleaned_data["into"])
         if into is None:
             raise ValidationError(_("This district has no village of this name."), code="unknown")
         if into.pk == self.village.pk:

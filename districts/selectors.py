@@ -148,6 +148,16 @@ def village_get_for_user(user, district: District, pk: int) -> Village:
     return get_object_or_404(Village.objects.for_user(user).select_related("district"), district=district, pk=pk)
 
 
+def village_named(district_id: int, name: str) -> Village | None:
+    """The district's village of this name, matched as uploads match it: ignoring case and spacing, and by the
+    names of villages merged into it."""
+    key = Village.key_for(name)
+    village = Village.objects.filter(district_id=district_id, name_key=key).first()
+    if village is None:
+        village = Village.objects.filter(district_id=district_id, aliases__name_key=key).first()
+    return village
+
+
 def village_names(district: District) -> list[str]:
     return list(Village.objects.filter(district=district).order_by("name").values_list("name", flat=True))
 
