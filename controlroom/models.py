@@ -16,6 +16,7 @@ class AuditEvent(models.Model):
         CORRECT = "correct", _("Number corrected")
         REPLACE = "replace", _("Member replaced")
         REMOVE = "remove", _("Member removed")
+        MEMBER_EDIT = "member_edit", _("Member's details corrected")
         VILLAGE_MERGE = "village_merge", _("Village merged")
         VILLAGE_RENAME = "village_rename", _("Village renamed")
         LOGIN = "login", _("Login")

@@ -58,6 +58,25 @@ def member_created(*, village_id: int, district_id: int, status: str = MemberSta
     )
 
 
+def member_moved_village(*, member, from_village_id: int) -> None:
+    """Move a member's figures from the village it was in to the one it is in now, in the same district.
+
+    Both villages' rows are locked (in id order) before the district's, as an outcome locks its village's and
+    then the district's: an outcome in either village never waits for this in a cycle.
+    """
+    figures = contribution(member.status, member.attempt_count)
+    if from_village_id == member.village_id or not figures:
+        return
+    crossed = 0
+    with connection.cursor() as cursor:
+        for village_id, sign in sorted([(from_village_id, -1), (member.village_id, 1)]):
+            values = [sign * figures.get(name, 0) for name in FIELDS]
+            yes_now, target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, values, village_id, member.district_id)
+            crossed += _crossed(target, yes_now - sign * figures.get("yes", 0), yes_now)
+        if crossed:
+            _add(cursor, ADD_DISTRICT, ENSURE_DISTRICT, [0, crossed, *[0] * len(FIELDS)], member.district_id)
+
+
 IMPORTED_BY_VILLAGE = """
 INSERT INTO districts_villagestats (village_id, district_id, listed, called, yes, no, wrong, unreachable)
 SELECT village_id, %s, COUNT(*), 0, 0, 0, 0, 0 FROM members_member WHERE upload_id = %s GROUP BY village_id

@@ -65,7 +65,9 @@ def member_search(request, code=None):
     district = selectors.district_get_for_user(request.user, code) if code else None
     query = request.GET.get("q", "")[:100]
     page = selectors.member_search_page(request.user, district, query, request.GET.get("page"))
-    return render(request, "districts/member_search.html", {"district": district, "query": query, "page": page})
+    can_edit = request.user.role in member_selectors.UPLOADERS
+    ctx = {"district": district, "query": query, "page": page, "can_edit": can_edit}
+    return render(request, "districts/member_search.html", ctx)
 
 
 @role_required(*VIEWERS)
@@ -81,8 +83,8 @@ def village_detail(request, code, pk):
     district = selectors.district_get_for_user(request.user, code)
     village = selectors.village_get_for_user(request.user, district, pk)
     page = Paginator(selectors.village_members(request.user, village), 50).get_page(request.GET.get("page"))
-    can_merge = request.user.role in member_selectors.UPLOADERS
-    ctx = {"district": district, "village": village, "page": page, "can_merge": can_merge}
+    can_edit = request.user.role in member_selectors.UPLOADERS
+    ctx = {"district": district, "village": village, "page": page, "can_edit": can_edit}
     return render(request, "districts/village_detail.html", ctx)
 
 

@@ -3,10 +3,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District
+from districts.selectors import village_named
 from members import selectors
 from members.parsing import PROBLEMS, UnusableFile, on_disk, open_table, sniff
 from members.phone import InvalidMobile, normalise_mobile
-from members.rows import clean_text
+from members.rows import clean_text, has_letter, reason_text
 
 
 class CleanTextField(forms.CharField):
@@ -98,3 +99,29 @@ class RemoveMemberForm(forms.Form):
 
 class CorrectionsForm(forms.Form):
     file = forms.FileField(label=_("Filled-in rejects file (.xlsx)"))
+
+
+class MemberEditForm(forms.Form):
+    """A member's name, address and village, checked as an upload checks them; the village is one the member's
+    district has, by its name."""
+
+    name = CleanTextField(label=_("Name"), max_length=120)
+    address = CleanTextField(label=_("Address"), max_length=255, required=False)
+    village = CleanTextField(label=_("Village"), max_length=120)
+
+    def __init__(self, *args, member, **kwargs):
+        initial = {"name": member.name, "address": member.address, "village": member.village.name}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.member = member
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if not has_letter(name):
+            raise ValidationError(reason_text("no_letters", {"value": name[:40]}), code="no_letters")
+        return name
+
+    def clean_village(self):
+        village = village_named(self.member.district_id, self.cleaned_data["village"])
+        if village is None:
+            raise ValidationError(_("This district has no village of this name."), code="unknown")
+        return village

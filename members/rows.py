@@ -102,6 +102,11 @@ _LETTER = re.compile(r"[^\W\d_]")
 _NAME, _VILLAGE, _ADDRESS = BY_FIELD["name"], BY_FIELD["village"], BY_FIELD["address"]
 
 
+def has_letter(text: str) -> bool:
+    """Whether a name has a letter in it, of any script: "123" or "--" is not a name."""
+    return bool(_LETTER.search(text))
+
+
 def _checked_text(column: Column, value, problems: list) -> str:
     text = clean_text(value) if value != "" and value is not None else ""
     if not text:
@@ -205,7 +210,7 @@ class RowChecker:
         """
         problems = []
         name = _checked_text(_NAME, name, problems)
-        if name and not _LETTER.search(name) and name[0] != "=":
+        if name and not has_letter(name) and name[0] != "=":
             problems.append(("name", "no_letters", {"value": name[:40]}))
         try:
             mobile = phone.normalise_mobile(mobile)

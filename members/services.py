@@ -556,6 +556,33 @@ def _is_one_of(mobile, numbers: set) -> bool:
         return False  # typed over with something that is not a number: applied, so that it is reported
 
 
+@transaction.atomic
+def member_edit(*, member_id: int, name: str, address: str, village_id: int, actor) -> Member:
+    """A president's correction of who a member is and where: name, address, and village in the same district.
+    The number and the call state are left alone (a number is corrected through the rejects).
+
+    The village is locked before the member, as a merge locks them: a village merged away meanwhile is refused,
+    not written.
+    """
+    village = Village.objects.select_for_update(no_key=True).filter(pk=village_id).first()
+    member = Member.objects.select_for_update().exclude(status=MemberStatus.REMOVED).filter(pk=member_id).first()
+    if village is None or member is None or village.district_id != member.district_id:
+        raise RejectError(_("The member or the village was changed meanwhile. Nothing was saved."))
+    new = {"name": name, "address": address, "village_id": village.pk}
+    changed = [field for field, value in new.items() if getattr(member, field) != value]
+    if not changed:
+        return member
+    from_village_id = member.village_id
+    member.name, member.address, member.village = name, address, village
+    member.save(update_fields=["name", "address", "village", "updated_at"])
+    rollup.member_moved_village(member=member, from_village_id=from_village_id)
+    detail = {"fields": changed, "village_from": from_village_id, "village_to": village.pk}
+    AuditEvent.objects.create(
+        actor=actor, action=AuditEvent.Action.MEMBER_EDIT, what=f"member {member.pk}", rows=1, detail=detail
+    )
+    return member
+
+
 # --- Staff edits in the admin: the figures follow, as they do for every other change -------------------
 
 NOT_LISTED = (MemberStatus.REMOVED, 0)  # what a member not (or no longer) on the list adds to the figures

@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -9,10 +11,17 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from controlroom.exports import xlsx_response
 from controlroom.roles import Role, role_required
-from districts.selectors import district_get_for_user
+from districts.selectors import district_get_for_user, village_names
 from members import parsing, reports, selectors, services
-from members.forms import CorrectionsForm, CorrectNumberForm, RemoveMemberForm, ReplaceMemberForm, UploadForm
-from members.models import RefusedRow, Upload
+from members.forms import (
+    CorrectionsForm,
+    CorrectNumberForm,
+    MemberEditForm,
+    RemoveMemberForm,
+    ReplaceMemberForm,
+    UploadForm,
+)
+from members.models import MemberStatus, RefusedRow, Upload
 from members.phone import InvalidMobile
 from members.resources import MemberResource, RejectResource
 
@@ -173,6 +182,41 @@ def reject_fix(request, pk, action):
     else:
         messages.success(request, done % {"name": member.name})
     return redirect(f"{reverse('members:rejects', args=[member.district.code])}#member-{member.pk}")
+
+
+@role_required(*UPLOADERS)
+@require_http_methods(["GET", "POST"])
+def member_edit(request, pk):
+    member = selectors.member_get_for_user(request.user, pk)
+    if member.status == MemberStatus.REMOVED:
+        raise Http404  # off the list: nothing to correct
+    back = _back(request, member)
+    form = MemberEditForm(request.POST or None, member=member)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.member_edit(
+                member_id=member.pk,
+                name=data["name"],
+                address=data["address"],
+                village_id=data["village"].pk,
+                actor=request.user,
+            )
+        except services.RejectError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("%(name)s: saved.") % {"name": data["name"]})
+            return redirect(back)
+    ctx = {"member": member, "form": form, "back": back, "names": village_names(member.district)}
+    return render(request, "members/member_edit.html", ctx, status=422 if form.errors else 200)
+
+
+def _back(request, member) -> str:
+    """Where the page was opened from (a village page, a search), else the member's village."""
+    back = request.POST.get("next") or request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+        return back
+    return reverse("districts:village", args=[member.district.code, member.village_id])
 
 
 @role_required(*VIEWERS)

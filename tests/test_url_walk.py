@@ -18,6 +18,7 @@ PK_OWNER = {
     "members:upload_confirm": "upload",
     "members:upload_discard": "upload",
     "members:upload_report": "upload",
+    "members:member_edit": "member",
     "members:reject_correct": "member",
     "members:reject_replace": "member",
     "members:reject_remove": "member",

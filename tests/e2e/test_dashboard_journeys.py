@@ -305,3 +305,26 @@ def test_district_president_merges_a_misspelt_village_on_a_phone(phone_page, bas
     expect(page.locator(".messages")).to_contain_text("“रामपुरर” को “रामपुर” में मिला दिया गया")
     expect(page.locator("tbody tr")).to_have_count(2)
     expect(page.get_by_text("सीता देवी")).to_be_visible()
+
+
+def test_district_president_corrects_a_members_name_and_village_on_a_phone(
+    phone_page, base_url, patna_president, patna
+):
+    page = phone_page
+    rampur, shivpur = make_village(patna, "रामपुर"), make_village(patna, "शिवपुर")
+    make_member(rampur, "9876500001", name="सीता देबी")
+    log_in(page, base_url, patna_president)
+    page.goto(f"{base_url}/districts/PAT/villages/{rampur.pk}/")
+
+    page.get_by_role("link", name="सीता देबी").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("सीता देबी का विवरण ठीक करें")
+    page.get_by_label("नाम").fill("सीता देवी")
+    page.get_by_label("गाँव").fill("शिवपुर")
+    wait_for_fonts(page)
+    assert_fits_the_screen(page, PHONE["width"])
+    page.get_by_role("button", name="सहेजें").click()
+
+    expect(page).to_have_url(f"{base_url}/districts/PAT/villages/{rampur.pk}/")
+    expect(page.locator(".messages")).to_contain_text("सीता देवी: सहेजा गया।")
+    page.goto(f"{base_url}/districts/PAT/villages/{shivpur.pk}/")
+    expect(page.locator("tbody tr")).to_have_text(re.compile("सीता देवी"))
