@@ -58,23 +58,27 @@ def member_created(*, village_id: int, district_id: int, status: str = MemberSta
     )
 
 
-def member_moved_village(*, member, from_village_id: int) -> None:
-    """Move a member's figures from the village it was in to the one it is in now, in the same district.
+def member_moved_village(
+    *, member, from_village_id: int, before: tuple[str, int], after: tuple[str, int] | None = None
+) -> None:
+    """Move a member from a village to the one it is in now, in the same district, its (status, attempts)
+    going from `before` to `after` (unchanged when not given) on the way.
 
     Both villages' rows are locked (in id order) before the district's, as an outcome locks its village's and
     then the district's: an outcome in either village never waits for this in a cycle.
     """
-    figures = contribution(member.status, member.attempt_count)
-    if from_village_id == member.village_id or not figures:
-        return
+    old, new = contribution(*before), contribution(*(after or before))
     crossed = 0
     with connection.cursor() as cursor:
-        for village_id, sign in sorted([(from_village_id, -1), (member.village_id, 1)]):
+        for village_id, sign, figures in sorted([(from_village_id, -1, old), (member.village_id, 1, new)]):
             values = [sign * figures.get(name, 0) for name in FIELDS]
             yes_now, target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, values, village_id, member.district_id)
-            crossed += _crossed(target, yes_now - sign * figures.get("yes", 0), yes_now)
-        if crossed:
-            _add(cursor, ADD_DISTRICT, ENSURE_DISTRICT, [0, crossed, *[0] * len(FIELDS)], member.district_id)
+            crossed += _crossed(target, yes_now - values[FIELDS.index("yes")], yes_now)
+        delta = [new.get(name, 0) - old.get(name, 0) for name in FIELDS]
+        if crossed or any(delta):
+            _add(cursor, ADD_DISTRICT, ENSURE_DISTRICT, [0, crossed, *delta], member.district_id)
+        if member.upload_id is not None and any(delta):
+            _add(cursor, ADD_UPLOAD, ENSURE_UPLOAD, delta, member.upload_id)
 
 
 IMPORTED_BY_VILLAGE = """

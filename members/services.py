@@ -575,7 +575,10 @@ def member_edit(*, member_id: int, name: str, address: str, village_id: int, act
     from_village_id = member.village_id
     member.name, member.address, member.village = name, address, village
     member.save(update_fields=["name", "address", "village", "updated_at"])
-    rollup.member_moved_village(member=member, from_village_id=from_village_id)
+    if from_village_id != village.pk:
+        rollup.member_moved_village(
+            member=member, from_village_id=from_village_id, before=(member.status, member.attempt_count)
+        )
     detail = {"fields": changed, "village_from": from_village_id, "village_to": village.pk}
     AuditEvent.objects.create(
         actor=actor, action=AuditEvent.Action.MEMBER_EDIT, what=f"member {member.pk}", rows=1, detail=detail
@@ -608,6 +611,9 @@ def member_admin_save(*, member: Member, created: bool, actor) -> None:
     member.save(update_fields=fields)
     if stored.village_id == member.village_id:
         rollup.member_moved(member, before=before, after=after)
+        return
+    if stored.district_id == member.district_id:
+        rollup.member_moved_village(member=member, from_village_id=stored.village_id, before=before, after=after)
         return
     rollup.member_changed(
         village_id=stored.village_id, district_id=stored.district_id, upload_id=stored.upload_id, before=before,

@@ -19,6 +19,7 @@ from controlroom.roles import Role
 from districts import rollup
 from districts import services as district_services
 from districts.models import User, Village
+from members import services as member_services
 from members.models import Member, MemberStatus
 from tests.conftest import make_village
 from tests.districts.test_rollup import assert_rollup_matches_group_by
@@ -218,6 +219,43 @@ def test_a_village_merged_while_its_members_are_being_called(clock, centre, camp
     assert Member.objects.filter(village=right).count() == 600
     stored = set(CallAttempt.objects.values_list("member_id", "submission_key"))
     assert stored == set(accepted) and len(stored) == 8 * 40
+    assert_rollup_matches_group_by()
+
+
+def test_members_moved_between_two_villages_while_both_are_being_called(clock, centre, campaign, patna, gaya):
+    """A president moves members back and forth between two villages while operators mark members of both:
+    both villages' figures are locked before the district's, as an outcome locks them, so nobody deadlocks."""
+    first, second = make_village(patna, "रामपुर", target=30), make_village(patna, "शिवपुर", target=30)
+    for village, prefix in ((first, 9), (second, 8)):
+        Member.objects.bulk_create(
+            Member(district=patna, village=village, name=f"सदस्य {i}", mobile=f"{prefix}{i:09d}") for i in range(200)
+        )
+    rollup.rebuild()
+    operators = hire(centre, 6)
+    president = User.objects.create(username="president", role=Role.DISTRICT_PRESIDENT)
+    moved = []
+
+    def operator_at_work(operator, rng):
+        services.shift_start(operator=operator)
+        for _ in range(30):
+            _, member = services.console_next_member(operator=operator)
+            if member is not None:
+                request = services.MarkRequest(member.pk, rng.choice(FINAL), submission_key=uuid.uuid4())
+                services.call_record_outcome(operator=operator, request=request)
+
+    def president_at_work(rng):
+        for _ in range(60):
+            member = Member.objects.get(mobile=f"{rng.choice([8, 9])}{rng.randrange(200):09d}")
+            into = second if member.village_id == first.pk else first
+            member_services.member_edit(
+                member_id=member.pk, name=member.name, address="", village_id=into.pk, actor=president
+            )
+            moved.append(member.pk)
+
+    workers = [(operator_at_work, (op, random.Random(op.pk))) for op in operators]
+    run_threads(workers + [(president_at_work, (random.Random(1),)), (president_at_work, (random.Random(2),))])
+    assert len(moved) == 120
+    assert CallAttempt.objects.count() == 6 * 30
     assert_rollup_matches_group_by()
 
 
