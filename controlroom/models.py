@@ -17,6 +17,7 @@ class AuditEvent(models.Model):
         REPLACE = "replace", _("Member replaced")
         REMOVE = "remove", _("Member removed")
         MEMBER_EDIT = "member_edit", _("Member's details corrected")
+        MEMBER_ADD = "member_add", _("Member added by hand")
         VILLAGE_MERGE = "village_merge", _("Village merged")
         VILLAGE_RENAME = "village_rename", _("Village renamed")
         LOGIN = "login", _("Login")

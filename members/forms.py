@@ -18,6 +18,31 @@ class CleanTextField(forms.CharField):
         return clean_text(super().to_python(value))
 
 
+class NameField(CleanTextField):
+    """A member's name, refused as an upload refuses it when it has no letter in it ("123", "--")."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not has_letter(value):
+            raise ValidationError(reason_text("no_letters", {"value": value[:40]}), code="no_letters")
+
+
+class MobileField(forms.CharField):
+    """A mobile number as people write it ("+91 98765-43210"), normalised as an upload normalises it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=40, **kwargs)  # wider than the stored 10 digits: prefixes and spaces
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return value
+        try:
+            return normalise_mobile(value)
+        except InvalidMobile as invalid:
+            raise ValidationError(invalid.message, code=invalid.code) from None
+
+
 class UploadForm(forms.Form):
     district = forms.ModelChoiceField(queryset=District.objects.none(), label=_("District"), empty_label=None)
     file = forms.FileField(
@@ -72,15 +97,8 @@ class MemberAdminForm(forms.ModelForm):
     """The admin's member form: the same mobile normalisation and text cleaning as an upload."""
 
     name = CleanTextField(label=_("name"), max_length=120)
-    # Wider than the stored 10 digits: "+91 98765 43210" is accepted and normalised.
-    mobile = forms.CharField(label=_("mobile"), max_length=40)
+    mobile = MobileField(label=_("mobile"))
     address = CleanTextField(label=_("address"), max_length=255, required=False)
-
-    def clean_mobile(self):
-        try:
-            return normalise_mobile(self.cleaned_data["mobile"])
-        except InvalidMobile as invalid:
-            raise ValidationError(invalid.message, code=invalid.code) from None
 
 
 class CorrectNumberForm(forms.Form):
@@ -105,7 +123,7 @@ class MemberEditForm(forms.Form):
     """A member's name, address and village, checked as an upload checks them; the village is one the member's
     district has, by its name."""
 
-    name = CleanTextField(label=_("Name"), max_length=120)
+    name = NameField(label=_("Name"), max_length=120)
     address = CleanTextField(label=_("Address"), max_length=255, required=False)
     village = CleanTextField(label=_("Village"), max_length=120)
 
@@ -114,14 +132,16 @@ class MemberEditForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.member = member
 
-    def clean_name(self):
-        name = self.cleaned_data["name"]
-        if not has_letter(name):
-            raise ValidationError(reason_text("no_letters", {"value": name[:40]}), code="no_letters")
-        return name
-
     def clean_village(self):
         village = village_named(self.member.district_id, self.cleaned_data["village"])
         if village is None:
             raise ValidationError(_("This district has no village of this name."), code="unknown")
         return village
+
+
+class MemberAddForm(forms.Form):
+    """One member enrolled by hand, checked as an upload checks a row."""
+
+    name = NameField(label=_("Name"), max_length=120)
+    mobile = MobileField(label=_("Mobile"))
+    address = CleanTextField(label=_("Address"), max_length=255, required=False)

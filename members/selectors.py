@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from calls.models import CallAttempt
 from controlroom.roles import Role
-from districts.models import District, User
+from districts.models import District, User, Village
 from members.models import REJECTS, Member, RefusedRow, Upload, UploadStats
 
 UPLOADERS = (Role.DISTRICT_PRESIDENT, Role.SUPERVISOR)
@@ -37,6 +37,11 @@ def upload_districts(user):
 def member_get_for_user(user, pk: int) -> Member:
     """The access helper for one member: 404 outside the user's districts, and always for operators."""
     return get_object_or_404(Member.objects.for_user(user).select_related("village", "district"), pk=pk)
+
+
+def village_get_for_user(user, pk: int) -> Village:
+    """The access helper for adding to a village: 404 outside the user's districts."""
+    return get_object_or_404(Village.objects.for_user(user).select_related("district"), pk=pk)
 
 
 def is_reject(member_id: int) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -434,10 +434,36 @@ def _check_free(mobile: str, member: Member) -> None:
     corrected away before because the call centre could not use it."""
     if member.mobile == mobile:
         raise RejectError(_("This is the same number the call centre could not use. Enter the corrected number."))
+    _check_enrollable(mobile)
+
+
+def _check_enrollable(mobile: str) -> None:
+    """Refuse a number nobody can be enrolled with, for the reasons an upload refuses it."""
     known = pipeline.enrolled([mobile]).get(mobile)
     if known is not None:
         _column, code, params = enrolled_problem(*known)
         raise RejectError(f"{mobile}: {reason_text(code, params)}")
+
+
+@transaction.atomic
+def member_add(*, village_id: int, name: str, mobile: str, address: str, actor) -> Member:
+    """Enrol one member by hand (`mobile` normalised), refused for what an upload refuses; called as any new
+    member is. The village is locked first, as a merge locks it."""
+    village = Village.objects.select_for_update(no_key=True).filter(pk=village_id).first()
+    if village is None:
+        raise RejectError(_("This village was merged or deleted meanwhile. Nothing was saved."))
+    _check_enrollable(mobile)
+    try:
+        with transaction.atomic():
+            member = Member.objects.create(
+                district_id=village.district_id, village=village, name=name, mobile=mobile, address=address
+            )
+    except IntegrityError:  # enrolled by an upload in the meantime
+        raise RejectError(_("%(mobile)s was enrolled by someone else a moment ago.") % {"mobile": mobile}) from None
+    rollup.member_created(village_id=village.pk, district_id=village.district_id)
+    AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.MEMBER_ADD, what=f"member {member.pk}", rows=1)
+    transaction.on_commit(_trigger_batching, robust=True)
+    return member
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from members import parsing, reports, selectors, services
 from members.forms import (
     CorrectionsForm,
     CorrectNumberForm,
+    MemberAddForm,
     MemberEditForm,
     RemoveMemberForm,
     ReplaceMemberForm,
@@ -209,6 +210,25 @@ def member_edit(request, pk):
             return redirect(back)
     ctx = {"member": member, "form": form, "back": back, "names": village_names(member.district)}
     return render(request, "members/member_edit.html", ctx, status=422 if form.errors else 200)
+
+
+@role_required(*UPLOADERS)
+@require_http_methods(["GET", "POST"])
+def member_add(request, pk):
+    """Enrol members one at a time into a village: after each, the form again, for the next."""
+    village = selectors.village_get_for_user(request.user, pk)
+    form = MemberAddForm(request.POST or None)
+    if form.is_valid():
+        try:
+            member = services.member_add(village_id=village.pk, actor=request.user, **form.cleaned_data)
+        except services.RejectError as error:
+            form.add_error(None, str(error))
+        else:
+            text = _("%(name)s was added to %(village)s and will be called.")
+            messages.success(request, text % {"name": member.name, "village": village.name})
+            return redirect("members:member_add", village.pk)
+    ctx = {"village": village, "form": form}
+    return render(request, "members/member_add.html", ctx, status=422 if form.errors else 200)
 
 
 def _back(request, member) -> str:

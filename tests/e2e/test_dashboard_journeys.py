@@ -307,14 +307,23 @@ def test_district_president_merges_a_misspelt_village_on_a_phone(phone_page, bas
     expect(page.get_by_text("सीता देवी")).to_be_visible()
 
 
-def test_district_president_corrects_a_members_name_and_village_on_a_phone(
+def test_district_president_adds_a_member_then_corrects_her_name_and_village_on_a_phone(
     phone_page, base_url, patna_president, patna
 ):
     page = phone_page
     rampur, shivpur = make_village(patna, "रामपुर"), make_village(patna, "शिवपुर")
-    make_member(rampur, "9876500001", name="सीता देबी")
     log_in(page, base_url, patna_president)
     page.goto(f"{base_url}/districts/PAT/villages/{rampur.pk}/")
+
+    page.get_by_role("link", name="सदस्य जोड़ें").click()
+    page.get_by_label("नाम").fill("सीता देबी")
+    page.get_by_label("मोबाइल").fill("098765 00001")
+    wait_for_fonts(page)
+    assert_fits_the_screen(page, PHONE["width"])
+    page.get_by_role("button", name="जोड़ें", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("सीता देबी को रामपुर में जोड़ा गया")
+    expect(page.get_by_label("नाम")).to_have_value("")
+    page.get_by_role("link", name="गाँव पर वापस").click()
 
     page.get_by_role("link", name="सीता देबी").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("सीता देबी का विवरण ठीक करें")
