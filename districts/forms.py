@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import Village
 from districts.selectors import village_named
-from members.forms import CleanTextField
+from members.forms import VILLAGE_NAME_INPUT, CleanTextField
 
 
 class VillageAdminForm(forms.ModelForm):
@@ -31,7 +31,7 @@ class VillageAdminForm(forms.ModelForm):
 class VillageMergeForm(forms.Form):
     """The village of the same district to merge a village into, by its name as the district has it."""
 
-    into = CleanTextField(label=_("Merge into the village"), max_length=120)
+    into = CleanTextField(label=_("Merge into the village"), max_length=120, widget=VILLAGE_NAME_INPUT)
 
     def __init__(self, *args, village: Village, **kwargs):
         super().__init__(*args, **kwargs)

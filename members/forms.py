@@ -18,6 +18,10 @@ class CleanTextField(forms.CharField):
         return clean_text(super().to_python(value))
 
 
+# Typed with the district's villages offered (a <datalist id="village-names"> on the page).
+VILLAGE_NAME_INPUT = forms.TextInput(attrs={"list": "village-names", "autocomplete": "off"})
+
+
 class NameField(CleanTextField):
     """A member's name, refused as an upload refuses it when it has no letter in it ("123", "--")."""
 
@@ -32,6 +36,9 @@ class MobileField(forms.CharField):
 
     def __init__(self, **kwargs):
         super().__init__(max_length=40, **kwargs)  # wider than the stored 10 digits: prefixes and spaces
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "tel", "autocomplete": "off"}
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -125,7 +132,7 @@ class MemberEditForm(forms.Form):
 
     name = NameField(label=_("Name"), max_length=120)
     address = CleanTextField(label=_("Address"), max_length=255, required=False)
-    village = CleanTextField(label=_("Village"), max_length=120)
+    village = CleanTextField(label=_("Village"), max_length=120, widget=VILLAGE_NAME_INPUT)
 
     def __init__(self, *args, member, **kwargs):
         initial = {"name": member.name, "address": member.address, "village": member.village.name}
