@@ -145,6 +145,37 @@ def cast(operator, patna_president, gaya_president, state_leader, supervisor, pa
     return {"rampur": rampur, "sitapur": sitapur}
 
 
+def while_merging(village, into, actor, work):
+    """Run `work` in a thread while `village` is merged into `into` (PostgreSQL, real transactions): the merge
+    holds both villages when the work starts, and ends once the work has had time to reach them and wait.
+    Returns what the work raised, or None."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from districts import services
+
+    raised = []
+
+    def run():
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 - returned to the test
+            raised.append(exc)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        list(Village.objects.select_for_update().filter(pk__in=[village.pk, into.pk]))  # the merge begins
+        thread = threading.Thread(target=run)
+        thread.start()
+        time.sleep(0.5)  # the work reaches the villages and waits
+        services.village_merge(village_id=village.pk, into_id=into.pk, actor=actor)
+    thread.join(timeout=60)
+    return raised[0] if raised else None
+
+
 def login(client, user):
     client.force_login(user)
     return client

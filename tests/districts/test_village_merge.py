@@ -7,7 +7,7 @@ from controlroom.models import AuditEvent
 from districts import services
 from districts.models import DistrictStats, Village, VillageStats
 from members.models import Member, MemberStatus, Upload
-from tests.conftest import login, make_member, make_village
+from tests.conftest import login, make_member, make_village, while_merging
 from tests.districts.test_rollup import assert_rollup_matches_group_by
 
 pytestmark = pytest.mark.django_db
@@ -267,35 +267,17 @@ def test_renaming_takes_a_post(client, cast, typo, patna_president):
 def test_an_import_waits_for_a_merge_in_flight_and_follows_it(client, cast, typo, patna_president, monkeypatch):
     """The merge holds its villages while the confirmed list starts importing: the import waits, then puts the
     row written "रामपुरर" where that village's members went, instead of failing on the deleted village."""
-    import threading
-    import time
-
-    from django.db import connection, transaction
-
     from members import services as member_services
 
     login(client, patna_president)
     upload = upload_rows(client, None, "रामपुरर")
-    monkeypatch.setattr(member_services, "_enqueue", lambda *args: None)  # imported by the thread below
+    monkeypatch.setattr(member_services, "_enqueue", lambda *args: None)  # imported below, while merging
     assert member_services.upload_confirm(upload=upload, user=patna_president)
-    errors = []
 
     def import_list():
-        try:
-            member_services.upload_import(upload_id=upload.pk)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        member_services.upload_import(upload_id=upload.pk)
 
-    with transaction.atomic():
-        list(Village.objects.select_for_update().filter(pk__in=[typo.pk, cast["rampur"].pk]))  # the merge begins
-        importer = threading.Thread(target=import_list)
-        importer.start()
-        time.sleep(0.5)  # the import reaches the villages and waits
-        services.village_merge(village_id=typo.pk, into_id=cast["rampur"].pk, actor=patna_president)
-    importer.join(timeout=60)
-    assert not errors, errors
+    assert while_merging(typo, cast["rampur"], patna_president, import_list) is None
     upload.refresh_from_db()
     assert (upload.status, upload.imported, upload.new_villages) == (Upload.Status.IMPORTED, 1, 0)
     assert Member.objects.get(upload=upload).village == cast["rampur"]

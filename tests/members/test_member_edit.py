@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from controlroom.models import AuditEvent
 from districts import services as district_services
-from districts.models import DistrictStats, Village, VillageStats
+from districts.models import DistrictStats, VillageStats
 from members.models import Member, MemberStatus
-from tests.conftest import login, make_member, make_village
+from tests.conftest import login, make_member, make_village, while_merging
 from tests.districts.test_rollup import assert_rollup_matches_group_by
 
 pytestmark = pytest.mark.django_db
@@ -127,34 +127,15 @@ def test_correcting_needs_a_login(client, cast, sita):
 def test_a_move_into_a_village_being_merged_away_is_refused_not_a_crash(cast, sita, shivpur, patna_president):
     """The president moves Sita into शिवपुर while शिवपुर is being merged into रामपुर: the move waits for the merge,
     then says the village changed meanwhile, instead of failing on the deleted village."""
-    import threading
-    import time
-
-    from django.db import connection, transaction
-
     from members import services
 
-    outcome = []
-
     def move():
-        try:
-            services.member_edit(
-                member_id=sita.pk, name=sita.name, address="", village_id=shivpur.pk, actor=patna_president
-            )
-            outcome.append("saved")
-        except Exception as exc:  # noqa: BLE001 - reported below
-            outcome.append(exc)
-        finally:
-            connection.close()
+        services.member_edit(
+            member_id=sita.pk, name=sita.name, address="", village_id=shivpur.pk, actor=patna_president
+        )
 
-    with transaction.atomic():
-        list(Village.objects.select_for_update().filter(pk__in=[shivpur.pk, cast["rampur"].pk]))  # the merge begins
-        mover = threading.Thread(target=move)
-        mover.start()
-        time.sleep(0.5)  # the move reaches the village and waits
-        district_services.village_merge(village_id=shivpur.pk, into_id=cast["rampur"].pk, actor=patna_president)
-    mover.join(timeout=60)
-    assert len(outcome) == 1 and isinstance(outcome[0], services.RejectError), outcome
+    raised = while_merging(shivpur, cast["rampur"], patna_president, move)
+    assert isinstance(raised, services.RejectError), raised
     sita.refresh_from_db()
     assert sita.village == cast["rampur"]
     assert_rollup_matches_group_by()
