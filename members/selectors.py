@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from calls.models import CallAttempt
 from controlroom.roles import Role
 from districts.models import District, User, Village
-from members.models import REJECTS, Member, RefusedRow, Upload, UploadStats
+from members.models import REJECTS, Member, MemberStatus, RefusedRow, Upload, UploadStats
 
 UPLOADERS = (Role.DISTRICT_PRESIDENT, Role.SUPERVISOR)
 
@@ -37,6 +37,12 @@ def upload_districts(user):
 def member_get_for_user(user, pk: int) -> Member:
     """The access helper for one member: 404 outside the user's districts, and always for operators."""
     return get_object_or_404(Member.objects.for_user(user).select_related("village", "district"), pk=pk)
+
+
+def listed_member_get_for_user(user, pk: int) -> Member:
+    """`member_get_for_user`, for a member still on the list: one taken off has nothing left to correct."""
+    members = Member.objects.for_user(user).exclude(status=MemberStatus.REMOVED)
+    return get_object_or_404(members.select_related("village", "district"), pk=pk)
 
 
 def village_get_for_user(user, pk: int) -> Village:

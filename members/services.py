@@ -491,6 +491,19 @@ def member_remove(*, member_id: int, reason: str, actor) -> Member:
     return member
 
 
+@transaction.atomic
+def member_withdraw(*, member_id: int, reason: str, actor) -> Member:
+    """Take a member off the list before their first call: enrolled by mistake, or twice. Once called, the
+    outcome counts, and only the rejects take a member off (a NO is never withdrawn)."""
+    never_called = Member.objects.select_for_update().filter(status=MemberStatus.PENDING, attempt_count=0)
+    member = never_called.filter(pk=member_id).first()
+    if member is None:
+        raise RejectError(_("Only a member not called yet can be taken off the list here."))
+    _take_off(member, actor, MemberChange.Kind.REMOVED, reason=reason)
+    AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.REMOVE, what=f"member {member.pk}", rows=1)
+    return member
+
+
 def _take_off(member, actor, kind, *, reason, replacement=None):
     before, now = (member.status, member.attempt_count), timezone.now()
     MemberChange.objects.create(

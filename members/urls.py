@@ -20,6 +20,7 @@ urlpatterns = [
     path("rejects/<str:code>/rejects.xlsx", views.rejects_export, name="rejects_export"),
     path("rejects/<str:code>/corrections/", views.rejects_upload, name="rejects_upload"),
     path("<int:pk>/edit/", views.member_edit, name="member_edit"),
+    path("<int:pk>/withdraw/", views.member_withdraw, name="member_withdraw"),
     path("villages/<int:pk>/new/", views.member_add, name="member_add"),
     path("<int:pk>/correct/", views.reject_fix, {"action": "correct"}, name="reject_correct"),
     path("<int:pk>/replace/", views.reject_fix, {"action": "replace"}, name="reject_replace"),

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,7 +21,7 @@ from members.forms import (
     ReplaceMemberForm,
     UploadForm,
 )
-from members.models import MemberStatus, RefusedRow, Upload
+from members.models import RefusedRow, Upload
 from members.phone import InvalidMobile
 from members.resources import MemberResource, RejectResource
 
@@ -188,9 +187,7 @@ def reject_fix(request, pk, action):
 @role_required(*UPLOADERS)
 @require_http_methods(["GET", "POST"])
 def member_edit(request, pk):
-    member = selectors.member_get_for_user(request.user, pk)
-    if member.status == MemberStatus.REMOVED:
-        raise Http404  # off the list: nothing to correct
+    member = selectors.listed_member_get_for_user(request.user, pk)
     back = _back(request, member)
     form = MemberEditForm(request.POST or None, member=member)
     if form.is_valid():
@@ -208,8 +205,36 @@ def member_edit(request, pk):
         else:
             messages.success(request, _("%(name)s: saved.") % {"name": data["name"]})
             return redirect(back)
-    ctx = {"member": member, "form": form, "back": back, "names": village_names(member.district)}
-    return render(request, "members/member_edit.html", ctx, status=422 if form.errors else 200)
+    return _render_member_edit(request, member, back, form=form)
+
+
+@role_required(*UPLOADERS)
+@require_POST
+def member_withdraw(request, pk):
+    member = selectors.listed_member_get_for_user(request.user, pk)
+    back = _back(request, member)
+    form = RemoveMemberForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_withdraw(member_id=member.pk, reason=form.cleaned_data["reason"], actor=request.user)
+        except services.RejectError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("%(name)s was taken off the list.") % {"name": member.name})
+            return redirect(back)
+    return _render_member_edit(request, member, back, withdraw_form=form)
+
+
+def _render_member_edit(request, member, back, form=None, withdraw_form=None):
+    ctx = {
+        "member": member,
+        "back": back,
+        "form": form or MemberEditForm(member=member),
+        "withdraw_form": withdraw_form or RemoveMemberForm(),
+        "names": village_names(member.district),
+    }
+    failed = (form and form.errors) or (withdraw_form and withdraw_form.errors)
+    return render(request, "members/member_edit.html", ctx, status=422 if failed else 200)
 
 
 @role_required(*UPLOADERS)

@@ -19,6 +19,7 @@ PK_OWNER = {
     "members:upload_discard": "upload",
     "members:upload_report": "upload",
     "members:member_edit": "member",
+    "members:member_withdraw": "member",
     "members:member_add": "village",
     "members:reject_correct": "member",
     "members:reject_replace": "member",

@@ -139,3 +139,63 @@ def test_a_move_into_a_village_being_merged_away_is_refused_not_a_crash(cast, si
     sita.refresh_from_db()
     assert sita.village == cast["rampur"]
     assert_rollup_matches_group_by()
+
+
+# --- taking a member off the list before any call -------------------------------------------------------
+
+
+def withdraw_url(member):
+    return reverse("members:member_withdraw", args=[member.pk])
+
+
+def test_a_member_not_called_yet_is_taken_off_the_list_with_the_reason(client, cast, patna_president):
+    mistake = make_member(cast["rampur"], "9876500002", name="दो बार")
+    village_page = reverse("districts:village", args=["PAT", cast["rampur"].pk])
+    login(client, patna_president)
+    assert withdraw_url(mistake) in client.get(edit_url(mistake)).content.decode()
+    response = client.post(withdraw_url(mistake), {"reason": "दो बार जुड़ गए", "next": village_page})
+    assert response["Location"] == village_page
+    mistake.refresh_from_db()
+    assert mistake.status == MemberStatus.REMOVED
+    change = mistake.changes.get()
+    assert (change.kind, change.reason, change.actor) == ("removed", "दो बार जुड़ गए", patna_president)
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.REMOVE, what=f"member {mistake.pk}").exists()
+    assert client.get(edit_url(mistake)).status_code == 404, "nothing left to correct"
+    assert_rollup_matches_group_by()
+
+
+@pytest.mark.parametrize(
+    "state",
+    [{"status": MemberStatus.YES}, {"status": MemberStatus.NO}, {"attempt_count": 1}],
+    ids=["confirmed", "said-no", "called-once"],
+)
+def test_a_member_once_called_or_being_called_stays_on_the_list(client, cast, sita, patna_president, state):
+    Member.objects.filter(pk=sita.pk).update(**state)
+    login(client, patna_president)
+    assert withdraw_url(sita) not in client.get(edit_url(sita)).content.decode()
+    response = client.post(withdraw_url(sita), {"reason": "गलती"})
+    assert response.status_code == 422
+    sita.refresh_from_db()
+    assert sita.status != MemberStatus.REMOVED
+
+
+def test_a_reason_is_needed(client, cast, patna_president):
+    mistake = make_member(cast["rampur"], "9876500002")
+    response = login(client, patna_president).post(withdraw_url(mistake), {"reason": "  "})
+    assert response.status_code == 422
+    mistake.refresh_from_db()
+    assert mistake.status == MemberStatus.PENDING
+
+
+@pytest.mark.parametrize("who", ["gaya_president", "state_leader", "operator"])
+def test_others_cannot_take_a_member_off(client, cast, request, who):
+    mistake = make_member(cast["rampur"], "9876500002")
+    login(client, request.getfixturevalue(who))
+    assert client.post(withdraw_url(mistake), {"reason": "गलती"}).status_code == 404
+    mistake.refresh_from_db()
+    assert mistake.status == MemberStatus.PENDING
+
+
+def test_taking_off_takes_a_post(client, cast, patna_president):
+    mistake = make_member(cast["rampur"], "9876500002")
+    assert login(client, patna_president).get(withdraw_url(mistake)).status_code == 405
