@@ -119,9 +119,10 @@ RETURNING listed, called, yes, no, wrong, unreachable
 """
 
 
-def villages_merged(*, village_id: int, target: int, into_id: int, district_id: int) -> None:
+def villages_merged(*, village_id: int, target: int, into_id: int, district_id: int) -> int:
     """Move a village's figures into another village of its district, as its members were moved; the village
-    (with target `target`) is no longer counted. Locks as a call's outcome does: the villages, then the district."""
+    (with target `target`) is no longer counted. Locks as a call's outcome does: the villages, then the district.
+    Returns the members on the list that moved."""
     with connection.cursor() as cursor:
         cursor.execute(TAKE_VILLAGE, [village_id])
         values = list(cursor.fetchone() or [0] * len(FIELDS))
@@ -129,6 +130,7 @@ def villages_merged(*, village_id: int, target: int, into_id: int, district_id: 
         yes_now, into_target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, values, into_id, district_id)
         at_target = _crossed(into_target, yes_now - yes, yes_now) - _at_target(target, yes)
         _add(cursor, ADD_DISTRICT, ENSURE_DISTRICT, [-1, at_target, *[0] * len(FIELDS)], district_id)
+    return values[FIELDS.index("listed")]
 
 
 def _at_target(target: int, yes: int) -> int:

@@ -42,7 +42,8 @@ class VillageError(Exception):
 @transaction.atomic
 def village_merge(*, village_id: int, into_id: int, actor) -> int:
     """Move every member of a village into another village of its district and delete it: the way to fix a
-    village created under a misspelt name. Returns the members moved.
+    village created under a misspelt name. Returns the members on the list that moved (those taken off the
+    list move too, with their history).
 
     The villages are locked first, so an import adding members to either waits, or makes this wait. Moving the
     members waits for calls being marked on them; calls marked after it see the new village.
@@ -52,8 +53,8 @@ def village_merge(*, village_id: int, into_id: int, actor) -> int:
     village, into = villages.get(village_id), villages.get(into_id)
     if village is None or into is None or village_id == into_id or village.district_id != into.district_id:
         raise VillageError(_("One of the two villages was merged or deleted meanwhile. Nothing was changed."))
-    moved = Member.objects.filter(village=village).update(village=into, updated_at=timezone.now())
-    rollup.villages_merged(
+    Member.objects.filter(village=village).update(village=into, updated_at=timezone.now())
+    moved = rollup.villages_merged(
         village_id=village.pk, target=village.target, into_id=into.pk, district_id=village.district_id
     )
     # Its name, and the names merged into it before, lead later uploads to the village it went into.
@@ -80,6 +81,8 @@ def village_rename(*, village_id: int, name: str, actor) -> Village:
     if Village.objects.filter(district_id=village.district_id, name_key=key).exclude(pk=village.pk).exists():
         raise VillageError(_("This district already has a village of this name. Merge into it instead."))
     old = (village.name, village.name_key)
+    if name == old[0]:
+        return village
     village.name, village.name_key = name, key
     village.save(update_fields=["name", "name_key"])
     if old[1] != key:

@@ -281,3 +281,12 @@ def test_an_import_waits_for_a_merge_in_flight_and_follows_it(client, cast, typo
     upload.refresh_from_db()
     assert (upload.status, upload.imported, upload.new_villages) == (Upload.Status.IMPORTED, 1, 0)
     assert Member.objects.get(upload=upload).village == cast["rampur"]
+
+
+def test_members_taken_off_the_list_move_too_but_are_not_counted_as_moved(cast, typo, patna_president):
+    gone = make_member(typo, "9876500003", status=MemberStatus.REMOVED)
+    moved = services.village_merge(village_id=typo.pk, into_id=cast["rampur"].pk, actor=patna_president)
+    assert moved == 2, "the two on the list, as the confirmation said"
+    gone.refresh_from_db()
+    assert gone.village == cast["rampur"]
+    assert_rollup_matches_group_by()
