@@ -59,24 +59,35 @@ def member_created(*, village_id: int, district_id: int, status: str = MemberSta
 
 
 def member_moved_village(
-    *, member, from_village_id: int, before: tuple[str, int], after: tuple[str, int] | None = None
+    *,
+    member,
+    from_village_id: int,
+    from_district_id: int | None = None,
+    before: tuple[str, int],
+    after: tuple[str, int] | None = None,
 ) -> None:
-    """Move a member from a village to the one it is in now, in the same district, its (status, attempts)
-    going from `before` to `after` (unchanged when not given) on the way.
+    """Move a member from a village (of `from_district_id`, else of its own district) to the one it is in now,
+    its (status, attempts) going from `before` to `after` (unchanged when not given) on the way.
 
-    Both villages' rows are locked (in id order) before the district's, as an outcome locks its village's and
-    then the district's: an outcome in either village never waits for this in a cycle.
+    Both villages' rows are locked (in id order), then the districts' (in id order), then the upload's, as an
+    outcome locks its village's, its district's and its upload's: an outcome in either village, or another
+    move, never waits for this in a cycle.
     """
     old, new = contribution(*before), contribution(*(after or before))
-    crossed = 0
+    from_district_id = from_district_id or member.district_id
+    sides = sorted([(from_village_id, from_district_id, -1, old), (member.village_id, member.district_id, 1, new)])
+    districts = {from_district_id: [0] * (len(FIELDS) + 2), member.district_id: [0] * (len(FIELDS) + 2)}
     with connection.cursor() as cursor:
-        for village_id, sign, figures in sorted([(from_village_id, -1, old), (member.village_id, 1, new)]):
+        for village_id, district_id, sign, figures in sides:
             values = [sign * figures.get(name, 0) for name in FIELDS]
-            yes_now, target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, values, village_id, member.district_id)
-            crossed += _crossed(target, yes_now - values[FIELDS.index("yes")], yes_now)
+            yes_now, target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, values, village_id, district_id)
+            district = districts[district_id]
+            district[1] += _crossed(target, yes_now - values[FIELDS.index("yes")], yes_now)
+            district[2:] = [total + value for total, value in zip(district[2:], values, strict=True)]
+        for district_id, values in sorted(districts.items()):
+            if any(values):
+                _add(cursor, ADD_DISTRICT, ENSURE_DISTRICT, values, district_id)
         delta = [new.get(name, 0) - old.get(name, 0) for name in FIELDS]
-        if crossed or any(delta):
-            _add(cursor, ADD_DISTRICT, ENSURE_DISTRICT, [0, crossed, *delta], member.district_id)
         if member.upload_id is not None and any(delta):
             _add(cursor, ADD_UPLOAD, ENSURE_UPLOAD, delta, member.upload_id)
 

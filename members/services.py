@@ -651,17 +651,13 @@ def member_admin_save(*, member: Member, created: bool, actor) -> None:
     if stored.village_id == member.village_id:
         rollup.member_moved(member, before=before, after=after)
         return
-    if stored.district_id == member.district_id:
-        rollup.member_moved_village(member=member, from_village_id=stored.village_id, before=before, after=after)
-        return
-    rollup.member_changed(
-        village_id=stored.village_id, district_id=stored.district_id, upload_id=stored.upload_id, before=before,
-        after=NOT_LISTED,
-    )  # fmt: skip
-    rollup.member_changed(
-        village_id=member.village_id, district_id=member.district_id, upload_id=stored.upload_id, before=NOT_LISTED,
+    rollup.member_moved_village(
+        member=member,
+        from_village_id=stored.village_id,
+        from_district_id=stored.district_id,
+        before=before,
         after=after,
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic

@@ -186,6 +186,12 @@ def test_rollup_equals_group_by_after_staff_work_in_the_admin(client, floor, sup
     assert (change.kind, change.old_mobile, change.new_mobile, change.actor) == ("corrected", "9000000002",
                                                                                   "9000000009", superuser)  # fmt: skip
     assert_rollup_matches_group_by()
+    elsewhere = make_member(sitapur, "9000000006", status="yes")
+    moved = {"village": gaya_village.pk, "name": elsewhere.name, "mobile": elsewhere.mobile, "address": ""}
+    assert client.post(f"/admin/members/member/{elsewhere.pk}/change/", moved).status_code == 302
+    elsewhere.refresh_from_db()
+    assert (elsewhere.district_id, elsewhere.status) == (gaya_village.district_id, "yes"), "to another district"
+    assert_rollup_matches_group_by()
     added = {"village": gaya_village.pk, "name": "नया", "mobile": "9000000005", "address": ""}
     assert client.post("/admin/members/member/add/", added).status_code == 302
     assert Member.objects.get(mobile="9000000005").district_id == gaya_village.district_id
