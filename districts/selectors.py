@@ -144,8 +144,12 @@ def district_get_for_user(user, code: str) -> District:
     return get_object_or_404(District.objects.for_user(user), code__iexact=code)
 
 
-def village_get_for_user(user, district: District, pk: int) -> Village:
-    return get_object_or_404(Village.objects.for_user(user).select_related("district"), district=district, pk=pk)
+def village_get_for_user(user, district: District | None, pk: int) -> Village:
+    """The access helper for one village (of `district`, when the URL names one): 404 outside the user's scope."""
+    villages = Village.objects.for_user(user).select_related("district")
+    if district is not None:
+        villages = villages.filter(district=district)
+    return get_object_or_404(villages, pk=pk)
 
 
 def village_named(district_id: int, name: str) -> Village | None:

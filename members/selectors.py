@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from calls.models import CallAttempt
 from controlroom.roles import Role
-from districts.models import District, User, Village
+from districts.models import District, User
 from members.models import REJECTS, Member, MemberStatus, RefusedRow, Upload, UploadStats
 
 UPLOADERS = (Role.DISTRICT_PRESIDENT, Role.SUPERVISOR)
@@ -43,11 +43,6 @@ def listed_member_get_for_user(user, pk: int) -> Member:
     """`member_get_for_user`, for a member still on the list: one taken off has nothing left to correct."""
     members = Member.objects.for_user(user).exclude(status=MemberStatus.REMOVED)
     return get_object_or_404(members.select_related("village", "district"), pk=pk)
-
-
-def village_get_for_user(user, pk: int) -> Village:
-    """The access helper for adding to a village: 404 outside the user's districts."""
-    return get_object_or_404(Village.objects.for_user(user).select_related("district"), pk=pk)
 
 
 def is_reject(member_id: int) -> bool:

@@ -10,7 +10,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from controlroom.exports import xlsx_response
 from controlroom.roles import Role, role_required
-from districts.selectors import district_get_for_user, village_names
+from districts.selectors import district_get_for_user, village_get_for_user, village_names
 from members import parsing, reports, selectors, services
 from members.forms import (
     CorrectionsForm,
@@ -241,7 +241,7 @@ def _render_member_edit(request, member, back, form=None, withdraw_form=None):
 @require_http_methods(["GET", "POST"])
 def member_add(request, pk):
     """Enrol members one at a time into a village: after each, the form again, for the next."""
-    village = selectors.village_get_for_user(request.user, pk)
+    village = village_get_for_user(request.user, None, pk)
     form = MemberAddForm(request.POST or None)
     if form.is_valid():
         try:
