@@ -94,6 +94,15 @@ class Village(models.Model):
         return " ".join(name.split()).casefold()
 
 
+class VillageAliasQuerySet(models.QuerySet):
+    def keys_for(self, district_id: int) -> dict[str, str]:
+        """The district's other names, as {key: its village's key}. A name a village of the district has again is
+        left out: that village comes first."""
+        taken = Village.objects.filter(district_id=district_id).values("name_key")
+        aliases = self.filter(district_id=district_id).exclude(name_key__in=taken)
+        return dict(aliases.values_list("name_key", "village__name_key"))
+
+
 class VillageAlias(models.Model):
     """Another way a district writes one of its villages: the name of a village merged into it. Uploads that
     write it put their members in the village."""
@@ -103,6 +112,8 @@ class VillageAlias(models.Model):
     name = models.CharField(_("name as written"), max_length=120)
     name_key = models.CharField(max_length=120, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = VillageAliasQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -162,7 +162,8 @@ class RowChecker:
     """Checks rows one by one, remembering mobiles seen earlier in the file and the villages met on the way.
 
     `villages` maps the district's existing village keys to their names; villages not in it are new.
-    `aliases` maps other keys the district writes a village with (a merged village's) to the village's key.
+    `aliases` maps other keys the district writes a village with (a merged village's, none of them a village's
+    own key) to the village's key.
     """
 
     def __init__(self, villages: dict[str, str], aliases: dict[str, str] | None = None):
@@ -175,8 +176,7 @@ class RowChecker:
     @classmethod
     def for_district(cls, district_id: int) -> "RowChecker":
         villages = Village.objects.filter(district_id=district_id).values_list("name_key", "name")
-        aliases = VillageAlias.objects.filter(district_id=district_id).values_list("name_key", "village__name_key")
-        return cls(dict(villages), dict(aliases))
+        return cls(dict(villages), VillageAlias.objects.keys_for(district_id))
 
     def lookalikes(self) -> dict[str, str]:
         """New village names that look like a misspelling of a village the district has: {new: existing}."""
@@ -195,9 +195,7 @@ class RowChecker:
         before = len(problems)
         name = _checked_text(_VILLAGE, value, problems)
         key = Village.key_for(name) if len(problems) == before else ""
-        if key not in self.villages:  # a village of that name comes before a merged one's old name
-            key = self.aliases.get(key, key)
-        result = (name, key)
+        result = (name, self.aliases.get(key, key))
         if type(value) is str and len(problems) == before and len(self._village_cache) < 50_000:
             self._village_cache[value] = result
         return result

@@ -203,9 +203,7 @@ def _lock_villages(district_id: int) -> dict[str, str]:
     """
     villages = Village.objects.filter(district_id=district_id)
     list(villages.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
-    aliases = VillageAlias.objects.filter(district_id=district_id)
-    aliases = aliases.exclude(name_key__in=villages.values("name_key"))  # a village of that name again comes first
-    return dict(aliases.values_list("name_key", "village__name_key"))
+    return VillageAlias.objects.keys_for(district_id)
 
 
 def _village_merges(upload: Upload, moved: dict[str, str]) -> dict[str, str]:
