@@ -114,6 +114,8 @@ class HeaderMap:
 
     positions: dict  # field -> cell index
     unknown: tuple[str, ...]
+    # Where the unknown columns sit, in the same order: the refused-rows report gives their cells back.
+    extra: tuple[int, ...] = ()
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -130,7 +132,7 @@ def _report_heading_keys() -> frozenset:
 
 
 def map_header(cells) -> HeaderMap:
-    positions, unknown = {}, []
+    positions, unknown, extra = {}, [], []
     for index, cell in enumerate(cells):
         text = " ".join(str(cell).split()) if cell not in (None, "") else ""
         if not text or header_key(text) in _report_heading_keys():
@@ -140,7 +142,8 @@ def map_header(cells) -> HeaderMap:
             positions[field] = index
         else:
             unknown.append(text)
-    return HeaderMap(positions, tuple(unknown))
+            extra.append(index)
+    return HeaderMap(positions, tuple(unknown), tuple(extra))
 
 
 def looks_like_header(cells) -> bool:

@@ -156,6 +156,8 @@ class RefusedRow(models.Model):
     mobile = models.TextField(blank=True)
     village = models.TextField(blank=True)
     address = models.TextField(blank=True)
+    # The cells of the columns the import does not read (the upload's `unknown_columns`, in order), as typed.
+    extra = models.JSONField(default=list, blank=True, db_default=[])
 
     class Meta:
         ordering = ["row_number"]

@@ -444,6 +444,15 @@ class Table:
 
         return get
 
+    def extra_getter(self):
+        """A function from a row's cells to the cells of its unknown columns, kept for the refused-rows report."""
+        positions = self.header.extra
+
+        def get(cells):
+            return [cells[p] if p < len(cells) else "" for p in positions]
+
+        return get
+
 
 def _find_header(numbered_rows: Iterator) -> tuple[int, list] | None:
     first = None

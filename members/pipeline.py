@@ -26,7 +26,7 @@ CHUNK = 10_000
 SAMPLE_ROWS = 10
 # Kept out of the stored cells of refused rows: PostgreSQL text cannot hold NUL, XLSX cannot hold the others.
 _CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
-REFUSED_COLUMNS = ("upload_id", "row_number", "kind", "problems", "name", "mobile", "village", "address")
+REFUSED_COLUMNS = ("upload_id", "row_number", "kind", "problems", "extra", "name", "mobile", "village", "address")
 
 
 @dataclass
@@ -125,14 +125,17 @@ class _Spools:
         self.refused = csv.writer(self._refused_file)
         self.valid_lines: list[str] = []
 
-    def refuse(self, row_number: int, problems: list, raw, duplicate: bool) -> None:
+    def refuse(self, row_number: int, problems: list, raw, extra: list, duplicate: bool) -> None:
+        """Spool a refused row: the cells read, and the cells of the columns not read (`extra`), as typed."""
         if duplicate:
             self.checked.duplicates += 1
         else:
             self.checked.rejected += 1
         kind = RefusedRow.Kind.DUPLICATE if duplicate else RefusedRow.Kind.REJECTED
         cells = (cell_text(cell).translate(_CONTROLS) for cell in raw)
-        self.refused.writerow((self.upload_id, row_number, kind, json.dumps(problems, ensure_ascii=False), *cells))
+        extra = json.dumps([cell_text(cell).translate(_CONTROLS) for cell in extra], ensure_ascii=False)
+        problems = json.dumps(problems, ensure_ascii=False)
+        self.refused.writerow((self.upload_id, row_number, kind, problems, extra, *cells))
 
     def write_valid(self) -> None:
         self._valid_file.writelines(self.valid_lines)
@@ -144,16 +147,16 @@ class _Spools:
         self._refused_file.close()
 
 
-def _flush(pending: list, checker: RowChecker, spools: _Spools) -> None:
+def _flush(pending: list, checker: RowChecker, spools: _Spools, extra_of: Callable) -> None:
     """Refuse the pending rows whose number is already enrolled; spool the rest as valid."""
     found = enrolled([row[2] for row in pending])
     lines, accept, sample = spools.valid_lines, checker.accept, spools.checked.sample
     room = SAMPLE_ROWS - len(sample)
-    for row_number, name, mobile, village, key, address, raw in pending:
+    for row_number, name, mobile, village, key, address, raw, cells in pending:
         member = found.get(mobile) if found else None
         if member is not None:
             spools.checked.marked_wrong += member[0] in (MemberStatus.WRONG_NUMBER, MemberChange.Kind.CORRECTED)
-            spools.refuse(row_number, [enrolled_problem(*member)], raw, duplicate=True)
+            spools.refuse(row_number, [enrolled_problem(*member)], raw, extra_of(cells), duplicate=True)
             continue
         accept(key, village)
         lines.append(f"{row_number}\t{_copy_text(name)}\t{mobile}\t{_copy_text(key)}\t{_copy_text(address)}\n")
@@ -188,6 +191,7 @@ def check_file(
 def _check_rows(table, checker: RowChecker, spools: _Spools, progress: Callable | None) -> None:
     """The hot loop: keep per-row work to cleaning and checking; database lookups go a chunk at a time."""
     get, check, refuse, formulas = table.getter(), checker.check, spools.refuse, table.formula_rows
+    extra_of = table.extra_getter()
     pending, rows, limit = [], 0, max_rows()
     for row_number, cells in table.rows:
         if not any(cells):
@@ -198,18 +202,18 @@ def _check_rows(table, checker: RowChecker, spools: _Spools, progress: Callable 
             raise UnusableFile("too_many_rows", max_rows=limit)
         if formulas and row_number in formulas:
             # Refused unchecked: the number a formula shows is not remembered as taken by this row either.
-            refuse(row_number, formulas[row_number], raw, duplicate=False)
+            refuse(row_number, formulas[row_number], raw, extra_of(cells), duplicate=False)
             continue
         name, mobile, village, key, address, problems = check(row_number, *raw)
         if problems:
-            refuse(row_number, problems, raw, is_duplicate(problems))
+            refuse(row_number, problems, raw, extra_of(cells), is_duplicate(problems))
             continue
-        pending.append((row_number, name, mobile, village, key, address, raw))
+        pending.append((row_number, name, mobile, village, key, address, raw, cells))
         if len(pending) >= CHUNK:
-            _flush(pending, checker, spools)
+            _flush(pending, checker, spools, extra_of)
             if progress:
                 progress(table.position() if table.position else row_number, table.total)
-    _flush(pending, checker, spools)
+    _flush(pending, checker, spools, extra_of)
     spools.checked.rows = rows
 
 
@@ -229,13 +233,14 @@ def save_refused(refused_path: Path) -> None:
         return
     with refused_path.open(encoding="utf-8", newline="") as spool:
         batch = []
-        for upload_id, row_number, kind, problems, name, mobile, village, address in csv.reader(spool):
+        for upload_id, row_number, kind, problems, extra, name, mobile, village, address in csv.reader(spool):
             batch.append(
                 RefusedRow(
                     upload_id=upload_id,
                     row_number=row_number,
                     kind=kind,
                     problems=json.loads(problems),
+                    extra=json.loads(extra),
                     name=name,
                     mobile=mobile,
                     village=village,

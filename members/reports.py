@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from controlroom.exports import escape_cell
 from members.columns import COLUMNS, REPORT_HEADINGS
@@ -70,17 +71,21 @@ def template_response() -> FileResponse:
 
 def refused_rows_workbook(upload: Upload) -> Workbook:
     """The refused rows as typed, with why, in the active language: fix them here and upload this file again."""
+    # The file's own other columns come back too, between the member's and the report's: nothing typed is lost.
+    extra = list(upload.unknown_columns)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Refused rows")[:31])
-    for index, width in enumerate((28, 16, 24, 40, 12, 70)):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.append([*HEADINGS, *(str(heading) for heading in REPORT_HEADINGS)])
+    for index, width in enumerate((28, 16, 24, 40, *[16] * len(extra), 12, 70), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.append([*HEADINGS, *(escape_cell(heading) for heading in extra), *map(str, REPORT_HEADINGS)])
     rows = upload.refused_rows.order_by("row_number").values_list(
-        "name", "mobile", "village", "address", "row_number", "problems"
+        "name", "mobile", "village", "address", "extra", "row_number", "problems"
     )
-    for name, mobile, village, address, row_number, problems in rows.iterator(chunk_size=2000):
-        cells = (name, mobile, village, address, row_number, problem_text(problems))
-        sheet.append([escape_cell(cell) for cell in cells])
+    padding = [""] * len(extra)
+    for name, mobile, village, address, cells, row_number, problems in rows.iterator(chunk_size=2000):
+        others = (cells + padding)[: len(extra)]
+        row = (name, mobile, village, address, *others, row_number, problem_text(problems))
+        sheet.append([escape_cell(cell) for cell in row])
     return workbook
 
 

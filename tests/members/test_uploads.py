@@ -239,6 +239,37 @@ def test_refused_rows_download_as_xlsx_ready_to_fix_and_upload_again(client, che
     assert "10" in by_row[4][5]
 
 
+def test_the_refused_rows_keep_the_files_own_other_columns(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    """A president's own sheet has columns the import does not read: they come back with the refused rows."""
+    rows = [
+        ["बूथ", HEAD[0], HEAD[1], "पिता का नाम", HEAD[2], HEAD[3], "टिप्पणी"],
+        [12, "सीता देवी", "9123456780", "राम प्रसाद", "रामपुर", "", "ठीक"],
+        [13, "गीता", "98765", "श्याम", "रामपुर", "वार्ड 2", "-फिर से पूछें"],  # row 3: too short
+        [14, "मोहन", "9876543210", "हरि", "रामपुर"],  # row 4: enrolled in Patna already; a short row
+        [15, "सोहन", "9123456780", "", "रामपुर", "", ""],  # row 5: repeats row 2
+    ]
+    login(client, patna_president)
+    post_upload(client, xlsx_bytes(rows), "members.xlsx", capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+    assert upload.unknown_columns == ["बूथ", "पिता का नाम", "टिप्पणी"]
+    report = b"".join(client.get(url("upload_report", upload)).streaming_content)
+    sheet = list(load_workbook(io.BytesIO(report), read_only=True).worksheets[0].values)
+    assert sheet[0][:7] == (*HEAD, "बूथ", "पिता का नाम", "टिप्पणी")
+    by_row = {row[7]: row[:7] for row in sheet[1:]}
+    assert by_row == {
+        3: ("गीता", "98765", "रामपुर", "वार्ड 2", "13", "श्याम", "'-फिर से पूछें"),  # escaped, as every cell
+        4: ("मोहन", "9876543210", "रामपुर", None, "14", "हरि", None),
+        5: ("सोहन", "9123456780", "रामपुर", None, "15", None, None),
+    }
+
+    post_upload(client, report, "refused-rows.xlsx", capture=django_capture_on_commit_callbacks)
+    again = latest_upload()
+    assert again.unknown_columns == ["बूथ", "पिता का नाम", "टिप्पणी"], "the report's own columns are not listed"
+    assert again.refused_rows.get(row_number=2).extra == ["13", "श्याम", "'-फिर से पूछें"]
+
+
 def test_template_has_hindi_and_english_headers(client, cast, patna_president):
     rows = _sheet(login(client, patna_president).get(reverse("members:upload_template")))
     assert rows[0] == ("नाम / Name", "मोबाइल / Mobile", "गांव / Village", "पता / Address")
