@@ -8,6 +8,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from districts.models import District
 from members import services
+from members.columns import HEADINGS
 from members.forms import MemberAdminForm, check_member_list
 from members.models import Member, Upload
 from members.phone import InvalidMobile, normalise_mobile
@@ -64,6 +65,15 @@ class MemberAdmin(ImportExportModelAdmin):
 
     def delete_queryset(self, request, queryset):
         services.members_admin_delete(member_ids=queryset.values_list("pk", flat=True))
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context and "fields_list" in context:
+            # The columns a file must have, as the template heads them: not the resource's field names, and not
+            # the district and status it exports but never reads.
+            context["fields_list"] = [(name, HEADINGS) for name, _ in context["fields_list"]]
+        return response
 
     def process_import(self, request, **kwargs):
         try:

@@ -82,6 +82,8 @@ COLUMNS = (
 # The columns the refused-rows report adds after the data: ignored without comment when it is uploaded again.
 REPORT_HEADINGS = (_("Row in your file"), _("Problem"))
 FIELDS = tuple(column.field for column in COLUMNS)
+# The template's header row: one bilingual heading per column.
+HEADINGS = tuple(column.heading for column in COLUMNS)
 BY_FIELD = {column.field: column for column in COLUMNS}
 REQUIRED = tuple(column.field for column in COLUMNS if column.required)
 

@@ -14,12 +14,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from controlroom.exports import escape_cell
-from members.columns import COLUMNS, REPORT_HEADINGS
+from members.columns import HEADINGS, REPORT_HEADINGS
 from members.models import Upload
 from members.rows import problem_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADINGS = [column.heading for column in COLUMNS]
 
 
 def _xlsx_response(workbook: Workbook, filename: str) -> FileResponse:

@@ -15,7 +15,7 @@ from import_export import fields, resources, widgets
 from controlroom.exports import escape_cell, number_field
 from districts import rollup
 from districts.models import Village
-from members.columns import BY_FIELD, COLUMNS, FIELDS, map_header
+from members.columns import BY_FIELD, FIELDS, map_header
 from members.models import Member
 from members.pipeline import enrolled
 from members.rows import RowChecker, enrolled_problem, reason_text
@@ -49,11 +49,20 @@ class MemberResource(resources.ModelResource):
 
     # --- export ---------------------------------------------------------------------------------------
 
+    @staticmethod
+    def heading(field: str) -> str:
+        """A column's heading for people: the template's bilingual one, never the field's internal name."""
+        if field in BY_FIELD:
+            return BY_FIELD[field].heading
+        return str({"district": _("District"), "status": _("Status")}[field])
+
     def get_export_headers(self, selected_fields=None):
         """The template's bilingual headings, so a downloaded list can be filled in and uploaded again as it is."""
-        headings = {column.field: column.heading for column in COLUMNS}
-        headings.update(district=_("District"), status=_("Status"))
-        return [str(headings[field.column_name]) for field in self.get_export_fields(selected_fields)]
+        return [self.heading(field.column_name) for field in self.get_export_fields(selected_fields)]
+
+    def get_diff_headers(self):
+        """The headings over the admin's preview of an import, and over its table of refused rows."""
+        return [self.heading(field.column_name) for field in self.get_import_fields()]
 
     def export_field(self, field, instance, **kwargs):
         return escape_cell(super().export_field(field, instance, **kwargs))

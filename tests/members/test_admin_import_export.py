@@ -1,6 +1,7 @@
 """The admin's django-import-export import and export agree with the district upload pipeline, row for row."""
 
 import io
+import re
 
 import pytest
 import tablib
@@ -50,6 +51,17 @@ def test_staff_import_members_through_the_admin(client, cast, superuser, patna):
 def _admin_import(client, district, name, content, file_format="1"):
     data = {"import_file": SimpleUploadedFile(name, content), "format": file_format, "district": district.pk}
     return client.post("/admin/members/member/import/", {**data, "resource": "0"})
+
+
+def test_the_admin_import_names_the_columns_as_the_template_heads_them(client, cast, superuser, patna):
+    login(client, superuser)
+    expected = "<code>नाम / Name, मोबाइल / Mobile, गांव / Village, पता / Address</code>"
+    assert expected in client.get("/admin/members/member/import/").content.decode(), "not district, not status"
+    content = csv_text([["Name", "Mobile", "Village"], ["सीता", "9123456780", "नया गांव"], ["गीता", "12", "रामपुर"]])
+    response = _admin_import(client, patna, "m.csv", content.encode())
+    assert expected in response.content.decode()
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", response.content.decode().split('id="content"')[1])
+    assert headers[-6:] == ["नाम / Name", "मोबाइल / Mobile", "गांव / Village", "पता / Address", "ज़िला", "स्थिति"]
 
 
 def test_confirming_an_admin_import_twice_adds_nothing_more(client, cast, superuser, patna):
