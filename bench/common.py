@@ -52,13 +52,16 @@ def manage(env, *args):
 
 
 @contextmanager
-def gunicorn(env, port: int):
+def gunicorn(env, port: int, access_log: Path | None = None):
     """gunicorn on loopback as production runs it: BENCH_WORKERS (default 4, two per core here) sync workers.
 
     A sync worker serves one request at a time and closes the connection after it, as it would behind a proxy,
     so every request goes to whichever worker is free. A request is mostly Python, so threads would only queue
     for a worker's interpreter lock; BENCH_THREADS above 1 switches to threaded workers with keep-alive, to
     compare.
+
+    With `access_log`, each request's time inside a worker is logged there, one line of microseconds each (see
+    `server_seconds`): the time a client measures also holds the wait for a free worker.
     """
     workers, threads = int(os.environ.get("BENCH_WORKERS", 4)), int(os.environ.get("BENCH_THREADS", 1))
     cmd = [
@@ -67,6 +70,8 @@ def gunicorn(env, port: int):
     ]  # fmt: skip
     if threads > 1:
         cmd += [f"--threads={threads}", "--worker-class=gthread", "--keep-alive=30"]
+    if access_log is not None:
+        cmd += [f"--access-logfile={access_log}", "--access-logformat=%(D)s"]
     server = subprocess.Popen(cmd, cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 30
@@ -78,6 +83,14 @@ def gunicorn(env, port: int):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def server_seconds(access_log: Path) -> list[float]:
+    """The requests' times inside gunicorn's workers, from an access log written with `gunicorn(access_log=…)`;
+    the log is emptied, ready for the next run."""
+    times = [int(line) / 1_000_000 for line in access_log.read_text().split()]
+    access_log.write_text("")  # the workers append, so they go on writing at the start
+    return times
 
 
 @contextmanager

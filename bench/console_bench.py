@@ -11,7 +11,9 @@ Measures, in one run:
   The Celery workers run beside gunicorn, as in production, and top batches up before they run dry;
 - ours paced: the same 100 operators each starting one cycle every BENCH_PACE seconds on average (default 2; a
   real call takes a minute or more, so this is a busy floor sped up 30 times; calls vary, so each cycle takes
-  half to one and a half times that): p95 latency as an operator feels it;
+  half to one and a half times that): p95 latency as an operator feels it, and, for reference, the p95 of the
+  time the requests spent inside gunicorn's workers, from its access log: the difference is time spent waiting
+  for a free worker;
 - batch building for 100k pending members across 300 operators: seconds and SQL statements, and the
   statements for 10k members to show they do not grow.
 Ends with one JSON line.
@@ -38,6 +40,7 @@ from bench.common import (  # noqa: E402
     p95,
     production_env,
     recreate_database,
+    server_seconds,
 )
 
 DB = "controlroom_bench_console"
@@ -224,13 +227,18 @@ def main():
         services.shift_start(operator=operator)
     cookies = sessions_for(console_ops)
     connections.close_all()
+    access_log = Path(f"/tmp/controlroom-bench-access-{os.getpid()}.log")
     # As in production, a worker tops batches up before they run dry, off the operators' requests.
-    with celery_worker(env), gunicorn(env, PORT):
+    with celery_worker(env), gunicorn(env, PORT, access_log=access_log):
         asyncio.run(run_clients(noop_client(), 10))  # warm up every worker
         base = asyncio.run(run_clients(noop_client(), CONCURRENT))
         signed_in = asyncio.run(run_clients(noop_client("/bench/signed-in", cookies), CONCURRENT))
         ours = asyncio.run(run_clients(operator_client(cookies), CONCURRENT))
+        server_seconds(access_log)
         paced = asyncio.run(run_clients(operator_client(cookies, pace=PACE), CONCURRENT))
+        time.sleep(0.5)  # the last lines reach the log
+        paced_in_workers = server_seconds(access_log)
+    access_log.unlink()
     base_latencies = [x for run in base for x in run]
     our_latencies = [x for run in ours for x in run[0]]
     paced_latencies = [x for run in paced for x in run[0]]
@@ -242,6 +250,7 @@ def main():
         "signed_in_noop_rps": round(sum(map(len, signed_in)) / SECONDS, 1),
         "signed_in_noop_over_baseline": round(sum(map(len, signed_in)) / len(base_latencies), 3),
         "p95_ms": round(p95(paced_latencies) * 1000, 1),
+        "p95_ms_in_workers": round(p95(paced_in_workers) * 1000, 1),
         "paced_rps": round(len(paced_latencies) / SECONDS, 1),
         "pace_s": PACE,
         "p95_ms_saturated": round(p95(our_latencies) * 1000, 1),
