@@ -128,16 +128,33 @@ class CorrectionsForm(forms.Form):
 
 class MemberEditForm(forms.Form):
     """A member's name, address and village, checked as an upload checks them; the village is one the member's
-    district has, by its name."""
+    district has, by its name. And the number, while the member has not been called."""
 
     name = NameField(label=_("Name"), max_length=120)
+    mobile = MobileField(
+        label=_("Mobile"),
+        help_text=_("Typed wrong on the list? Fix it here until the first call; after that, from the rejects."),
+    )
     address = CleanTextField(label=_("Address"), max_length=255, required=False)
     village = CleanTextField(label=_("Village"), max_length=120, widget=VILLAGE_NAME_INPUT)
 
     def __init__(self, *args, member, **kwargs):
-        initial = {"name": member.name, "address": member.address, "village": member.village.name}
-        super().__init__(*args, initial=initial, **kwargs)
+        initial = {"name": member.name, "mobile": member.mobile, "address": member.address}
+        super().__init__(*args, initial={**initial, "village": member.village.name}, **kwargs)
         self.member = member
+        if not member.never_called and (not self.is_bound or "mobile" not in self.data):
+            del self.fields["mobile"]  # corrected from the rejects, once the call centre finds it wrong
+
+    def clean_mobile(self):
+        mobile = self.cleaned_data["mobile"]
+        if mobile != self.member.mobile and not self.member.never_called:
+            # The form was opened before the first call, and sent after it.
+            text = _(
+                "The call centre has called this member meanwhile: the number is now corrected from the rejects. "
+                "Nothing was saved."
+            )
+            raise ValidationError(text, code="called")
+        return mobile
 
     def clean_village(self):
         village = village_named(self.member.district_id, self.cleaned_data["village"])

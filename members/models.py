@@ -261,12 +261,19 @@ class Member(models.Model):
     def __str__(self):
         return f"{self.name} ({self.village})"
 
+    @property
+    def never_called(self) -> bool:
+        """Listed and not called yet: its district president may still fix its number, or take it off the list."""
+        return self.status == MemberStatus.PENDING and not self.attempt_count
+
 
 class MemberChange(models.Model):
     """A member's history on the list: every corrected number, replacement and removal, with who and when."""
 
     class Kind(models.TextChoices):
         CORRECTED = "corrected", _("Number corrected")
+        # A number typed wrong on the list, fixed before the call centre called it: not one it found wrong.
+        RETYPED = "retyped", _("Number fixed before the first call")
         REPLACED = "replaced", _("Replaced by another member")
         REMOVED = "removed", _("Removed from the list")
 

@@ -489,12 +489,15 @@ def member_remove(*, member_id: int, reason: str, actor) -> Member:
     return member
 
 
+# Members `Member.never_called` holds for: listed, and not called yet.
+NEVER_CALLED = Q(status=MemberStatus.PENDING, attempt_count=0)
+
+
 @transaction.atomic
 def member_withdraw(*, member_id: int, reason: str, actor) -> Member:
     """Take a member off the list before their first call: enrolled by mistake, or twice. Once called, the
     outcome counts, and only the rejects take a member off (a NO is never withdrawn)."""
-    never_called = Member.objects.select_for_update().filter(status=MemberStatus.PENDING, attempt_count=0)
-    member = never_called.filter(pk=member_id).first()
+    member = Member.objects.select_for_update().filter(NEVER_CALLED, pk=member_id).first()
     if member is None:
         raise RejectError(_("Only a member not called yet can be taken off the list here."))
     _take_off(member, actor, MemberChange.Kind.REMOVED, reason=reason)
@@ -594,9 +597,14 @@ def _is_one_of(mobile, numbers: set) -> bool:
 
 
 @transaction.atomic
-def member_edit(*, member_id: int, name: str, address: str, village_id: int, actor) -> Member:
+def member_edit(
+    *, member_id: int, name: str, address: str, village_id: int, actor, mobile: str | None = None
+) -> Member:
     """A president's correction of who a member is and where: name, address, and village in the same district.
-    The number and the call state are left alone (a number is corrected through the rejects).
+    The call state is left alone.
+
+    A new `mobile` (normalised) is taken only while the member has not been called: a number typed wrong on the
+    list. Once called, a number is corrected through the rejects, after the call centre finds it wrong.
 
     The village is locked before the member, as a merge locks them: a village merged away meanwhile is refused,
     not written.
@@ -605,13 +613,20 @@ def member_edit(*, member_id: int, name: str, address: str, village_id: int, act
     member = Member.objects.select_for_update().exclude(status=MemberStatus.REMOVED).filter(pk=member_id).first()
     if village is None or member is None or village.district_id != member.district_id:
         raise RejectError(_("The member or the village was changed meanwhile. Nothing was saved."))
-    new = {"name": name, "address": address, "village_id": village.pk}
+    new = {"name": name, "address": address, "village_id": village.pk, "mobile": mobile or member.mobile}
     changed = [field for field, value in new.items() if getattr(member, field) != value]
     if not changed:
         return member
+    fields = ["name", "address", "village", "updated_at"]
+    if "mobile" in changed:
+        fields += _retype(member, mobile, actor)
     from_village_id = member.village_id
     member.name, member.address, member.village = name, address, village
-    member.save(update_fields=["name", "address", "village", "updated_at"])
+    try:
+        with transaction.atomic():
+            member.save(update_fields=fields)
+    except IntegrityError:  # the number was enrolled by an upload in the meantime
+        raise RejectError(_("%(mobile)s was enrolled by someone else a moment ago.") % {"mobile": mobile}) from None
     if from_village_id != village.pk:
         rollup.member_moved_village(
             member=member, from_village_id=from_village_id, before=(member.status, member.attempt_count)
@@ -621,6 +636,24 @@ def member_edit(*, member_id: int, name: str, address: str, village_id: int, act
         actor=actor, action=AuditEvent.Action.MEMBER_EDIT, what=f"member {member.pk}", rows=1, detail=detail
     )
     return member
+
+
+def _retype(member: Member, mobile: str, actor) -> list[str]:
+    """Give a member not called yet the number the list should have had; the one typed stays in its history,
+    and, not being one the call centre found wrong, may be enrolled again. Returns the fields to save."""
+    if not member.never_called:
+        raise RejectError(
+            _(
+                "The call centre has called this member meanwhile: the number is now corrected from the rejects. "
+                "Nothing was saved."
+            )
+        )
+    _check_enrollable(mobile)
+    MemberChange.objects.create(
+        member=member, kind=MemberChange.Kind.RETYPED, old_mobile=member.mobile, new_mobile=mobile, actor=actor
+    )
+    member.mobile, member.number_since = mobile, timezone.now()
+    return ["mobile", "number_since"]
 
 
 # --- Staff edits in the admin: the figures follow, as they do for every other change -------------------

@@ -198,6 +198,7 @@ def member_edit(request, pk):
                 name=data["name"],
                 address=data["address"],
                 village_id=data["village"].pk,
+                mobile=data.get("mobile"),
                 actor=request.user,
             )
         except services.RejectError as error:

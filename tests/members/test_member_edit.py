@@ -2,10 +2,13 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from calls.models import CallBatch, Campaign
 from controlroom.models import AuditEvent
 from districts import services as district_services
 from districts.models import DistrictStats, VillageStats
+from members import pipeline, services
 from members.models import Member, MemberStatus
 from tests.conftest import login, make_member, make_village, while_merging
 from tests.districts.test_rollup import assert_rollup_matches_group_by
@@ -36,7 +39,13 @@ def test_a_president_corrects_the_name_and_moves_the_member_to_her_village(
     login(client, patna_president)
     assert edit_url(sita) in client.get(village_page).content.decode(), "the name links to the form"
     page = client.get(edit_url(sita, next=village_page))
-    assert page.context["form"].initial == {"name": "सीता देबी", "address": "", "village": "रामपुर"}
+    assert page.context["form"].initial == {
+        "name": "सीता देबी",
+        "mobile": sita.mobile,
+        "address": "",
+        "village": "रामपुर",
+    }
+    assert "mobile" not in page.context["form"].fields, "she has been called: her number is fixed from the rejects"
 
     data = {"name": " सीता  देवी ", "village": "शिवपुर", "address": "वार्ड 4", "next": village_page}
     response = client.post(edit_url(sita), data, follow=True)
@@ -139,6 +148,94 @@ def test_a_move_into_a_village_being_merged_away_is_refused_not_a_crash(cast, si
     sita.refresh_from_db()
     assert sita.village == cast["rampur"]
     assert_rollup_matches_group_by()
+
+
+# --- a number typed wrong, fixed before the first call --------------------------------------------------
+
+
+def edit_data(member, **changes):
+    return {"name": member.name, "village": member.village.name, "address": member.address, **changes}
+
+
+def test_a_number_typed_wrong_is_fixed_before_the_first_call(client, cast, patna_president):
+    typo = make_member(cast["rampur"], "9876500002", name="राधा")
+    login(client, patna_president)
+    assert 'inputmode="tel"' in client.get(edit_url(typo)).content.decode(), "offered while not called yet"
+    response = client.post(edit_url(typo), edit_data(typo, mobile="+91 98765-00020"))
+    assert response.status_code == 302
+    typo.refresh_from_db()
+    assert (typo.mobile, typo.status, typo.attempt_count) == ("9876500020", MemberStatus.PENDING, 0)
+    change = typo.changes.get()
+    assert (change.kind, change.old_mobile, change.new_mobile, change.actor) == (
+        "retyped",
+        "9876500002",
+        "9876500020",
+        patna_president,
+    )
+    event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBER_EDIT)
+    assert event.detail["fields"] == ["mobile"]
+    assert pipeline.enrolled(["9876500002"]) == {}, "typed wrong, not found wrong: it may be enrolled again"
+    assert_rollup_matches_group_by()
+
+
+def test_the_same_number_written_another_way_changes_nothing(client, cast, patna_president):
+    member = make_member(cast["rampur"], "9876500002")
+    login(client, patna_president).post(edit_url(member), edit_data(member, mobile="098765 00002"))
+    assert not member.changes.exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.MEMBER_EDIT).exists()
+
+
+def test_a_number_an_upload_would_refuse_is_refused(client, cast, patna_president):
+    member = make_member(cast["rampur"], "9876500002")
+    login(client, patna_president)
+    response = client.post(edit_url(member), edit_data(member, mobile="98765"))
+    assert (response.status_code, list(response.context["form"].errors)) == (422, ["mobile"])
+    response = client.post(edit_url(member), edit_data(member, mobile="+91 98765 43210"))
+    assert response.status_code == 422
+    (error,) = response.context["form"].non_field_errors()
+    assert error.startswith("9876543210:") and "रामपुर" in error, "enrolled already: the error says where"
+    member.refresh_from_db()
+    assert member.mobile == "9876500002"
+    assert not member.changes.exists()
+
+
+@pytest.mark.parametrize(
+    "state",
+    [{"status": MemberStatus.IN_BATCH}, {"status": MemberStatus.RETRY, "attempt_count": 1}, {"attempt_count": 1}],
+    ids=["in-a-batch", "to-call-again", "called-once"],
+)
+def test_a_number_called_since_the_form_was_opened_is_not_changed(client, cast, patna_president, operator, state):
+    member = make_member(cast["rampur"], "9876500002", name="राधा")
+    login(client, patna_president)
+    assert "mobile" in client.get(edit_url(member)).context["form"].fields
+    if state.get("status") == MemberStatus.IN_BATCH:  # handed to an operator, who may be dialling it now
+        campaign = Campaign.objects.create(name="सत्यापन", script_hi="नमस्ते {name} जी")
+        state["batch"] = CallBatch.objects.create(
+            operator=operator, call_centre=operator.call_centre, campaign=campaign, expires_at=timezone.now()
+        )
+    Member.objects.filter(pk=member.pk).update(**state)
+    response = client.post(edit_url(member), edit_data(member, mobile="9876500020", name="राधा देवी"))
+    assert response.status_code == 422
+    assert "कॉल सेंटर" in response.content.decode()
+    member.refresh_from_db()
+    assert (member.mobile, member.name) == ("9876500002", "राधा"), "nothing was saved"
+    assert "mobile" not in client.get(edit_url(member)).context["form"].fields
+
+
+def test_the_service_refuses_a_member_called_after_the_form_was_checked(cast, patna_president):
+    member = make_member(cast["rampur"], "9876500002")
+    Member.objects.filter(pk=member.pk).update(attempt_count=1, status=MemberStatus.RETRY)
+    with pytest.raises(services.RejectError):
+        services.member_edit(
+            member_id=member.pk,
+            name=member.name,
+            address="",
+            village_id=member.village_id,
+            mobile="9876500020",
+            actor=patna_president,
+        )
+    member.refresh_from_db()
+    assert member.mobile == "9876500002"
 
 
 # --- taking a member off the list before any call -------------------------------------------------------
