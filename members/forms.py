@@ -144,6 +144,8 @@ class MemberEditForm(forms.Form):
         self.member = member
         if not member.never_called and (not self.is_bound or "mobile" not in self.data):
             del self.fields["mobile"]  # corrected from the rejects, once the call centre finds it wrong
+        else:
+            self.fields["mobile"].widget.attrs["aria-describedby"] = self["mobile"].auto_id + "_help"
 
     def clean_mobile(self):
         mobile = self.cleaned_data["mobile"]

@@ -160,7 +160,9 @@ def edit_data(member, **changes):
 def test_a_number_typed_wrong_is_fixed_before_the_first_call(client, cast, patna_president):
     typo = make_member(cast["rampur"], "9876500002", name="राधा")
     login(client, patna_president)
-    assert 'inputmode="tel"' in client.get(edit_url(typo)).content.decode(), "offered while not called yet"
+    page = client.get(edit_url(typo)).content.decode()
+    assert 'inputmode="tel"' in page, "offered while not called yet"
+    assert 'aria-describedby="id_mobile_help"' in page and 'id="id_mobile_help"' in page, "with its help read out"
     response = client.post(edit_url(typo), edit_data(typo, mobile="+91 98765-00020"))
     assert response.status_code == 302
     typo.refresh_from_db()
