@@ -89,10 +89,12 @@ def console_snapshot(operator, batch=None) -> Snapshot:
     return Snapshot(done=done, remaining=remaining, today=counts)
 
 
-def member_attempts(member):
+def member_attempts(member, limit: int | None = 10):
+    """The member's calls, newest first (an outcome undone is not one); the latest `limit`, or all."""
     if not member.attempt_count:
         return []
-    return list(member.attempts.select_related("operator").filter(undone_at=None).order_by("-created_at")[:10])
+    attempts = member.attempts.select_related("operator").filter(undone_at=None).order_by("-created_at")
+    return list(attempts[:limit] if limit else attempts)
 
 
 def is_on_shift(operator) -> bool:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from calls.selectors import member_attempts
 from controlroom.exports import xlsx_response
 from controlroom.roles import Role, role_required
 from districts.selectors import district_get_for_user, village_get_for_user, village_names
@@ -233,6 +234,9 @@ def _render_member_edit(request, member, back, form=None, withdraw_form=None):
         "form": form or MemberEditForm(member=member),
         "withdraw_form": withdraw_form or RemoveMemberForm(),
         "names": village_names(member.district),
+        # What happened to the member: every call, with the operators' notes, and every change of number.
+        "attempts": member_attempts(member, limit=None),
+        "changes": selectors.member_history(member),
     }
     failed = (form and form.errors) or (withdraw_form and withdraw_form.errors)
     return render(request, "members/member_edit.html", ctx, status=422 if failed else 200)

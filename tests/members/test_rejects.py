@@ -45,6 +45,32 @@ def test_rejects_page_lists_wrong_numbers_with_the_operators_note(client, wrong,
     assert "किसी और का नंबर" in response.content.decode()
 
 
+def test_a_rejects_name_leads_to_every_call_and_change_of_the_member(client, wrong, patna_president, operator):
+    earlier = {"member": wrong, "operator": operator, "campaign": Campaign.objects.get()}
+    for note, undone_at in (("घंटी गई, किसी ने नहीं उठाया", None), ("गलती से दबाया", "2026-01-01T00:00Z")):
+        CallAttempt.objects.create(
+            **earlier, outcome=Outcome.NO_ANSWER, result_status=MemberStatus.RETRY, note=note, undone_at=undone_at,
+            submission_key=uuid.uuid4(), created_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        )  # fmt: skip
+    rejects = reverse("members:rejects", args=["PAT"])
+    page = login(client, patna_president).get(rejects).content.decode()
+    member_page = reverse("members:member_edit", args=[wrong.pk])
+    assert f'href="{member_page}?next={rejects}%23member-{wrong.pk}"' in page, "and back to the member's card"
+
+    response = client.get(member_page)
+    assert [a.note for a in response.context["attempts"]] == ["किसी और का नंबर", "घंटी गई, किसी ने नहीं उठाया"]
+    assert "गलती से दबाया" not in response.content.decode(), "an outcome undone is not a call"
+    assert "किसी और का नंबर" in response.content.decode()
+
+    back = f"{rejects}#member-{wrong.pk}"
+    data = {"name": wrong.name, "village": wrong.village.name, "address": "", "next": back}
+    assert client.post(member_page, data)["Location"] == back
+
+    fix(client, wrong, "correct", mobile="+91 70000-12345")
+    page = client.get(member_page).content.decode()
+    assert "98765 43210 → 70000 12345" in page, "the number it had, and the one it has now"
+
+
 def test_correcting_a_number_requeues_the_member_and_keeps_the_old_number(client, wrong, patna_president):
     response = fix(login(client, patna_president), wrong, "correct", mobile="+91 70000-12345")
     assert response.status_code == 302
