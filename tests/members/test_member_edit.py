@@ -1,15 +1,20 @@
 """A district president corrects a member's name, address or village from the village page or a search."""
 
+import uuid
+
 import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from calls.models import CallBatch, Campaign
+from calls.models import CallAttempt, CallBatch, Campaign, Outcome
 from controlroom.models import AuditEvent
 from districts import services as district_services
 from districts.models import DistrictStats, VillageStats
 from members import pipeline, services
-from members.models import Member, MemberStatus
+from members.models import Member, MemberChange, MemberStatus
 from tests.conftest import login, make_member, make_village, while_merging
 from tests.districts.test_rollup import assert_rollup_matches_group_by
 
@@ -298,3 +303,27 @@ def test_others_cannot_take_a_member_off(client, cast, request, who):
 def test_taking_off_takes_a_post(client, cast, patna_president):
     mistake = make_member(cast["rampur"], "9876500002")
     assert login(client, patna_president).get(withdraw_url(mistake)).status_code == 405
+
+
+def test_the_members_page_takes_the_same_queries_however_long_the_history(client, cast, patna_president, operator):
+    member = make_member(cast["rampur"], "9876500002")
+    campaign = Campaign.objects.create(name="सत्यापन", script_hi="नमस्ते {name} जी")
+    login(client, patna_president)
+
+    def grow(calls):
+        for _ in range(calls):
+            CallAttempt.objects.create(
+                member=member, operator=operator, campaign=campaign, outcome=Outcome.BUSY,
+                result_status=MemberStatus.RETRY, submission_key=uuid.uuid4(),
+            )  # fmt: skip
+        MemberChange.objects.create(
+            member=member, kind=MemberChange.Kind.CORRECTED, old_mobile="9876500002", new_mobile="9876500003",
+            actor=patna_president, replacement=make_member(cast["rampur"], f"98765000{10 + calls}"),
+        )  # fmt: skip
+        Member.objects.filter(pk=member.pk).update(attempt_count=F("attempt_count") + calls)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(edit_url(member))
+        assert len(response.context["attempts"]) == member.attempts.count()
+        return len(queries)
+
+    assert grow(1) == grow(4)
