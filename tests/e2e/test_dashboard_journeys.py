@@ -329,6 +329,9 @@ def test_district_president_adds_a_member_then_corrects_her_name_and_village_on_
     expect(page.get_by_role("heading", level=1)).to_have_text("सीता देबी का विवरण ठीक करें")
     page.get_by_label("नाम").fill("सीता देवी")
     page.get_by_label("गाँव").fill("शिवपुर")
+    expect(page.get_by_label("मोबाइल")).to_have_accessible_description(re.compile("पहली कॉल तक यहीं ठीक करें"))
+    page.get_by_label("मोबाइल").fill("98765 00010")  # typed wrong on her form: not called yet, so fixed here
+    expect(page.locator(".member-history")).to_contain_text("अभी तक कॉल नहीं हुई।")
     wait_for_fonts(page)
     assert_fits_the_screen(page, PHONE["width"])
     page.get_by_role("button", name="सहेजें").click()
@@ -336,4 +339,7 @@ def test_district_president_adds_a_member_then_corrects_her_name_and_village_on_
     expect(page).to_have_url(f"{base_url}/districts/PAT/villages/{rampur.pk}/")
     expect(page.locator(".messages")).to_contain_text("सीता देवी: सहेजा गया।")
     page.goto(f"{base_url}/districts/PAT/villages/{shivpur.pk}/")
-    expect(page.locator("tbody tr")).to_have_text(re.compile("सीता देवी"))
+    expect(page.locator("tbody tr")).to_have_text(re.compile(r"सीता देवी\s+98765 00010"))
+    page.get_by_role("link", name="सीता देवी").click()
+    expect(page.locator(".changes")).to_contain_text("पहली कॉल से पहले नंबर ठीक किया गया")
+    expect(page.locator(".changes")).to_contain_text("98765 00001 → 98765 00010")
