@@ -4,6 +4,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,17 +107,18 @@ def celery_worker(env, beat: bool = False):
     celery = [sys.executable, "-m", "celery", "-A", "controlroom", "worker", "--loglevel=WARNING", "--without-gossip",
               "--without-mingle"]  # fmt: skip
     short = [*celery, "-Q", "celery", "--hostname=short@%h"]
-    if beat:
-        short += ["--beat", f"--schedule=/tmp/controlroom-bench-beat-{os.getpid()}"]
     imports = ["nice", "-n", "10", *celery, "-Q", "imports", "--concurrency=1", "--hostname=imports@%h"]
-    workers = [subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True) for cmd in (short, imports)]
-    try:
-        yield workers
-    finally:
-        for worker in workers:
-            os.killpg(worker.pid, 15)
-        for worker in workers:
-            worker.wait(timeout=60)
+    with tempfile.TemporaryDirectory(prefix="controlroom-beat-") as beat_dir:  # beat's schedule goes with it
+        if beat:
+            short += ["--beat", f"--schedule={beat_dir}/schedule"]
+        workers = [subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True) for cmd in (short, imports)]
+        try:
+            yield workers
+        finally:
+            for worker in workers:
+                os.killpg(worker.pid, 15)
+            for worker in workers:
+                worker.wait(timeout=60)
 
 
 def _answers(port) -> bool:
