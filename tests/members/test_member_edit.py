@@ -229,6 +229,20 @@ def test_a_number_called_since_the_form_was_opened_is_not_changed(client, cast, 
     assert "mobile" not in client.get(edit_url(member)).context["form"].fields
 
 
+def test_a_number_enrolled_by_an_upload_between_the_check_and_the_save_is_refused(
+    client, cast, patna_president, monkeypatch
+):
+    member = make_member(cast["rampur"], "9876500002")
+    make_member(cast["rampur"], "9876500020", name="अभी जुड़ीं")
+    monkeypatch.setattr(pipeline, "enrolled", lambda mobiles: {})  # the check ran before the upload wrote it
+    response = login(client, patna_president).post(edit_url(member), edit_data(member, mobile="9876500020"))
+    assert response.status_code == 422
+    assert "9876500020" in response.context["form"].non_field_errors()[0]
+    member.refresh_from_db()
+    assert member.mobile == "9876500002"
+    assert not member.changes.exists(), "the history is not told of a number the member never had"
+
+
 def test_the_service_refuses_a_member_called_after_the_form_was_checked(cast, patna_president):
     member = make_member(cast["rampur"], "9876500002")
     Member.objects.filter(pk=member.pk).update(attempt_count=1, status=MemberStatus.RETRY)
