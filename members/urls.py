@@ -19,6 +19,7 @@ urlpatterns = [
     path("rejects/<str:code>/", views.rejects, name="rejects"),
     path("rejects/<str:code>/rejects.xlsx", views.rejects_export, name="rejects_export"),
     path("rejects/<str:code>/corrections/", views.rejects_upload, name="rejects_upload"),
+    path("<int:pk>/", views.member_detail, name="member_detail"),
     path("<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("<int:pk>/withdraw/", views.member_withdraw, name="member_withdraw"),
     path("villages/<int:pk>/new/", views.member_add, name="member_add"),

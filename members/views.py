@@ -22,7 +22,7 @@ from members.forms import (
     ReplaceMemberForm,
     UploadForm,
 )
-from members.models import RefusedRow, Upload
+from members.models import MemberStatus, RefusedRow, Upload
 from members.phone import InvalidMobile
 from members.resources import MemberResource, RejectResource
 
@@ -185,6 +185,21 @@ def reject_fix(request, pk, action):
     return redirect(f"{reverse('members:rejects', args=[member.district.code])}#member-{member.pk}")
 
 
+@role_required(*UPLOADERS, Role.STATE_LEADER)
+@require_GET
+def member_detail(request, pk):
+    """A member with every call and change, for whoever reads the district: also one taken off the list."""
+    member = selectors.member_get_for_user(request.user, pk)
+    can_edit = request.user.role in UPLOADERS and member.status != MemberStatus.REMOVED
+    ctx = {"member": member, "can_edit": can_edit, **_member_history(member)}
+    return render(request, "members/member_detail.html", ctx)
+
+
+def _member_history(member) -> dict:
+    # What happened to the member: every call, with the operators' notes, and every change of number.
+    return {"attempts": member_attempts(member, limit=None), "changes": selectors.member_history(member)}
+
+
 @role_required(*UPLOADERS)
 @require_http_methods(["GET", "POST"])
 def member_edit(request, pk):
@@ -234,9 +249,7 @@ def _render_member_edit(request, member, back, form=None, withdraw_form=None):
         "form": form or MemberEditForm(member=member),
         "withdraw_form": withdraw_form or RemoveMemberForm(),
         "names": village_names(member.district),
-        # What happened to the member: every call, with the operators' notes, and every change of number.
-        "attempts": member_attempts(member, limit=None),
-        "changes": selectors.member_history(member),
+        **_member_history(member),
     }
     failed = (form and form.errors) or (withdraw_form and withdraw_form.errors)
     return render(request, "members/member_edit.html", ctx, status=422 if failed else 200)

@@ -18,6 +18,7 @@ PK_OWNER = {
     "members:upload_confirm": "upload",
     "members:upload_discard": "upload",
     "members:upload_report": "upload",
+    "members:member_detail": "member",
     "members:member_edit": "member",
     "members:member_withdraw": "member",
     "members:member_add": "village",

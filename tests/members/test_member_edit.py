@@ -107,7 +107,54 @@ def test_a_next_address_elsewhere_is_not_followed(client, cast, sita, patna_pres
 def test_search_results_link_to_the_form_for_those_who_may_correct(client, cast, sita, patna_president, state_leader):
     search = reverse("districts:member_search", args=["PAT"])
     assert edit_url(sita) in login(client, patna_president).get(search, {"q": "सीता"}).content.decode()
-    assert edit_url(sita) not in login(client, state_leader).get(search, {"q": "सीता"}).content.decode()
+    page = login(client, state_leader).get(search, {"q": "सीता"}).content.decode()
+    assert edit_url(sita) not in page and f'href="{detail_url(sita)}"' in page, "to the member's page, to read"
+
+
+# --- the member's page: every call and change, to read ---------------------------------------------------
+
+
+def detail_url(member):
+    return reverse("members:member_detail", args=[member.pk])
+
+
+def test_state_leadership_reads_a_members_calls_and_changes(client, cast, sita, state_leader, operator):
+    campaign = Campaign.objects.create(name="सत्यापन", script_hi="नमस्ते {name} जी")
+    CallAttempt.objects.create(
+        member=sita, operator=operator, campaign=campaign, outcome=Outcome.YES,
+        result_status=MemberStatus.YES, note="पार्टी के साथ हैं", submission_key=uuid.uuid4(),
+    )  # fmt: skip
+    Member.objects.filter(pk=sita.pk).update(attempt_count=1)
+    village_page = reverse("districts:village", args=["PAT", cast["rampur"].pk])
+    login(client, state_leader)
+    assert f'href="{detail_url(sita)}"' in client.get(village_page).content.decode()
+    page = client.get(detail_url(sita)).content.decode()
+    assert "पार्टी के साथ हैं" in page and "98765 00001" in page
+    assert edit_url(sita) not in page, "read-only"
+
+
+def test_a_president_reads_a_member_taken_off_the_list_and_corrects_one_still_on_it(
+    client, cast, sita, patna_president
+):
+    login(client, patna_president)
+    assert edit_url(sita) in client.get(detail_url(sita)).content.decode()
+    services.member_withdraw(
+        member_id=make_member(cast["rampur"], "9876500002").pk, reason="दो बार", actor=patna_president
+    )
+    gone = Member.objects.get(mobile="9876500002")
+    page = client.get(detail_url(gone)).content.decode()
+    assert "दो बार" in page, "why it was taken off"
+    assert edit_url(gone) not in page
+
+
+@pytest.mark.parametrize("who", ["gaya_president", "operator"])
+def test_others_do_not_read_a_member(client, cast, sita, request, who):
+    assert login(client, request.getfixturevalue(who)).get(detail_url(sita)).status_code == 404
+
+
+def test_the_members_page_needs_a_login_and_is_read_only(client, cast, sita, patna_president):
+    assert client.get(detail_url(sita))["Location"].startswith("/login/")
+    assert login(client, patna_president).post(detail_url(sita)).status_code == 405
 
 
 def test_the_supervisor_corrects_in_any_district(client, cast, sita, supervisor):
