@@ -142,21 +142,12 @@ class MemberEditForm(forms.Form):
         initial = {"name": member.name, "mobile": member.mobile, "address": member.address}
         super().__init__(*args, initial={**initial, "village": member.village.name}, **kwargs)
         self.member = member
+        # Corrected from the rejects once the call centre finds it wrong. A form opened before the first call and
+        # sent after it keeps the field: the service then says why the number was not taken.
         if not member.never_called and (not self.is_bound or "mobile" not in self.data):
-            del self.fields["mobile"]  # corrected from the rejects, once the call centre finds it wrong
+            del self.fields["mobile"]
         else:
             self.fields["mobile"].widget.attrs["aria-describedby"] = self["mobile"].auto_id + "_help"
-
-    def clean_mobile(self):
-        mobile = self.cleaned_data["mobile"]
-        if mobile != self.member.mobile and not self.member.never_called:
-            # The form was opened before the first call, and sent after it.
-            text = _(
-                "The call centre has called this member meanwhile: the number is now corrected from the rejects. "
-                "Nothing was saved."
-            )
-            raise ValidationError(text, code="called")
-        return mobile
 
     def clean_village(self):
         village = village_named(self.member.district_id, self.cleaned_data["village"])

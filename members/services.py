@@ -10,6 +10,7 @@ import logging
 import shutil
 import tempfile
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -443,6 +444,17 @@ def _check_enrollable(mobile: str) -> None:
         raise RejectError(f"{mobile}: {reason_text(code, params)}")
 
 
+@contextmanager
+def _still_free(mobile: str):
+    """Write a number checked as free: one an upload enrolled between the check and the write is refused, not
+    a 500, and the savepoint leaves the caller's transaction usable."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise RejectError(_("%(mobile)s was enrolled by someone else a moment ago.") % {"mobile": mobile}) from None
+
+
 @transaction.atomic
 def member_add(*, village_id: int, name: str, mobile: str, address: str, actor) -> Member:
     """Enrol one member by hand (`mobile` normalised), refused for what an upload refuses; called as any new
@@ -451,13 +463,10 @@ def member_add(*, village_id: int, name: str, mobile: str, address: str, actor) 
     if village is None:
         raise RejectError(_("This village was merged or deleted meanwhile. Nothing was saved."))
     _check_enrollable(mobile)
-    try:
-        with transaction.atomic():
-            member = Member.objects.create(
-                district_id=village.district_id, village=village, name=name, mobile=mobile, address=address
-            )
-    except IntegrityError:  # enrolled by an upload in the meantime
-        raise RejectError(_("%(mobile)s was enrolled by someone else a moment ago.") % {"mobile": mobile}) from None
+    with _still_free(mobile):
+        member = Member.objects.create(
+            district_id=village.district_id, village=village, name=name, mobile=mobile, address=address
+        )
     rollup.member_created(village_id=village.pk, district_id=village.district_id)
     AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.MEMBER_ADD, what=f"member {member.pk}", rows=1)
     transaction.on_commit(_trigger_batching, robust=True)
@@ -489,16 +498,12 @@ def member_remove(*, member_id: int, reason: str, actor) -> Member:
     return member
 
 
-# Members `Member.never_called` holds for: listed, and not called yet.
-NEVER_CALLED = Q(status=MemberStatus.PENDING, attempt_count=0)
-
-
 @transaction.atomic
 def member_withdraw(*, member_id: int, reason: str, actor) -> Member:
     """Take a member off the list before their first call: enrolled by mistake, or twice. Once called, the
     outcome counts, and only the rejects take a member off (a NO is never withdrawn)."""
-    member = Member.objects.select_for_update().filter(NEVER_CALLED, pk=member_id).first()
-    if member is None:
+    member = Member.objects.select_for_update().filter(pk=member_id).first()
+    if member is None or not member.never_called:
         raise RejectError(_("Only a member not called yet can be taken off the list here."))
     _take_off(member, actor, MemberChange.Kind.REMOVED, reason=reason)
     AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.REMOVE, what=f"member {member.pk}", rows=1)
@@ -622,11 +627,8 @@ def member_edit(
         fields += _retype(member, mobile, actor)
     from_village_id = member.village_id
     member.name, member.address, member.village = name, address, village
-    try:
-        with transaction.atomic():
-            member.save(update_fields=fields)
-    except IntegrityError:  # the number was enrolled by an upload in the meantime
-        raise RejectError(_("%(mobile)s was enrolled by someone else a moment ago.") % {"mobile": mobile}) from None
+    with _still_free(mobile):
+        member.save(update_fields=fields)
     if from_village_id != village.pk:
         rollup.member_moved_village(
             member=member, from_village_id=from_village_id, before=(member.status, member.attempt_count)
