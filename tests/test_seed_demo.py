@@ -48,3 +48,11 @@ def test_seed_demo_prints_a_login_per_role(capsys):
     out = capsys.readouterr().out
     for username in ("supervisor", "state.leader", "president.patna", "operator1"):
         assert username in out
+
+
+def test_demo_members_were_enrolled_before_they_were_called():
+    call_command("seed_demo")
+    attempts = CallAttempt.objects.select_related("member")
+    assert attempts.exists()
+    assert all(attempt.member.created_at < attempt.created_at for attempt in attempts)
+    assert Member.objects.filter(attempt_count=0).exists(), "some are still waiting for their first call"
