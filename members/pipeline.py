@@ -253,6 +253,27 @@ def save_refused(refused_path: Path) -> None:
         RefusedRow.objects.bulk_create(batch)
 
 
+def fill_late_extra(upload_id: int, path: Path) -> None:
+    """Give the rows refused at the write (numbers enrolled since the check) the cells of the file's other
+    columns, as `refuse` gives every row refused while checking: the write path has only the valid rows'
+    cells, so they are read again from the file, for those rows alone."""
+    late = RefusedRow.objects.filter(upload_id=upload_id, kind=RefusedRow.Kind.DUPLICATE, extra=[])
+    wanted = {row.row_number: row for row in late.only("pk", "row_number")}
+    if not wanted:
+        return
+    found = []
+    with open_table(path) as table:
+        extra_of = table.extra_getter()
+        for row_number, cells in table.rows:
+            row = wanted.get(row_number)
+            if row is not None:
+                row.extra = [cell_text(cell).translate(_CONTROLS) for cell in extra_of(cells)]
+                found.append(row)
+                if len(found) == len(wanted):
+                    break
+    RefusedRow.objects.bulk_update(found, ["extra"], batch_size=1000)
+
+
 # --- writing the members -----------------------------------------------------------------------------
 
 

@@ -55,11 +55,11 @@ def _trigger_batching() -> None:
     batch_build_all.delay()
 
 
-def _local_path(field_file, workdir: Path) -> Path:
+def _local_path(field_file, workdir: Path, name: str = "source") -> Path:
     try:
         return Path(field_file.path)
     except NotImplementedError:
-        target = workdir / "source"
+        target = workdir / name
         with field_file.open("rb") as source, target.open("wb") as out:
             shutil.copyfileobj(source, out)
         return target
@@ -187,10 +187,13 @@ def upload_import(*, upload_id: int) -> None:
             written = pipeline.write_members(
                 upload_id=upload_id,
                 district_id=upload.district_id,
-                rows_path=_local_path(upload.checked_rows, Path(workdir)),
+                rows_path=_local_path(upload.checked_rows, Path(workdir), "checked"),
                 new_villages=new_villages,
                 merges=merges,
             )
+            if written.late_duplicates and upload.unknown_columns and upload.file:
+                # Rare: numbers enrolled since the check. Their rows' other columns come from the file itself.
+                pipeline.fill_late_extra(upload_id, _local_path(upload.file, Path(workdir)))
         _mark_imported(upload_id, written)
         transaction.on_commit(lambda: _drop_checked_rows(upload_id), robust=True)
         transaction.on_commit(_trigger_batching, robust=True)
@@ -357,7 +360,7 @@ def members_import_file(*, path, district: District, dry_run: bool = False) -> I
         except UnusableFile as problem:
             _fail(upload.pk, problem.code, problem.params)
             raise
-        written = _import_checked(upload, checked)
+        written = _import_checked(upload, checked, path)
     return ImportCounts(
         checked.rows,
         written.imported,
@@ -368,7 +371,7 @@ def members_import_file(*, path, district: District, dry_run: bool = False) -> I
 
 
 @transaction.atomic
-def _import_checked(upload: Upload, checked: pipeline.Checked) -> pipeline.Written:
+def _import_checked(upload: Upload, checked: pipeline.Checked, path: Path) -> pipeline.Written:
     pipeline.save_refused(checked.refused_path)
     Upload.objects.filter(pk=upload.pk).update(**checked.upload_fields(), progress_total=checked.valid)
     moved = _lock_villages(upload.district_id)
@@ -379,6 +382,8 @@ def _import_checked(upload: Upload, checked: pipeline.Checked) -> pipeline.Writt
         new_villages={key: name for key, name in checked.new_villages.items() if key not in moved},
         merges=moved,
     )
+    if written.late_duplicates and checked.unknown_columns:
+        pipeline.fill_late_extra(upload.pk, path)
     _mark_imported(upload.pk, written)
     transaction.on_commit(_trigger_batching, robust=True)
     return written

@@ -72,3 +72,25 @@ def test_running_it_twice_refuses_the_second_time_as_duplicates(cast, members_fi
     run(members_file, "--district", "PAT")
     again = run(members_file, "--district", "PAT")
     assert (again["imported"], again["duplicates"]) == (0, 5)
+
+
+def test_a_number_enrolled_while_the_file_was_checked_is_refused_with_its_other_columns(cast, tmp_path, monkeypatch):
+    from members import pipeline
+    from tests.conftest import make_member
+
+    path = tmp_path / "patna.xlsx"
+    path.write_bytes(
+        xlsx_bytes(
+            [[*HEAD, "बूथ"], ["सीता देवी", "9123456780", "रामपुर", "", 12], ["गीता", "8123456781", "रामपुर", "", 13]]
+        )
+    )
+    write = pipeline.write_members
+
+    def enrolled_meanwhile(**kwargs):
+        make_member(cast["sitapur"], "8123456781")
+        return write(**kwargs)
+
+    monkeypatch.setattr(pipeline, "write_members", enrolled_meanwhile)
+    assert run(path, "--district", "PAT")["duplicates"] == 1
+    late = Upload.objects.get().refused_rows.get()
+    assert (late.row_number, late.mobile, late.extra) == (3, "8123456781", ["13"])

@@ -272,6 +272,27 @@ def test_the_refused_rows_keep_the_files_own_other_columns(
     assert again.refused_rows.get(row_number=2).extra == ["13", "श्याम", "'-फिर से पूछें"]
 
 
+def test_a_row_refused_at_the_write_keeps_the_files_own_other_columns_too(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    rows = [
+        [HEAD[0], HEAD[1], "बूथ", HEAD[2], "पिता का नाम"],
+        ["सीता देवी", "9123456780", 12, "रामपुर", "राम प्रसाद"],
+        ["गीता", "8123456781", 13, "रामपुर", "श्याम"],  # row 3: enrolled by someone else after the check
+    ]
+    login(client, patna_president)
+    post_upload(client, xlsx_bytes(rows), "members.xlsx", capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+    make_member(cast["sitapur"], "8123456781")
+    confirm(client, upload, django_capture_on_commit_callbacks)
+    upload.refresh_from_db()
+    assert (upload.imported, upload.duplicates) == (1, 1)
+    assert upload.refused_rows.get().extra == ["13", "श्याम"]
+    report = b"".join(client.get(url("upload_report", upload)).streaming_content)
+    sheet = list(load_workbook(io.BytesIO(report), read_only=True).worksheets[0].values)
+    assert sheet[1][:7] == ("गीता", "8123456781", "रामपुर", None, "13", "श्याम", 3)
+
+
 def test_template_has_hindi_and_english_headers(client, cast, patna_president):
     rows = _sheet(login(client, patna_president).get(reverse("members:upload_template")))
     assert rows[0] == ("नाम / Name", "मोबाइल / Mobile", "गांव / Village", "पता / Address")
