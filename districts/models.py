@@ -193,6 +193,9 @@ class Figures(models.Model):
 class VillageStats(Figures):
     village = models.OneToOneField(Village, primary_key=True, on_delete=models.CASCADE, related_name="stats")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="village_stats")
+    # The village's target, copied here so that a YES counted and a target changed meet on this one row's lock
+    # and see each other: the district's count of villages at target needs both.
+    target = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["district", "village"], name="villagestats_district")]

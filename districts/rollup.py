@@ -80,7 +80,7 @@ def member_moved_village(
     with connection.cursor() as cursor:
         for village_id, district_id, sign, figures in sides:
             values = [sign * figures.get(name, 0) for name in FIELDS]
-            yes_now, target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, values, village_id, district_id)
+            yes_now, target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, values, village_id)
             district = districts[district_id]
             district[1] += _crossed(target, yes_now - values[FIELDS.index("yes")], yes_now)
             district[2:] = [total + value for total, value in zip(district[2:], values, strict=True)]
@@ -93,8 +93,10 @@ def member_moved_village(
 
 
 IMPORTED_BY_VILLAGE = """
-INSERT INTO districts_villagestats (village_id, district_id, listed, called, yes, no, wrong, unreachable)
-SELECT village_id, %s, COUNT(*), 0, 0, 0, 0, 0 FROM members_member WHERE upload_id = %s GROUP BY village_id
+INSERT INTO districts_villagestats (village_id, district_id, listed, called, yes, no, wrong, unreachable, target)
+SELECT m.village_id, %s, COUNT(*), 0, 0, 0, 0, 0, v.target
+FROM members_member m JOIN districts_village v ON v.id = m.village_id
+WHERE m.upload_id = %s GROUP BY m.village_id, v.target
 ON CONFLICT (village_id) DO UPDATE SET listed = districts_villagestats.listed + excluded.listed
 """
 
@@ -117,8 +119,8 @@ def villages_created(*, district_id: int, count: int = 1) -> None:
 def village_target_changed(*, village_id: int, district_id: int, before: int, after: int) -> None:
     """Keep the district's count of villages at their target right when a village's target changes."""
     with connection.cursor() as cursor:
-        # Adding nothing takes the village's row lock and returns its YES count as it stands.
-        yes, _target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, [0] * len(FIELDS), village_id, district_id)
+        # Under the figures' row lock, which a YES being counted takes too: each sees the other's change.
+        (yes,) = _add(cursor, SET_VILLAGE_TARGET, ENSURE_VILLAGE, [after], village_id)
         moved = _at_target(after, yes) - _at_target(before, yes)
         if moved:
             _add(cursor, ADD_DISTRICT, ENSURE_DISTRICT, [0, moved, *[0] * len(FIELDS)], district_id)
@@ -126,19 +128,19 @@ def village_target_changed(*, village_id: int, district_id: int, before: int, af
 
 TAKE_VILLAGE = """
 DELETE FROM districts_villagestats WHERE village_id = %s
-RETURNING listed, called, yes, no, wrong, unreachable
+RETURNING listed, called, yes, no, wrong, unreachable, target
 """
 
 
-def villages_merged(*, village_id: int, target: int, into_id: int, district_id: int) -> int:
+def villages_merged(*, village_id: int, into_id: int, district_id: int) -> int:
     """Move a village's figures into another village of its district, as its members were moved; the village
-    (with target `target`) is no longer counted. Locks as a call's outcome does: the villages, then the district.
+    is no longer counted. Locks as a call's outcome does: the villages, then the district.
     Returns the members on the list that moved."""
     with connection.cursor() as cursor:
         cursor.execute(TAKE_VILLAGE, [village_id])
-        values = list(cursor.fetchone() or [0] * len(FIELDS))
+        *values, target = cursor.fetchone() or [0] * (len(FIELDS) + 1)
         yes = values[FIELDS.index("yes")]
-        yes_now, into_target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, values, into_id, district_id)
+        yes_now, into_target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, values, into_id)
         at_target = _crossed(into_target, yes_now - yes, yes_now) - _at_target(target, yes)
         _add(cursor, ADD_DISTRICT, ENSURE_DISTRICT, [-1, at_target, *[0] * len(FIELDS)], district_id)
     return values[FIELDS.index("listed")]
@@ -157,7 +159,7 @@ def apply(
         return
     values = [delta.get(name, 0) for name in FIELDS]
     with connection.cursor() as cursor:
-        yes_now, target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, values, village_id, district_id)
+        yes_now, target = _add(cursor, ADD_VILLAGE, ENSURE_VILLAGE, values, village_id)
         crossed = _crossed(target, yes_now - delta.get("yes", 0), yes_now)
         _add(cursor, ADD_DISTRICT, ENSURE_DISTRICT, [new_villages, crossed, *values], district_id)
         if upload_id is not None and any(values):
@@ -179,11 +181,13 @@ ADD_VILLAGE = """
 UPDATE districts_villagestats SET listed = listed + %s, called = called + %s, yes = yes + %s, no = no + %s,
     wrong = wrong + %s, unreachable = unreachable + %s
 WHERE village_id = %s
-RETURNING yes, (SELECT target FROM districts_village WHERE id = village_id)
+RETURNING yes, target
 """
+SET_VILLAGE_TARGET = "UPDATE districts_villagestats SET target = %s WHERE village_id = %s RETURNING yes"
 ENSURE_VILLAGE = """
-INSERT INTO districts_villagestats (village_id, district_id, listed, called, yes, no, wrong, unreachable)
-VALUES (%s, %s, 0, 0, 0, 0, 0, 0) ON CONFLICT (village_id) DO NOTHING
+INSERT INTO districts_villagestats (village_id, district_id, listed, called, yes, no, wrong, unreachable, target)
+SELECT id, district_id, 0, 0, 0, 0, 0, 0, target FROM districts_village WHERE id = %s
+ON CONFLICT (village_id) DO NOTHING
 """
 ADD_DISTRICT = """
 UPDATE districts_districtstats SET villages = villages + %s, villages_at_target = villages_at_target + %s,
@@ -228,16 +232,17 @@ def attempt_counted(*, district_id: int, day: date, outcome: str, sign: int = 1)
 
 
 REBUILD_VILLAGES = """
-INSERT INTO districts_villagestats (village_id, district_id, listed, called, yes, no, wrong, unreachable)
+INSERT INTO districts_villagestats (village_id, district_id, listed, called, yes, no, wrong, unreachable, target)
 SELECT v.id, v.district_id,
        COUNT(m.id) FILTER (WHERE m.status <> 'removed'),
        COUNT(m.id) FILTER (WHERE m.status <> 'removed' AND m.attempt_count > 0),
        COUNT(m.id) FILTER (WHERE m.status = 'yes'),
        COUNT(m.id) FILTER (WHERE m.status = 'no'),
        COUNT(m.id) FILTER (WHERE m.status = 'wrong'),
-       COUNT(m.id) FILTER (WHERE m.status = 'unreachable')
+       COUNT(m.id) FILTER (WHERE m.status = 'unreachable'),
+       v.target
 FROM districts_village v LEFT JOIN members_member m ON m.village_id = v.id
-GROUP BY v.id, v.district_id
+GROUP BY v.id, v.district_id, v.target
 """
 REBUILD_DISTRICTS = """
 INSERT INTO districts_districtstats

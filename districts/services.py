@@ -54,9 +54,7 @@ def village_merge(*, village_id: int, into_id: int, actor) -> int:
     if village is None or into is None or village_id == into_id or village.district_id != into.district_id:
         raise VillageError(_("One of the two villages was merged or deleted meanwhile. Nothing was changed."))
     Member.objects.filter(village=village).update(village=into, updated_at=timezone.now())
-    moved = rollup.villages_merged(
-        village_id=village.pk, target=village.target, into_id=into.pk, district_id=village.district_id
-    )
+    moved = rollup.villages_merged(village_id=village.pk, into_id=into.pk, district_id=village.district_id)
     # Its name, and the names merged into it before, lead later uploads to the village it went into.
     VillageAlias.objects.filter(village=village).update(village=into)
     VillageAlias.objects.update_or_create(

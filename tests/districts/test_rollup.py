@@ -2,12 +2,14 @@
 
 import datetime
 import tempfile
+import threading
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 import tablib
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -41,6 +43,7 @@ def assert_rollup_matches_group_by():
         members = Member.objects.filter(village_id=stats.village_id)
         assert stats.listed == members.exclude(status="removed").count()
         assert stats.yes == members.filter(status="yes").count()
+        assert stats.target == Village.objects.get(pk=stats.village_id).target
     for stats in UploadStats.objects.all():
         members = Member.objects.filter(upload_id=stats.upload_id)
         assert (stats.listed, stats.yes, stats.wrong) == (
@@ -229,4 +232,56 @@ def test_villages_added_renamed_retargeted_and_deleted_in_the_admin_keep_the_fig
     assert "name" in taken.context["adminform"].form.errors
     assert client.post(f"/admin/districts/village/{new.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not Village.objects.filter(pk=new.pk).exists()
+    assert_rollup_matches_group_by()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_yes_counted_while_its_villages_target_changes_keeps_villages_at_target_right(patna):
+    """The target goes from 5 to 3 while a third YES is counted: the village is at its target, and counted so."""
+    village = make_village(patna, "रामपुर", target=5)
+    members = [make_member(village, f"912345678{i}") for i in range(3)]
+    Member.objects.filter(pk__in=[m.pk for m in members[:2]]).update(status=MemberStatus.YES, attempt_count=1)
+    rollup.rebuild()
+    changed, commit, errors = threading.Event(), threading.Event(), []
+
+    def in_thread(work):
+        def run():
+            try:
+                with transaction.atomic():
+                    work()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def retarget():
+        village.target = 3
+        district_services.village_admin_save(village=village, created=False)
+        changed.set()
+        commit.wait(10)
+
+    def third_yes():
+        Member.objects.filter(pk=members[2].pk).update(status=MemberStatus.YES, attempt_count=1)
+        before, after = (MemberStatus.PENDING, 0), (MemberStatus.YES, 1)
+        rollup.member_changed(village_id=village.pk, district_id=patna.pk, before=before, after=after)
+
+    threads = [in_thread(retarget)]
+    assert changed.wait(10)
+    threads.append(in_thread(third_yes))
+    with connection.cursor() as cursor:
+        for _ in range(100):  # until the YES waits for the target change's lock on the village's figures
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+    commit.set()
+    for thread in threads:
+        thread.join(20)
+    assert not errors, errors
+    assert DistrictStats.objects.get(district=patna).villages_at_target == 1
     assert_rollup_matches_group_by()

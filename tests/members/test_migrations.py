@@ -2,7 +2,9 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.db import connection
 
+from districts.models import VillageStats
 from members.models import MemberStatus
 from tests.conftest import make_member
 
@@ -17,3 +19,12 @@ def test_call_backs_stranded_by_an_earlier_release_wait_for_their_operator_again
     pending.refresh_from_db()
     assert (stranded.status, stranded.reserved_for, stranded.next_call_at is not None) == ("retry", operator, True)
     assert (pending.status, pending.next_call_at) == ("pending", None)
+
+
+def test_the_village_figures_take_their_villages_target(cast):
+    make_member(cast["rampur"], "7000000003")
+    VillageStats.objects.update(target=0)  # as the column was added
+    with connection.cursor() as cursor:
+        cursor.execute(importlib.import_module("districts.migrations.0006_village_stats_target").COPY_TARGETS)
+    stats = VillageStats.objects.get(village=cast["rampur"])
+    assert stats.target == cast["rampur"].target > 0
