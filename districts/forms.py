@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from districts.models import Village
 from districts.selectors import village_named
 from members.forms import VILLAGE_NAME_INPUT, CleanTextField
+from members.models import MemberStatus
 
 
 class VillageAdminForm(forms.ModelForm):
@@ -48,3 +49,20 @@ class VillageMergeForm(forms.Form):
 
 class VillageRenameForm(forms.Form):
     name = CleanTextField(label=_("Correct name"), max_length=120)
+
+
+class MemberSearchForm(forms.Form):
+    """What to find: a name or a number, and, in a district, a status (alone, it lists everyone in it)."""
+
+    q = forms.CharField(required=False, strip=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *MemberStatus.choices]
+    )
+
+    def terms(self) -> tuple[str, str]:
+        """(query, status): a status that is not one is ignored, as a query is cut to 100 characters."""
+        if not self.is_bound:
+            return "", ""
+        query = self.data.get("q", "")[:100]
+        status = self.cleaned_data["status"] if self.is_valid() else ""
+        return query, status

@@ -1,8 +1,10 @@
 """What the dashboard exports, column by column (django-import-export resources over rollup rows)."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
+from calls.models import Outcome
 from controlroom.exports import number_field
 
 
@@ -49,3 +51,33 @@ class VillageMembersResource(resources.Resource):
 
     class Meta:
         export_order = ("member_id", "name", "mobile", "address", "status", "attempts")
+
+
+class FoundMembersResource(VillageMembersResource):
+    """A search's members, each with the village and the last call: who said what, and what the operator noted."""
+
+    village = fields.Field(attribute="village__name", column_name=_("Village"))
+    last_outcome = fields.Field(column_name=_("Last call"))
+    last_called_at = fields.Field(column_name=_("Last called at"))
+    last_note = fields.Field(attribute="last_note", column_name=_("Operator's note"))
+
+    class Meta:
+        export_order = (
+            "member_id",
+            "name",
+            "mobile",
+            "village",
+            "address",
+            "status",
+            "attempts",
+            "last_outcome",
+            "last_called_at",
+            "last_note",
+        )
+
+    def dehydrate_last_outcome(self, member):
+        return Outcome(member.last_outcome).label if member.last_outcome else ""
+
+    def dehydrate_last_called_at(self, member):
+        # A spreadsheet date in India's time: Excel has no time zones.
+        return timezone.localtime(member.last_called_at).replace(tzinfo=None) if member.last_called_at else None

@@ -186,27 +186,20 @@ def village_members(user, village: Village):
 SEARCH_MIN_DIGITS = 4
 
 
-def member_search(user, district: District | None, query: str):
+def member_search(user, district: District | None, query: str, status: str = ""):
     """Members (of the district, or of every district the user sees) found by what people have to hand: a mobile
-    number as people write it (or a part of one, at least four digits), or words of the name. Each comes with
-    its last call, if any."""
+    number as people write it (or a part of one, at least four digits), or words of the name; and, in a district,
+    by status alone ("everyone who said NO"). Each comes with its last call, if any."""
     query = clean_text(query)
     members = Member.objects.for_user(user)
     if district is not None:
         members = members.filter(district=district)
-    if not query:
+    if status:
+        members = members.filter(status=status)
+    if query:
+        members = _matching(members, query)
+    elif not (status and district is not None):
         return members.none()
-    digits = typed_digits(query)
-    if digits.isascii() and digits.isdigit():
-        try:
-            members = members.filter(mobile=normalise_mobile(query))
-        except InvalidMobile:
-            if len(digits) < SEARCH_MIN_DIGITS:
-                return members.none()
-            members = members.filter(mobile__contains=digits)
-    else:
-        for word in query.split():
-            members = members.filter(name__icontains=word)
     last = CallAttempt.objects.filter(member=OuterRef("pk"), undone_at=None).order_by("-created_at")[:1]
     return (
         members.select_related("village", "district")
@@ -219,9 +212,23 @@ def member_search(user, district: District | None, query: str):
     )
 
 
-def member_search_page(user, district: District | None, query: str, number) -> Paginator:
+def _matching(members, query: str):
+    digits = typed_digits(query)
+    if not (digits.isascii() and digits.isdigit()):
+        for word in query.split():
+            members = members.filter(name__icontains=word)
+        return members
+    try:
+        return members.filter(mobile=normalise_mobile(query))
+    except InvalidMobile:
+        if len(digits) < SEARCH_MIN_DIGITS:
+            return members.none()
+        return members.filter(mobile__contains=digits)
+
+
+def member_search_page(user, district: District | None, query: str, number, status: str = "") -> Paginator:
     """One page (50) of `member_search`, each member with its last outcome's label in the reader's language."""
-    page = Paginator(member_search(user, district, query), 50).get_page(number)
+    page = Paginator(member_search(user, district, query, status), 50).get_page(number)
     for member in page:
         member.last_outcome_label = Outcome(member.last_outcome).label if member.last_outcome else ""
     return page

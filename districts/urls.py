@@ -8,6 +8,7 @@ urlpatterns = [
     path("export.xlsx", views.district_export, name="export"),
     path("<str:code>/", views.district_detail, name="detail"),
     path("<str:code>/members/", views.member_search, name="member_search"),
+    path("<str:code>/members.xlsx", views.member_search_export, name="member_search_export"),
     path("<str:code>/villages.xlsx", views.district_export_villages, name="export_villages"),
     path("<str:code>/villages/<int:pk>/", views.village_detail, name="village"),
     path("<str:code>/villages/<int:pk>/merge/", views.village_merge, name="village_merge"),

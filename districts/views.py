@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -8,9 +9,15 @@ from django.views.decorators.http import require_POST
 from controlroom.exports import file_name_part, xlsx_response
 from controlroom.roles import Role, role_required
 from districts import selectors, services
-from districts.forms import VillageMergeForm, VillageRenameForm
-from districts.resources import DistrictRollupResource, VillageMembersResource, VillageRollupResource
+from districts.forms import MemberSearchForm, VillageMergeForm, VillageRenameForm
+from districts.resources import (
+    DistrictRollupResource,
+    FoundMembersResource,
+    VillageMembersResource,
+    VillageRollupResource,
+)
 from members import selectors as member_selectors
+from members.models import MemberStatus
 
 VIEWERS = (Role.DISTRICT_PRESIDENT, Role.STATE_LEADER, Role.SUPERVISOR)
 
@@ -54,6 +61,7 @@ def district_detail(request, code):
         below_target=selectors.villages_below_target(district)[:10],
         rejects=member_selectors.district_rejects_waiting(district),
         trend=selectors.trend([district]),
+        search_form=MemberSearchForm(),
     )
     return render(request, "districts/district_detail.html", ctx)
 
@@ -63,11 +71,29 @@ def member_search(request, code=None):
     """Members of one district, or (without a code) of every district the user sees: the floor is rung about a
     number, not a district."""
     district = selectors.district_get_for_user(request.user, code) if code else None
-    query = request.GET.get("q", "")[:100]
-    page = selectors.member_search_page(request.user, district, query, request.GET.get("page"))
+    form = MemberSearchForm(request.GET or None)
+    query, status = form.terms()
+    if district is None:
+        status = ""  # everyone in a status, across the state, is the dashboard's job
+    page = selectors.member_search_page(request.user, district, query, request.GET.get("page"), status)
     can_edit = request.user.role in member_selectors.UPLOADERS
-    ctx = {"district": district, "query": query, "page": page, "can_edit": can_edit}
+    ctx = {"district": district, "query": query, "status": status, "page": page, "can_edit": can_edit}
+    ctx["search_form"] = form
+    if status:
+        ctx["status_label"] = MemberStatus(status).label
+    if district is not None and page.paginator.count:
+        ctx["export_query"] = urlencode({"q": query, "status": status})
     return render(request, "districts/member_search.html", ctx)
+
+
+@role_required(*VIEWERS)
+def member_search_export(request, code):
+    """The members a district's search found, all of them, with their last call: for following them up."""
+    district = selectors.district_get_for_user(request.user, code)
+    query, status = MemberSearchForm(request.GET or None).terms()
+    members = selectors.member_search(request.user, district, query, status)
+    name = "-".join(["members", district.code, *(file_name_part(part) for part in (status, query) if part)])
+    return xlsx_response(request=request, resource=FoundMembersResource(), rows=members, what=name, filename=name)
 
 
 @role_required(*VIEWERS)

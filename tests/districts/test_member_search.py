@@ -1,9 +1,12 @@
+import io
 import uuid
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from calls.models import CallAttempt, Campaign, Outcome
+from controlroom.models import AuditEvent
 from members.models import MemberStatus
 from tests.conftest import login, make_member
 
@@ -119,3 +122,91 @@ def test_operators_cannot_search_every_district_either(client, cast, operator):
 def test_the_district_list_offers_the_search_of_every_district(client, cast, state_leader):
     page = login(client, state_leader).get("/districts/").content.decode()
     assert f'action="{reverse("members:search")}"' in page
+
+
+# --- by status, and the download of what was found ---
+
+
+def by_status(client, status, query="", code="PAT"):
+    return client.get(reverse("districts:member_search", args=[code]), {"q": query, "status": status})
+
+
+@pytest.fixture
+def said_no(cast, operator):
+    """Two of Patna's members said NO; the last call of one has a note for the president."""
+    member = make_member(cast["rampur"], "9876543212", name="सीता देवी", status=MemberStatus.NO)
+    make_member(cast["rampur"], "9876543213", name="=cmd|' /C calc'!A0", status=MemberStatus.NO)
+    make_member(cast["sitapur"], "8765432107", status=MemberStatus.NO)  # Gaya's
+    campaign = Campaign.objects.create(name="सत्यापन", script_hi="नमस्ते {name} जी")
+    CallAttempt.objects.create(
+        member=member, operator=operator, campaign=campaign, outcome=Outcome.NO, note="=अगले महीने फिर पूछें",
+        result_status="no", submission_key=uuid.uuid4(),
+    )  # fmt: skip
+    return member
+
+
+def test_a_president_lists_everyone_of_a_status_in_the_district(client, cast, patna_president, said_no):
+    response = by_status(login(client, patna_president), MemberStatus.NO)
+    assert sorted(found(response)) == ["9876543212", "9876543213"], "Patna's alone"
+    page = response.content.decode()
+    assert "“मना किया (नहीं)” स्थिति वाले 2 सदस्य।" in page
+    assert '<option value="no" selected>' in page, "the status chosen stays chosen"
+
+
+def test_a_status_narrows_a_search_by_name(client, cast, patna_president, said_no):
+    login(client, patna_president)
+    assert found(by_status(client, MemberStatus.NO, query="सीता")) == ["9876543212"]
+    assert found(by_status(client, MemberStatus.PENDING, query="सीता")) == []
+    assert len(found(by_status(client, MemberStatus.PENDING))) == 2, "the cast's two, not yet called"
+
+
+def test_a_status_that_is_not_one_is_ignored(client, cast, patna_president, said_no):
+    response = by_status(login(client, patna_president), "everyone", query="9876543210")
+    assert found(response) == ["9876543210"]
+    assert found(by_status(client, "everyone")) == []
+
+
+def test_everyone_of_a_status_is_listed_a_district_at_a_time(client, cast, state_leader, said_no):
+    login(client, state_leader)
+    assert found(client.get(reverse("members:search"), {"status": "no"})) == [], "across districts: by name or number"
+    across = client.get(reverse("members:search"), {"q": "9876543210", "status": "no"})
+    assert found(across) == ["9876543210"], "the status is not asked there, and not applied"
+    assert len(found(by_status(client, MemberStatus.NO, code="GAY"))) == 1
+
+
+def test_the_district_page_offers_the_status(client, cast, patna_president):
+    page = login(client, patna_president).get("/districts/PAT/").content.decode()
+    assert '<select name="status"' in page
+
+
+def test_the_members_found_download_with_their_last_call(client, cast, patna_president, said_no):
+    login(client, patna_president)
+    page = by_status(client, MemberStatus.NO).content.decode()
+    url = reverse("districts:member_search_export", args=["PAT"]) + "?q=&amp;status=no"
+    assert f'href="{url}"' in page
+    response = client.get(reverse("districts:member_search_export", args=["PAT"]), {"status": "no"})
+    assert response.status_code == 200
+    assert "members-PAT-no" in response["Content-Disposition"]
+    rows = list(load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0].values)
+    assert rows[0][:4] == ("सदस्य आईडी", "नाम", "मोबाइल", "गाँव")
+    by_mobile = {row[2]: row for row in rows[1:]}
+    assert set(by_mobile) == {"9876543212", "9876543213"}
+    row = by_mobile["9876543212"]
+    assert (row[3], row[5], row[7], row[9]) == ("रामपुर", "मना किया (नहीं)", "नहीं", "'=अगले महीने फिर पूछें")
+    assert row[8] is not None, "when it was called"
+    assert by_mobile["9876543213"][1] == "'=cmd|' /C calc'!A0", "a name that would run as a formula is text"
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, what="members-PAT-no", rows=2).exists()
+
+
+def test_nothing_searched_downloads_nothing(client, cast, patna_president):
+    response = login(client, patna_president).get(reverse("districts:member_search_export", args=["PAT"]))
+    rows = list(load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0].values)
+    assert len(rows) == 1, "the headings alone"
+
+
+@pytest.mark.parametrize("who", ["patna_president", "operator"])
+def test_another_districts_members_are_not_downloaded(client, cast, request, who, said_no):
+    response = login(client, request.getfixturevalue(who)).get(
+        reverse("districts:member_search_export", args=["GAY"]), {"status": "no"}
+    )
+    assert response.status_code == 404
