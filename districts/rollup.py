@@ -94,9 +94,8 @@ def member_moved_village(
 
 IMPORTED_BY_VILLAGE = """
 INSERT INTO districts_villagestats (village_id, district_id, listed, called, yes, no, wrong, unreachable, target)
-SELECT m.village_id, %s, COUNT(*), 0, 0, 0, 0, 0, v.target
-FROM members_member m JOIN districts_village v ON v.id = m.village_id
-WHERE m.upload_id = %s GROUP BY m.village_id, v.target
+SELECT village_id, %s, COUNT(*), 0, 0, 0, 0, 0, (SELECT target FROM districts_village v WHERE v.id = village_id)
+FROM members_member WHERE upload_id = %s GROUP BY village_id
 ON CONFLICT (village_id) DO UPDATE SET listed = districts_villagestats.listed + excluded.listed
 """
 
