@@ -76,9 +76,8 @@ def member_search(request, code=None):
     if district is None:
         status = ""  # everyone in a status, across the state, is the dashboard's job
     page = selectors.member_search_page(request.user, district, query, request.GET.get("page"), status)
-    can_edit = request.user.role in member_selectors.UPLOADERS
-    ctx = {"district": district, "query": query, "status": status, "page": page, "can_edit": can_edit}
-    ctx["search_form"] = form
+    ctx = {"district": district, "query": query, "status": status, "search_form": form, "page": page}
+    ctx["can_edit"] = request.user.role in member_selectors.UPLOADERS
     if status:
         ctx["status_label"] = MemberStatus(status).label
     if district is not None and page.paginator.count:
