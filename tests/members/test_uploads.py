@@ -255,6 +255,7 @@ def test_the_refused_rows_keep_the_files_own_other_columns(
     upload = latest_upload()
     assert upload.unknown_columns == ["बूथ", "पिता का नाम", "टिप्पणी"]
     page = client.get(url("upload_detail", upload)).content.decode()
+    assert "ये कॉलम समझ नहीं आए, इसलिए छोड़ दिए गए: बूथ, पिता का नाम, टिप्पणी।" in page, "a sentence of its own"
     assert "नामंज़ूर पंक्तियों की डाउनलोड फ़ाइल में ये कॉलम जैसे के तैसे रहते हैं।" in page
     report = b"".join(client.get(url("upload_report", upload)).streaming_content)
     sheet = list(load_workbook(io.BytesIO(report), read_only=True).worksheets[0].values)
