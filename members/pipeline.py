@@ -318,17 +318,12 @@ _INSERT_MEMBERS = """
     ORDER BY t.row_number
     ON CONFLICT (mobile) DO NOTHING
 """
-_LATE_DUPLICATES = """
-    INSERT INTO members_refusedrow (upload_id, row_number, kind, problems, name, mobile, village, address)
-    SELECT %s, t.row_number, %s,
-        jsonb_build_array(jsonb_build_array('mobile',
-            CASE m.status WHEN 'wrong' THEN 'enrolled_wrong' WHEN 'removed' THEN 'removed_away' ELSE 'enrolled' END,
-            jsonb_build_object('village', v.name, 'district_en', d.name_en, 'district_hi', d.name_hi))),
-        t.name, t.mobile, t.village_name, t.address
+# The rows not written because their number is a member's now, not this upload's: enrolled since the check.
+_LATE_ROWS = """
+    SELECT t.row_number, t.name, t.mobile, v.name, t.address
     FROM import_rows t
+    JOIN districts_village v ON v.district_id = %s AND v.name_key = t.village_key
     JOIN members_member m ON m.mobile = t.mobile
-    JOIN districts_village v ON v.id = m.village_id
-    JOIN districts_district d ON d.id = m.district_id
     WHERE m.upload_id IS DISTINCT FROM %s
 """
 
@@ -338,7 +333,7 @@ def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dic
         cursor.execute("SET LOCAL work_mem = '64MB'")  # the ORDER BY below sorts in memory, not on disk
         cursor.execute(
             "CREATE TEMP TABLE import_rows (row_number integer, name text, mobile text, village_key text,"
-            " address text, village_name text) ON COMMIT DROP"
+            " address text) ON COMMIT DROP"
         )
         with rows_path.open(encoding="utf-8") as spool:
             # COPY into a temporary table, then one INSERT … SELECT: ON CONFLICT needs a real INSERT.
@@ -357,12 +352,8 @@ def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dic
         cursor.execute("SELECT count(*) FROM import_rows")
         late = cursor.fetchone()[0] - imported
         if late and upload_id:
-            cursor.execute(
-                "UPDATE import_rows t SET village_name = v.name FROM districts_village v"
-                " WHERE v.district_id = %s AND v.name_key = t.village_key",
-                [district_id],
-            )
-            cursor.execute(_LATE_DUPLICATES, [upload_id, RefusedRow.Kind.DUPLICATE, upload_id])
+            cursor.execute(_LATE_ROWS, [district_id, upload_id])
+            RefusedRow.objects.bulk_create(_late_refused(upload_id, cursor.fetchall()), batch_size=1000)
         cursor.execute("DROP TABLE import_rows")
     return Written(imported, villages_created, late)
 
@@ -396,23 +387,10 @@ def _write_bulk(upload_id, district_id, rows_path: Path, new_villages: dict, mer
 def _bulk_batch(batch, upload_id, district_id, village_ids, names) -> tuple[int, int]:
     taken = enrolled([row[2] for row in batch])
     now = timezone.now()
-    members, refused = [], []
+    members, late = [], []
     for row_number, name, mobile, village_key, address in batch:
         if mobile in taken:
-            problems = [enrolled_problem(*taken[mobile])]
-            village = names.get(village_ids[village_key], "")
-            refused.append(
-                RefusedRow(
-                    upload_id=upload_id,
-                    row_number=row_number,
-                    kind=RefusedRow.Kind.DUPLICATE,
-                    problems=problems,
-                    name=name,
-                    mobile=mobile,
-                    village=village,
-                    address=address,
-                )
-            )
+            late.append((row_number, name, mobile, names.get(village_ids[village_key], ""), address))
             continue
         members.append(
             Member(
@@ -428,5 +406,25 @@ def _bulk_batch(batch, upload_id, district_id, village_ids, names) -> tuple[int,
         )
     Member.objects.bulk_create(members)
     if upload_id:
-        RefusedRow.objects.bulk_create(refused)
-    return len(members), len(refused)
+        RefusedRow.objects.bulk_create(_late_refused(upload_id, late, taken))
+    return len(members), len(late)
+
+
+def _late_refused(upload_id: int, rows, taken: dict | None = None) -> list[RefusedRow]:
+    """Rows refused at the write, (row number, name, mobile, village, address) each: their number was enrolled
+    since the check. Each is reported as the check reports an enrolled number (`taken`, else looked up)."""
+    if taken is None:
+        taken = enrolled([mobile for _row, _name, mobile, _village, _address in rows])
+    return [
+        RefusedRow(
+            upload_id=upload_id,
+            row_number=row_number,
+            kind=RefusedRow.Kind.DUPLICATE,
+            problems=[enrolled_problem(*taken[mobile])],
+            name=name,
+            mobile=mobile,
+            village=village,
+            address=address,
+        )
+        for row_number, name, mobile, village, address in rows
+    ]
