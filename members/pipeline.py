@@ -132,10 +132,9 @@ class _Spools:
         else:
             self.checked.rejected += 1
         kind = RefusedRow.Kind.DUPLICATE if duplicate else RefusedRow.Kind.REJECTED
-        cells = (cell_text(cell).translate(_CONTROLS) for cell in raw)
-        extra = json.dumps([cell_text(cell).translate(_CONTROLS) for cell in extra], ensure_ascii=False)
+        extra = json.dumps(_stored_cells(extra), ensure_ascii=False)
         problems = json.dumps(problems, ensure_ascii=False)
-        self.refused.writerow((self.upload_id, row_number, kind, problems, extra, *cells))
+        self.refused.writerow((self.upload_id, row_number, kind, problems, extra, *_stored_cells(raw)))
 
     def write_valid(self) -> None:
         self._valid_file.writelines(self.valid_lines)
@@ -253,25 +252,23 @@ def save_refused(refused_path: Path) -> None:
         RefusedRow.objects.bulk_create(batch)
 
 
-def fill_late_extra(upload_id: int, path: Path) -> None:
-    """Give the rows refused at the write (numbers enrolled since the check) the cells of the file's other
-    columns, as `refuse` gives every row refused while checking: the write path has only the valid rows'
-    cells, so they are read again from the file, for those rows alone."""
-    late = RefusedRow.objects.filter(upload_id=upload_id, kind=RefusedRow.Kind.DUPLICATE, extra=[])
-    wanted = {row.row_number: row for row in late.only("pk", "row_number")}
-    if not wanted:
-        return
-    found = []
+def _stored_cells(cells) -> list[str]:
+    """A refused row's cells as they are kept: as typed, without the characters no text column or XLSX holds."""
+    return [cell_text(cell).translate(_CONTROLS) for cell in cells]
+
+
+def extra_cells(path: Path, row_numbers: set[int]) -> dict[int, list[str]]:
+    """The cells of a file's unknown columns in the given rows, as `refuse` keeps them: for rows refused at the
+    write, whose other cells the valid rows' spool does not carry. Reads the file up to the last of them."""
+    found = {}
     with open_table(path) as table:
         extra_of = table.extra_getter()
         for row_number, cells in table.rows:
-            row = wanted.get(row_number)
-            if row is not None:
-                row.extra = [cell_text(cell).translate(_CONTROLS) for cell in extra_of(cells)]
-                found.append(row)
-                if len(found) == len(wanted):
+            if row_number in row_numbers:
+                found[row_number] = _stored_cells(extra_of(cells))
+                if len(found) == len(row_numbers):
                     break
-    RefusedRow.objects.bulk_update(found, ["extra"], batch_size=1000)
+    return found
 
 
 # --- writing the members -----------------------------------------------------------------------------
@@ -285,15 +282,25 @@ class Written:
 
 
 def write_members(
-    *, upload_id: int | None, district_id: int, rows_path: Path, new_villages: dict, merges: dict | None = None
+    *,
+    upload_id: int,
+    district_id: int,
+    rows_path: Path,
+    new_villages: dict,
+    merges: dict | None = None,
+    extra_cells: Callable[[set[int]], dict] | None = None,
 ) -> Written:
     """Create the new villages and the members from a valid-rows spool. Call inside a transaction.
 
     `merges` maps village keys of the spool to existing villages' keys: those rows go into the existing village.
-    A number enrolled by someone else since the file was checked is not written; it is refused as a duplicate.
+    A number enrolled by someone else since the file was checked is not written; it is refused as a duplicate,
+    with the cells of the file's other columns that `extra_cells` gives for its row number, if given.
     """
     write = _write_postgresql if connection.vendor == "postgresql" else _write_bulk
-    written = write(upload_id, district_id, rows_path, new_villages, merges or {})
+    imported, villages_created, late = write(upload_id, district_id, rows_path, new_villages, merges or {})
+    if late:
+        RefusedRow.objects.bulk_create(_late_refused(upload_id, late, extra_cells), batch_size=1000)
+    written = Written(imported, villages_created, len(late))
     if connection.vendor == "postgresql":
         # Check the new rows' foreign keys now rather than at commit, so the rollup rows locked next (which
         # every outcome marked in this district also updates) are held for milliseconds, not for the checks.
@@ -328,7 +335,7 @@ _LATE_ROWS = """
 """
 
 
-def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dict, merges: dict) -> Written:
+def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dict, merges: dict) -> tuple:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")  # the ORDER BY below sorts in memory, not on disk
         cursor.execute(
@@ -350,15 +357,15 @@ def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dic
         cursor.execute(_INSERT_MEMBERS, [district_id, MemberStatus.PENDING, upload_id, district_id])
         imported = cursor.rowcount
         cursor.execute("SELECT count(*) FROM import_rows")
-        late = cursor.fetchone()[0] - imported
-        if late and upload_id:
+        late = []
+        if cursor.fetchone()[0] > imported:  # rare: look for the rows not written only when there are some
             cursor.execute(_LATE_ROWS, [district_id, upload_id])
-            RefusedRow.objects.bulk_create(_late_refused(upload_id, cursor.fetchall()), batch_size=1000)
+            late = cursor.fetchall()
         cursor.execute("DROP TABLE import_rows")
-    return Written(imported, villages_created, late)
+    return imported, villages_created, late
 
 
-def _write_bulk(upload_id, district_id, rows_path: Path, new_villages: dict, merges: dict) -> Written:
+def _write_bulk(upload_id, district_id, rows_path: Path, new_villages: dict, merges: dict) -> tuple:
     existing = set(
         Village.objects.filter(district_id=district_id, name_key__in=new_villages).values_list("name_key", flat=True)
     )
@@ -372,25 +379,26 @@ def _write_bulk(upload_id, district_id, rows_path: Path, new_villages: dict, mer
     village_ids = dict(Village.objects.filter(district_id=district_id).values_list("name_key", "id"))
     village_ids.update({new: village_ids[existing] for new, existing in merges.items()})
     names = {pk: name for name, pk in Village.objects.filter(district_id=district_id).values_list("name", "id")}
-    imported = late = 0
+    imported, late = 0, []
     with rows_path.open(encoding="utf-8", newline="\n") as spool:
         batch = []
         for line in spool:
             batch.append(read_copy_line(line))
             if len(batch) == 1000:
-                written, refused = _bulk_batch(batch, upload_id, district_id, village_ids, names)
-                imported, late, batch = imported + written, late + refused, []
-        written, refused = _bulk_batch(batch, upload_id, district_id, village_ids, names)
-    return Written(imported + written, len(new_villages) - len(existing), late + refused)
+                imported += _bulk_batch(batch, upload_id, district_id, village_ids, names, late)
+                batch = []
+        imported += _bulk_batch(batch, upload_id, district_id, village_ids, names, late)
+    return imported, len(new_villages) - len(existing), late
 
 
-def _bulk_batch(batch, upload_id, district_id, village_ids, names) -> tuple[int, int]:
+def _bulk_batch(batch, upload_id, district_id, village_ids, names, late: list) -> int:
+    """Create a batch's members; the rows whose number was enrolled since the check go to `late`."""
     taken = enrolled([row[2] for row in batch])
     now = timezone.now()
-    members, late = [], []
+    members = []
     for row_number, name, mobile, village_key, address in batch:
         if mobile in taken:
-            late.append((row_number, name, mobile, names.get(village_ids[village_key], ""), address))
+            late.append((int(row_number), name, mobile, names.get(village_ids[village_key], ""), address))
             continue
         members.append(
             Member(
@@ -405,22 +413,21 @@ def _bulk_batch(batch, upload_id, district_id, village_ids, names) -> tuple[int,
             )
         )
     Member.objects.bulk_create(members)
-    if upload_id:
-        RefusedRow.objects.bulk_create(_late_refused(upload_id, late, taken))
-    return len(members), len(late)
+    return len(members)
 
 
-def _late_refused(upload_id: int, rows, taken: dict | None = None) -> list[RefusedRow]:
+def _late_refused(upload_id: int, rows, extra_cells: Callable | None) -> list[RefusedRow]:
     """Rows refused at the write, (row number, name, mobile, village, address) each: their number was enrolled
-    since the check. Each is reported as the check reports an enrolled number (`taken`, else looked up)."""
-    if taken is None:
-        taken = enrolled([mobile for _row, _name, mobile, _village, _address in rows])
+    since the check. Each is reported as the check reports an enrolled number."""
+    taken = enrolled([mobile for _row, _name, mobile, _village, _address in rows])
+    extra = extra_cells({row_number for row_number, *_cells in rows}) if extra_cells else {}
     return [
         RefusedRow(
             upload_id=upload_id,
             row_number=row_number,
             kind=RefusedRow.Kind.DUPLICATE,
             problems=[enrolled_problem(*taken[mobile])],
+            extra=extra.get(row_number, []),
             name=name,
             mobile=mobile,
             village=village,

@@ -13,6 +13,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -190,13 +191,18 @@ def upload_import(*, upload_id: int) -> None:
                 rows_path=_local_path(upload.checked_rows, Path(workdir), "checked"),
                 new_villages=new_villages,
                 merges=merges,
+                extra_cells=partial(_file_extra_cells, upload.file, Path(workdir))
+                if upload.unknown_columns and upload.file
+                else None,
             )
-            if written.late_duplicates and upload.unknown_columns and upload.file:
-                # Rare: numbers enrolled since the check. Their rows' other columns come from the file itself.
-                pipeline.fill_late_extra(upload_id, _local_path(upload.file, Path(workdir)))
         _mark_imported(upload_id, written)
         transaction.on_commit(lambda: _drop_checked_rows(upload_id), robust=True)
         transaction.on_commit(_trigger_batching, robust=True)
+
+
+def _file_extra_cells(field_file, workdir: Path, row_numbers: set[int]) -> dict:
+    # Only for rows refused at the write, which are rare: the upload is fetched from storage then, if at all.
+    return pipeline.extra_cells(_local_path(field_file, workdir), row_numbers)
 
 
 def _lock_villages(district_id: int) -> dict[str, str]:
@@ -381,9 +387,8 @@ def _import_checked(upload: Upload, checked: pipeline.Checked, path: Path) -> pi
         rows_path=checked.rows_path,
         new_villages={key: name for key, name in checked.new_villages.items() if key not in moved},
         merges=moved,
+        extra_cells=partial(pipeline.extra_cells, path) if checked.unknown_columns else None,
     )
-    if written.late_duplicates and checked.unknown_columns:
-        pipeline.fill_late_extra(upload.pk, path)
     _mark_imported(upload.pk, written)
     transaction.on_commit(_trigger_batching, robust=True)
     return written
