@@ -10,7 +10,7 @@ import logging
 import shutil
 import tempfile
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -637,7 +637,8 @@ def member_edit(
         fields += _retype(member, mobile, actor)
     from_village_id = member.village_id
     member.name, member.address, member.village = name, address, village
-    with _still_free(mobile):
+    # Only a new number can be taken meanwhile: an edit that keeps it needs no savepoint.
+    with _still_free(mobile) if "mobile" in changed else nullcontext():
         member.save(update_fields=fields)
     if from_village_id != village.pk:
         rollup.member_moved_village(
