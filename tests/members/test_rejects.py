@@ -155,6 +155,23 @@ def test_messages_naming_a_number_stay_on_the_server(client, wrong, patna_presid
     assert not any("8765432109" in morsel.value for morsel in response.cookies.values())
 
 
+@pytest.mark.parametrize(
+    ("action", "data", "form_of"),
+    [
+        ("correct", {"mobile": "98765000"}, "reject_correct"),
+        ("replace", {"name": "नया व्यक्ति", "mobile": "98765000"}, "reject_replace"),
+        ("remove", {"reason": "\u200b"}, "reject_remove"),
+    ],
+)
+def test_a_refused_fix_says_why_inside_the_form_that_was_sent(client, wrong, patna_president, action, data, form_of):
+    response = fix(login(client, patna_president), wrong, action, **data)
+    assert response.status_code == 422
+    forms = _card(response, wrong).split("<form")[1:]
+    with_alert = [form for form in forms if 'role="alert"' in form]
+    assert len(with_alert) == 1
+    assert reverse(f"members:{form_of}", args=[wrong.pk]) in with_alert[0]
+
+
 def test_a_number_that_is_not_a_mobile_is_refused(client, wrong, patna_president):
     fix(login(client, patna_president), wrong, "correct", mobile="12345")
     wrong.refresh_from_db()
