@@ -534,7 +534,7 @@ def _take_off(member, actor, kind, *, reason, replacement=None):
 @dataclass
 class CorrectionsResult:
     corrected: int
-    problems: list  # (row number, message)
+    problems: list  # (row number, the member's name or "" when the row names none of the district's, message)
 
 
 def rejects_correct_from_file(*, district: District, file, actor) -> CorrectionsResult:
@@ -561,14 +561,18 @@ def rejects_apply_corrections(*, district: District, rows: list[parsing.Correcti
     correction; a Mobile cell left as downloaded (any number the member has had) is skipped without a word.
     """
     corrected, problems = 0, []
-    for number, member_id, mobile in _changed_numbers(district, rows):
+    changed = _changed_numbers(district, rows)
+    ids = [int(member_id) for _, member_id, _ in changed if _is_id(member_id)]
+    names = dict(district.members.filter(pk__in=ids).values_list("pk", "name"))
+    for number, member_id, mobile in changed:
         try:
             with transaction.atomic():
                 _check_correctable(district, member_id)
                 member_correct_number(member_id=int(member_id), mobile=mobile, actor=actor)
             corrected += 1
         except (RejectError, InvalidMobile) as problem:
-            problems.append((number, str(problem)))
+            name = names.get(int(member_id), "") if _is_id(member_id) else ""
+            problems.append((number, name, str(problem)))
     return CorrectionsResult(corrected, problems)
 
 

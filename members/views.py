@@ -303,12 +303,25 @@ def rejects_upload(request, code):
     except parsing.UnusableFile as problem:
         messages.error(request, problem.message)
         return redirect("members:rejects", code=district.code)
-    corrected = ngettext(
-        "%(count)s number corrected; that member will be called again.",
-        "%(count)s numbers corrected; those members will be called again.",
-        result.corrected,
-    )
-    messages.success(request, corrected % {"count": result.corrected})
-    for number, problem in result.problems:
-        messages.warning(request, _("Row %(number)s: %(problem)s") % {"number": number, "problem": problem})
+    if result.corrected:
+        corrected = ngettext(
+            "%(count)s number corrected; that member will be called again.",
+            "%(count)s numbers corrected; those members will be called again.",
+            result.corrected,
+        )
+        messages.success(request, corrected % {"count": result.corrected})
+    elif result.problems:
+        messages.warning(request, _("No number was corrected: the file's corrections could not be used (below)."))
+    else:
+        messages.warning(
+            request,
+            _("No corrected number was found in the file: type each new number in its “%(column)s” column.")
+            % {"column": RejectResource().fields["corrected"].column_name},
+        )
+    for number, name, problem in result.problems:
+        if name:
+            text = _("Row %(number)s (%(name)s): %(problem)s") % {"number": number, "name": name, "problem": problem}
+        else:
+            text = _("Row %(number)s: %(problem)s") % {"number": number, "problem": problem}
+        messages.warning(request, text)
     return redirect("members:rejects", code=district.code)

@@ -461,11 +461,45 @@ def test_something_else_typed_over_the_mobile_column_is_reported_for_its_row(
     shown = upload_corrections(client, path)
 
     assert shown == [
-        ("success", "0 numbers corrected; those members will be called again."),
-        ("warning", f"Row {rows[str(wrong.pk)]}: A mobile number has 10 digits; this one has 5."),
-        ("warning", f"Row {rows[str(unreachable.pk)]}: {enrolled_in_gaya}: Already enrolled in सीतापुर, Gaya."),
+        ("warning", "No number was corrected: the file's corrections could not be used (below)."),
+        ("warning", f"Row {rows[str(wrong.pk)]} (राम कुमार): A mobile number has 10 digits; this one has 5."),
+        (
+            "warning",
+            f"Row {rows[str(unreachable.pk)]} (राम कुमार): {enrolled_in_gaya}: Already enrolled in सीतापुर, Gaya.",
+        ),
     ]
     assert not MemberChange.objects.exists()
+
+
+def test_a_rejects_file_with_no_correction_in_it_says_where_to_type_them(client, wrong, patna_president, tmp_path):
+    patna_president.language = "en"
+    patna_president.save(update_fields=["language"])
+    login(client, patna_president)
+
+    shown = upload_corrections(client, corrections_file(tmp_path, client, "PAT", {}))
+
+    assert shown == [
+        ("warning", "No corrected number was found in the file: type each new number in its “Corrected mobile” column.")
+    ]
+
+
+def test_a_row_naming_another_districts_member_is_reported_without_a_name(
+    client, wrong, patna_president, cast, tmp_path
+):
+    gaya_member = cast["sitapur"].members.first()
+    patna_president.language = "en"
+    patna_president.save(update_fields=["language"])
+    login(client, patna_president)
+    path = corrections_file(tmp_path, client, "PAT", {})
+    workbook = load_workbook(path)
+    workbook.active.append([gaya_member.pk] + [""] * (workbook.active.max_column - 2) + ["9123456780"])
+    workbook.save(path)
+
+    shown = upload_corrections(client, path)
+
+    assert shown[1] == ("warning", f"Row 3: Member ID {gaya_member.pk} is not one of this district's members.")
+    gaya_member.refresh_from_db()
+    assert gaya_member.mobile != "9123456780"
 
 
 def test_a_download_from_before_someone_else_fixed_the_member_changes_nothing(
@@ -481,7 +515,8 @@ def test_a_download_from_before_someone_else_fixed_the_member_changes_nothing(
 
     wrong.refresh_from_db()
     assert (wrong.mobile, wrong.status) == ("7000012345", MemberStatus.WRONG_NUMBER), "not set back to the old one"
-    assert [level for level, _text in shown] == ["success"]
+    assert [level for level, _text in shown] == ["warning"], "only: no correction was found in the file"
+    assert "सही मोबाइल नंबर" in shown[0][1]
 
 
 def test_a_number_typed_over_the_mobile_column_cannot_touch_another_district(
@@ -493,4 +528,5 @@ def test_a_number_typed_over_the_mobile_column_cannot_touch_another_district(
 
     wrong.refresh_from_db()
     assert (wrong.mobile, wrong.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
-    assert [level for level, _text in shown] == ["success"], "nothing said about another district's member"
+    assert [level for level, _text in shown] == ["warning"], "only: no correction was found in the file"
+    assert wrong.name not in shown[0][1] and str(wrong.pk) not in shown[0][1], "nothing said of another district's"
