@@ -250,6 +250,14 @@ def test_a_name_another_village_has_is_refused_with_the_way_to_merge(client, cas
     assert typo.name == "रामपुरर"
 
 
+def test_a_blank_name_is_refused_in_the_words_an_upload_uses(client, cast, typo, patna_president):
+    # Django's own Hindi for a required field ("यह क्षेत्र अपेक्षित हैं") is ungrammatical: the project's wins.
+    response = login(client, patna_president).post(rename_url(typo), {"name": "   "})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "यह खाली है; इसे भरना ज़रूरी है।" in page and "अपेक्षित" not in page
+
+
 @pytest.mark.parametrize("who", ["gaya_president", "state_leader", "operator"])
 def test_others_cannot_rename(client, cast, typo, request, who):
     login(client, request.getfixturevalue(who))
