@@ -92,8 +92,7 @@ def upload_confirm(request, pk):
 @require_POST
 def upload_discard(request, pk):
     upload = selectors.upload_get_for_user(request.user, pk)
-    if services.upload_discard(upload=upload, user=request.user):
-        messages.success(request, _("The upload was discarded; nothing was imported."))
+    services.upload_discard(upload=upload, user=request.user)  # the upload's page says it was discarded
     return redirect("members:upload_detail", pk=upload.pk)
 
 

@@ -155,9 +155,12 @@ def test_batching_is_triggered_after_the_import_commits(
 
 def test_discard_drops_a_checked_upload(client, checked, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url("upload_discard", checked))
+        response = client.post(url("upload_discard", checked), follow=True)
     checked.refresh_from_db()
     assert checked.status == Upload.Status.DISCARDED
+    page = response.content.decode()
+    assert page.count("रद्द कर दिया गया; कुछ भी इम्पोर्ट नहीं हुआ") == 1, "said once: by the page, not by a message too"
+    assert "इम्पोर्ट के लिए तैयार" not in page and "सही, इम्पोर्ट नहीं हुईं" in page
     assert confirm(client, checked, django_capture_on_commit_callbacks).status_code == 302
     assert not Member.objects.filter(upload=checked).exists()
 
