@@ -35,8 +35,9 @@ def floor_operators():
         .annotate(
             on_shift=Exists(Shift.objects.filter(operator=OuterRef("pk"), ended_at=None)),
             holding=Coalesce(Subquery(holding), 0),
-            last_call_at=Max("attempts__created_at"),
-            calls_last_hour=Count("attempts", filter=Q(attempts__created_at__gte=hour_ago)),
+            # An outcome undone is not a call, as on the productivity page and the operator's own counts.
+            last_call_at=Max("attempts__created_at", filter=Q(attempts__undone_at=None)),
+            calls_last_hour=Count("attempts", filter=Q(attempts__created_at__gte=hour_ago, attempts__undone_at=None)),
         )
         .order_by("-on_shift", "call_centre__name", "username")
     )

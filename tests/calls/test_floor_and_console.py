@@ -33,10 +33,15 @@ def test_console_home_shows_my_calls_today_and_the_queue(client, cast, operator,
 
 
 def test_floor_shows_each_operators_recent_calls(client, cast, operator, other_operator, supervisor, campaign):
-    _attempt(cast["rampur"].members.first(), operator, campaign, Outcome.BUSY)
+    first, second = cast["rampur"].members.all()[:2]
+    _attempt(first, operator, campaign, Outcome.BUSY)
+    undone = _attempt(second, operator, campaign, Outcome.YES)
+    CallAttempt.objects.filter(pk=undone.pk).update(undone_at=timezone.now())
     response = login(client, supervisor).get("/calls/floor/")
     by_name = {op.username: op.calls_last_hour for op in response.context["operators"]}
-    assert by_name == {"operator": 1, "operator2": 0}
+    assert by_name == {"operator": 1, "operator2": 0}, "an outcome undone is not a call"
+    last = {op.username: op.last_call_at for op in response.context["operators"]}
+    assert last["operator"] < undone.created_at
 
 
 @pytest.mark.parametrize("who", ["patna_president", "state_leader", "operator"])
