@@ -311,8 +311,11 @@ def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
     batch = _lock_open_batch(operator)
     attempts = CallAttempt.objects.select_for_update().filter(operator=operator, undone_at=None, created_at__gte=since)
     attempt = attempts.order_by("-created_at").first()
-    if attempt is None or batch is None:
-        raise CallError("nothing to undo")
+    if batch is None:  # released meanwhile, by a supervisor, Stop in another tab, or a long pause
+        raise CallError("shift ended")
+    if attempt is None:
+        older = CallAttempt.objects.filter(operator=operator, undone_at=None, created_at__lt=since)
+        raise CallError("too late" if older.exists() else "nothing to undo")
     member = Member.objects.select_for_update().get(pk=attempt.member_id)
     untouched = member.status == attempt.result_status and member.batch_id is None
     if not untouched or member.attempts.filter(created_at__gt=attempt.created_at).exists():

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,6 +37,18 @@ ERRORS = {
         "pressed (in another tab, or by your supervisor), or there was a long pause. Press Start calling to go on."
     ),
 }
+
+
+def _undo_refused(reason: str) -> str:
+    if reason != "too late":
+        return ERRORS[reason]
+    minutes = max(1, settings.CALLS_UNDO_SECONDS // 60)
+    text = ngettext(
+        "Too late to undo: an outcome can be undone only within %(count)s minute of marking it.",
+        "Too late to undo: an outcome can be undone only within %(count)s minutes of marking it.",
+        minutes,
+    )
+    return text % {"count": minutes}
 
 
 def _today(snapshot):
@@ -144,7 +157,8 @@ def undo(request):
     try:
         attempt = services.call_undo(operator=request.user)
     except services.CallError as exc:
-        messages.warning(request, ERRORS[str(exc)])
+        if str(exc) != "shift ended":  # that one the console says itself, as it goes back to the start page
+            messages.warning(request, _undo_refused(str(exc)))
     else:
         # Say what was taken back, and keep the note typed with it for the outcome marked instead.
         text = _("Undone: “%(outcome)s”. Mark this call again.") % {"outcome": attempt.get_outcome_display()}

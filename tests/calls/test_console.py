@@ -436,13 +436,32 @@ def test_a_form_retried_after_its_outcome_was_undone_stores_nothing(calling):
     assert response.context["member"] == member, "the member is still the one to call"
 
 
-def test_undo_is_refused_after_the_window(calling, clock):
+def test_undo_is_refused_after_the_window_saying_so(calling, clock, operator):
+    operator.language = "en"
+    operator.save(update_fields=["language"])
     member = current(calling)
     mark(calling, member, "no")
     clock.shift(datetime.timedelta(minutes=3))
-    calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
     member.refresh_from_db()
     assert member.status == MemberStatus.NO
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["Too late to undo: an outcome can be undone only within 2 minutes of marking it."]
+
+
+def test_undo_with_no_outcome_marked_says_there_is_nothing_to_undo(calling):
+    response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    assert [str(m) for m in response.context["messages"]] == [str(ERRORS["nothing to undo"])]
+
+
+def test_undo_after_the_batch_was_released_only_says_the_calling_stopped(calling, operator):
+    mark(calling, current(calling), "yes")
+    services.shift_stop(operator=operator)  # the supervisor's release
+    response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == "/calls/console/"
+    shown = [str(m) for m in calling.get("/calls/console/").context["messages"]]
+    assert shown == [str(ERRORS["shift ended"])], "not also 'nothing to undo'"
+    assert CallAttempt.objects.get().undone_at is None
 
 
 def test_a_refused_undo_without_javascript_is_reported_once(calling):
