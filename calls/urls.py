@@ -5,6 +5,7 @@ from calls import views
 app_name = "calls"
 urlpatterns = [
     path("console/", views.console, name="console"),
+    path("console/check/", views.console_check, name="console_check"),
     path("console/start/", views.start, name="start"),
     path("console/stop/", views.stop, name="stop"),
     path("console/mark/", views.mark, name="mark"),

@@ -2,14 +2,14 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from calls import selectors, services
@@ -108,6 +108,23 @@ def console(request):
     if request.user.call_centre is None:
         return _render_home(request)
     return _render_console(request)
+
+
+@never_cache
+@require_GET
+@role_required(Role.OPERATOR)
+def console_check(request):
+    """Asked every 30 s by a console showing a member: are the operator's numbers still theirs?
+
+    A supervisor's release, Stop in another tab or a long pause gives the number on screen back to the pool,
+    where another operator may be handed it: the console then goes back to the start page and says why,
+    rather than go on showing it until a key is pressed. Reading only, so it does not count as activity.
+    """
+    if services.has_open_batch(operator=request.user):
+        return HttpResponse(status=204)
+    if selectors.is_on_shift(request.user):  # calling hours ended: the console says so itself
+        return HttpResponseClientRedirect(reverse("calls:console"))
+    return _render_home(request)
 
 
 @require_POST

@@ -148,16 +148,21 @@
 
   // Any other refusal or a lost connection: nothing was saved, and the operator must be told so, not left
   // looking at the same member. A 403 (the page's security token is stale) or 404 needs a reload; a server
-  // error or an overloaded server (5xx) needs only the key again.
+  // error or an overloaded server (5xx) needs only the key again. The console's own checks in the background
+  // (data-background) saved nothing either way: one that fails is simply asked again later.
+  function background(event) {
+    return event.detail.elt && event.detail.elt.hasAttribute("data-background");
+  }
+
   document.addEventListener("htmx:responseError", function (event) {
     var console_ = document.getElementById("console");
-    if (!console_) return;
+    if (!console_ || background(event)) return;
     var status = event.detail.xhr.status;
     showError(status >= 500 ? console_.dataset.serverBusy : console_.dataset.notSaved);
   });
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (event) {
     var console_ = document.getElementById("console");
-    if (console_) showError(console_.dataset.offline);
+    if (console_ && !background(event)) showError(console_.dataset.offline);
   });
 
   if (document.readyState === "loading") {

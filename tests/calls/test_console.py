@@ -291,6 +291,35 @@ def test_an_operator_still_on_shift_gets_numbers_when_the_hours_begin(calling, o
     assert Member.objects.filter(batch__operator=operator, status=MemberStatus.IN_BATCH).count() == 25
 
 
+def test_a_console_showing_a_member_checks_in_the_background_that_the_number_is_still_theirs(
+    calling, operator, clock
+):
+    html = calling.get("/calls/console/").content.decode()
+    assert 'hx-get="/calls/console/check/" hx-trigger="every 30s" hx-swap="none" data-background' in html
+    lease = CallBatch.objects.get(operator=operator, closed_at=None).expires_at
+    clock.shift(datetime.timedelta(minutes=5))
+    response = calling.get("/calls/console/check/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204, "still theirs: nothing changes on screen"
+    assert CallBatch.objects.get(operator=operator, closed_at=None).expires_at == lease, "a check is not activity"
+
+
+def test_a_console_whose_numbers_were_released_goes_back_to_the_start_page_saying_why(calling, operator):
+    current(calling)
+    services.shift_stop(operator=operator)  # the supervisor's release
+    response = calling.get("/calls/console/check/", HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == "/calls/console/"
+    shown = [str(m) for m in calling.get("/calls/console/").context["messages"]]
+    assert shown == [str(ERRORS["shift ended"])]
+
+
+def test_a_console_whose_calling_hours_ended_reloads_to_say_so(calling, operator):
+    current(calling)
+    services.batch_release(batches=CallBatch.objects.filter(operator=operator))  # as when the hours end
+    response = calling.get("/calls/console/check/", HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == "/calls/console/"
+    assert not calling.get("/calls/console/").context["messages"], "still on shift: the console itself says why"
+
+
 def test_the_waiting_page_asks_again_outside_calling_hours_too(client, operator, pool, clock):
     clock.move_to(datetime.datetime(2026, 11, 23, 21, 30, tzinfo=IST))
     login(client, operator).post("/calls/console/start/")
