@@ -291,9 +291,7 @@ def test_an_operator_still_on_shift_gets_numbers_when_the_hours_begin(calling, o
     assert Member.objects.filter(batch__operator=operator, status=MemberStatus.IN_BATCH).count() == 25
 
 
-def test_a_console_showing_a_member_checks_in_the_background_that_the_number_is_still_theirs(
-    calling, operator, clock
-):
+def test_a_console_showing_a_member_checks_in_the_background_that_the_number_is_still_theirs(calling, operator, clock):
     html = calling.get("/calls/console/").content.decode()
     assert 'hx-get="/calls/console/check/" hx-trigger="every 30s" hx-swap="none" data-background' in html
     lease = CallBatch.objects.get(operator=operator, closed_at=None).expires_at
