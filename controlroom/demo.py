@@ -3,7 +3,7 @@
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -116,9 +116,11 @@ HISTORY = [
 
 
 def _call_time(i: int):
-    """When the i-th demo call was made: spread over the last two weeks, today included, ten hours a day, so
-    the trend chart and the productivity page look like a real floor's."""
-    return timezone.now() - timedelta(days=i % 14, minutes=1 + (i * 37) % 600)
+    """When the i-th demo call was made: spread over the last two weeks, today included, within the calling
+    hours (09:00-21:00 IST), so the trend chart and the productivity page look like a real floor's."""
+    day = timezone.localdate() - timedelta(days=i % 14)
+    when = timezone.make_aware(datetime.combine(day, time(9))) + timedelta(minutes=(i * 37) % 720)
+    return when if when < timezone.now() else when - timedelta(days=1)  # not later today
 
 
 def _seed_history(new_members, operators, campaign):

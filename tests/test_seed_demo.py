@@ -1,7 +1,9 @@
+import datetime
 import re
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from calls.models import CallAttempt
 from controlroom.roles import Role
@@ -56,3 +58,11 @@ def test_demo_members_were_enrolled_before_they_were_called():
     assert attempts.exists()
     assert all(attempt.member.created_at < attempt.created_at for attempt in attempts)
     assert Member.objects.filter(attempt_count=0).exists(), "some are still waiting for their first call"
+
+
+def test_demo_calls_were_made_within_calling_hours_and_none_in_the_future():
+    call_command("seed_demo")
+    times = [timezone.localtime(when) for when in CallAttempt.objects.values_list("created_at", flat=True)]
+    assert all(datetime.time(9) <= when.time() < datetime.time(21) for when in times)
+    assert max(times) < timezone.now()
+    assert timezone.localdate() - min(times).date() == datetime.timedelta(days=13), "two weeks of trend"
