@@ -45,6 +45,7 @@ class MarkForm(forms.Form):
     call_back_at = forms.DateTimeField(
         label=_("Call back at"),
         required=False,
+        error_messages={"invalid": _("Choose the day and time to call back.")},
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     personal = forms.BooleanField(label=_("Keep this call-back for me"), required=False)
@@ -57,9 +58,11 @@ class MarkForm(forms.Form):
     def clean(self):
         data = super().clean()
         when, now = data.get("call_back_at"), timezone.now()
-        if data.get("outcome") != Outcome.CALL_BACK:
+        if data.get("outcome") != Outcome.CALL_BACK or "call_back_at" in self.errors:
             return data
-        if when is None or when <= now:
+        if when is None:
+            self.add_error("call_back_at", _("Choose the day and time to call back."))
+        elif when <= now:
             self.add_error("call_back_at", _("Choose a time in the future to call back."))
         elif when > now + LATEST_CALL_BACK:
             self.add_error("call_back_at", _("Choose a time within the next 60 days."))

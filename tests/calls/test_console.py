@@ -209,6 +209,18 @@ def test_call_back_needs_a_future_time(calling):
     member = current(calling)
     response = mark(calling, member, "call_back", call_back_at="2020-01-01T10:00")
     assert response.status_code == 422
+    assert response.context["form"].errors["call_back_at"] == ["दोबारा कॉल के लिए आगे का कोई समय चुनें।"]
+    assert not CallAttempt.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("", "दोबारा कॉल का दिन और समय चुनें।"), ("कल सुबह", "दोबारा कॉल का दिन और समय चुनें।")],
+)
+def test_call_back_without_a_time_asks_for_one_once(calling, typed, said):
+    response = mark(calling, current(calling), "call_back", call_back_at=typed)
+    assert response.status_code == 422
+    assert response.context["form"].errors["call_back_at"] == [said]
     assert not CallAttempt.objects.exists()
 
 
