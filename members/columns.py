@@ -65,7 +65,7 @@ COLUMNS = (
     Column(
         "village",
         _("Village"),
-        "गांव / Village",
+        "गाँव / Village",
         ("गांव", "गाँव", "गाव", "ग्राम", "गांव का नाम", "गाँव का नाम", "village", "village name", "gaon", "gram"),
         True,
         120,

@@ -45,7 +45,7 @@ PROBLEMS = {
     "no_rows": _("The file has a header row but no members under it."),
     "missing_columns": _(
         "These columns are missing: %(columns)s. The first row must name the columns, "
-        "for example “नाम / Name”, “मोबाइल / Mobile”, “गांव / Village”. Download the template to see them."
+        "for example “नाम / Name”, “मोबाइल / Mobile”, “गाँव / Village”. Download the template to see them."
     ),
     "too_big": _("The file is larger than %(max_mb)s MB. Split it into smaller files."),
     "too_many_rows": _("The file has more than %(max_rows)s rows. Split it into smaller files."),

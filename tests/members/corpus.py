@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HEAD = ["नाम / Name", "मोबाइल / Mobile", "गांव / Village", "पता / Address"]
+HEAD = ["नाम / Name", "मोबाइल / Mobile", "गाँव / Village", "पता / Address"]
 GOOD = [
     ["सीता देवी", "9123456780", "रामपुर", "वार्ड 1"],
     ["Ram Kumar", "8123456781", "नया गांव", ""],

@@ -299,7 +299,7 @@ def test_a_row_refused_at_the_write_keeps_the_files_own_other_columns_too(
 
 def test_template_has_hindi_and_english_headers(client, cast, patna_president):
     rows = _sheet(login(client, patna_president).get(reverse("members:upload_template")))
-    assert rows[0] == ("नाम / Name", "मोबाइल / Mobile", "गांव / Village", "पता / Address")
+    assert rows[0] == ("नाम / Name", "मोबाइल / Mobile", "गाँव / Village", "पता / Address")
 
 
 def test_member_list_export_escapes_cells_that_would_run_as_formulas(client, cast, patna_president):
