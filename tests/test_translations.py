@@ -1,5 +1,6 @@
 """The Hindi catalogue is complete, current and compiled, and pages really switch between Hindi and English."""
 
+import datetime
 import os
 import re
 import shutil
@@ -116,3 +117,12 @@ def test_login_page_is_in_hindi_by_default_and_in_english_after_switching(client
     english = client.get("/login/").content.decode()
     assert "Log in" in english
     assert "लॉग इन" not in english
+
+
+def test_short_month_names_read_alike_in_hindi():
+    # Django's own Hindi mixed styles: "मा" for March, "दिस्" with a visible halant for December.
+    from django.utils import dateformat, translation
+
+    with translation.override("hi"):
+        months = [dateformat.format(datetime.date(2026, month, 1), "M") for month in range(1, 13)]
+    assert months == ["जन", "फ़र", "मार्च", "अप्रैल", "मई", "जून", "जुल", "अग", "सितं", "अक्तू", "नवं", "दिसं"]
