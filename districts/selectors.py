@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from calls.models import CallAttempt, Outcome
+from calls.services import FINAL
 from districts.models import District, DistrictDay, DistrictStats, Village
 from members.models import Member, MemberStatus
 from members.phone import InvalidMobile, normalise_mobile, typed_digits
@@ -227,10 +228,12 @@ def _matching(members, query: str):
 
 
 def member_search_page(user, district: District | None, query: str, number, status: str = "") -> Paginator:
-    """One page (50) of `member_search`, each member with its last outcome's label in the reader's language."""
+    """One page (50) of `member_search`, each member with its last outcome's label in the reader's language;
+    none where the status says it already (a wrong number's last call was the one that found it wrong)."""
     page = Paginator(member_search(user, district, query, status), 50).get_page(number)
     for member in page:
-        member.last_outcome_label = Outcome(member.last_outcome).label if member.last_outcome else ""
+        restated = FINAL.get(member.last_outcome) == member.status
+        member.last_outcome_label = Outcome(member.last_outcome).label if member.last_outcome and not restated else ""
     return page
 
 

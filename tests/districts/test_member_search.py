@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from calls.models import CallAttempt, Campaign, Outcome
 from controlroom.models import AuditEvent
-from members.models import MemberStatus
+from members.models import Member, MemberStatus
 from tests.conftest import login, make_member
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +125,22 @@ def test_the_district_list_offers_the_search_of_every_district(client, cast, sta
 
 
 # --- by status, and the download of what was found ---
+
+
+def test_the_last_calls_outcome_is_not_said_twice_where_the_status_says_it(client, cast, patna_president, operator):
+    wrong, busy = cast["rampur"].members.all()[:2]
+    campaign = Campaign.objects.create(name="सत्यापन", script_hi="नमस्ते {name} जी")
+    for member, outcome, status in [(wrong, Outcome.WRONG_NUMBER, "wrong"), (busy, Outcome.BUSY, "retry")]:
+        Member.objects.filter(pk=member.pk).update(status=status)
+        CallAttempt.objects.create(
+            member=member, operator=operator, campaign=campaign, outcome=outcome, result_status=status,
+            submission_key=uuid.uuid4(),
+        )  # fmt: skip
+    response = login(client, patna_president).get(reverse("districts:member_search", args=["PAT"]), {"q": "राम"})
+    labels = {member.pk: member.last_outcome_label for member in response.context["page"]}
+    assert labels == {wrong.pk: "", busy.pk: "व्यस्त"}, "a wrong number's status alone says it"
+    table = response.content.decode().split("<tbody>")[1]
+    assert table.count("गलत नंबर") == 1
 
 
 def by_status(client, status, query="", code="PAT"):
