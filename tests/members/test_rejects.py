@@ -187,6 +187,8 @@ def test_replacing_enrols_someone_else_in_the_same_village(client, wrong, patna_
     assert MemberChange.objects.get(member=wrong).replacement == new
     stats = DistrictStats.objects.get(district=wrong.district)
     assert (stats.listed, stats.wrong) == (2, 0)
+    page = client.get(reverse("members:member_detail", args=[wrong.pk])).content.decode()
+    assert f'इनकी जगह: <a href="{reverse("members:member_detail", args=[new.pk])}">सीता देवी</a>' in page
 
 
 def test_removing_takes_the_member_off_with_a_reason(client, wrong, patna_president):
