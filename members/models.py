@@ -276,11 +276,16 @@ class MemberChange(models.Model):
         RETYPED = "retyped", _("Number fixed before the first call")
         REPLACED = "replaced", _("Replaced by another member")
         REMOVED = "removed", _("Removed from the list")
+        EDITED = "edited", _("Details corrected")
+
+    # What an EDITED change changed, each field's value before and after: {"name": ["old", "new"], …}.
+    DETAIL_LABELS = {"name": _("Name"), "village": _("Village"), "address": _("Address")}
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="changes")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     old_mobile = models.CharField(max_length=10, blank=True)
     new_mobile = models.CharField(max_length=10, blank=True)
+    details = models.JSONField(default=dict, blank=True)
     replacement = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=255, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -298,6 +303,11 @@ class MemberChange(models.Model):
 
     def __str__(self):
         return f"{self.member_id} {self.kind}"
+
+    @property
+    def detail_rows(self) -> list[tuple]:
+        """(label, before, after) for each field a correction changed, in the reader's language."""
+        return [(self.DETAIL_LABELS.get(field, field), old, new) for field, (old, new) in self.details.items()]
 
 
 class UploadStats(Figures):

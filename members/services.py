@@ -639,7 +639,7 @@ def member_edit(
     fields = ["name", "address", "village", "updated_at"]
     if "mobile" in changed:
         fields += _retype(member, mobile, actor)
-    from_village_id = member.village_id
+    from_village_id, before = member.village_id, _details(member)
     member.name, member.address, member.village = name, address, village
     # Only a new number can be taken meanwhile: an edit that keeps it needs no savepoint.
     with _still_free(mobile) if "mobile" in changed else nullcontext():
@@ -648,11 +648,25 @@ def member_edit(
         rollup.member_moved_village(
             member=member, from_village_id=from_village_id, before=(member.status, member.attempt_count)
         )
+    _record_edit(member, before, actor)
     detail = {"fields": changed, "village_from": from_village_id, "village_to": village.pk}
     AuditEvent.objects.create(
         actor=actor, action=AuditEvent.Action.MEMBER_EDIT, what=f"member {member.pk}", rows=1, detail=detail
     )
     return member
+
+
+def _details(member: Member) -> dict:
+    return {"name": member.name, "village": member.village.name, "address": member.address}
+
+
+def _record_edit(member: Member, before: dict, actor) -> None:
+    """Keep in the member's history what a correction changed of their name, village and address, before and
+    after (a new number has its own entry)."""
+    after = _details(member)
+    details = {field: [before[field], after[field]] for field in after if before[field] != after[field]}
+    if details:
+        MemberChange.objects.create(member=member, kind=MemberChange.Kind.EDITED, details=details, actor=actor)
 
 
 def _retype(member: Member, mobile: str, actor) -> list[str]:
@@ -696,6 +710,7 @@ def member_admin_save(*, member: Member, created: bool, actor) -> None:
         fields = [*fields, *_renumber(member, old_mobile=stored.mobile, new_mobile=member.mobile, actor=actor)]
         after = (member.status, stored.attempt_count)
     member.save(update_fields=fields)
+    _record_edit(member, _details(stored), actor)
     if stored.village_id == member.village_id:
         rollup.member_moved(member, before=before, after=after)
         return

@@ -65,6 +65,16 @@ def test_a_president_corrects_the_name_and_moves_the_member_to_her_village(
     event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBER_EDIT)
     assert (event.actor, event.detail["fields"]) == (patna_president, ["name", "address", "village_id"])
     assert_rollup_matches_group_by()
+    change = MemberChange.objects.get(member=sita)
+    assert (change.kind, change.actor) == (MemberChange.Kind.EDITED, patna_president)
+    assert change.details == {
+        "name": ["सीता देबी", "सीता देवी"],
+        "village": ["रामपुर", "शिवपुर"],
+        "address": ["", "वार्ड 4"],
+    }
+    history = client.get(reverse("members:member_detail", args=[sita.pk])).content.decode()
+    assert "ब्योरा सुधारा गया" in history and "नाम: सीता देबी → सीता देवी" in history
+    assert "गाँव: रामपुर → शिवपुर" in history and "पता: — → वार्ड 4" in history
 
 
 def test_the_village_may_be_written_by_a_merged_villages_name(client, cast, sita, shivpur, patna, patna_president):
@@ -96,6 +106,25 @@ def test_what_an_upload_would_refuse_is_refused(client, cast, sita, patna_presid
 def test_saving_nothing_new_writes_nothing(client, cast, sita, patna_president):
     login(client, patna_president).post(edit_url(sita), {"name": "सीता देबी", "village": "रामपुर"})
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.MEMBER_EDIT).exists()
+    assert not MemberChange.objects.exists()
+
+
+def test_a_new_number_alone_is_kept_as_a_number_change_only(client, cast, patna_president):
+    member = make_member(cast["rampur"], "9876500002", name="गीता")
+    data = {"name": "गीता", "village": "रामपुर", "mobile": "9876500003"}
+    login(client, patna_president).post(edit_url(member), data)
+    assert list(MemberChange.objects.values_list("kind", flat=True)) == [MemberChange.Kind.RETYPED]
+
+
+def test_staff_corrections_in_the_admin_are_kept_in_the_members_history(client, cast, sita, superuser):
+    login(client, superuser)
+    change_url = reverse("admin:members_member_change", args=[sita.pk])
+    form = client.get(change_url).context["adminform"].form
+    data = {**{name: form[name].value() or "" for name in form.fields}, "name": "सीता देवी"}
+    response = client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    change = MemberChange.objects.get(member=sita)
+    assert (change.kind, change.details, change.actor) == ("edited", {"name": ["सीता देबी", "सीता देवी"]}, superuser)
 
 
 def test_a_next_address_elsewhere_is_not_followed(client, cast, sita, patna_president):
