@@ -1,11 +1,14 @@
 """Production settings: `check --deploy` is clean, and what it does not check is checked here."""
 
+import datetime
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import time_machine
+from django.core import checks
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
@@ -62,3 +65,11 @@ def test_celery_runs_eagerly_without_redis():
     env = {"DEBUG": "1", "DATABASE_URL": PRODUCTION_ENV["DATABASE_URL"]}
     result = _manage("shell", "-c", PRINT_SETTINGS, env_overrides=env)
     assert result.stdout.strip().split("|")[6] == "True"
+
+
+@pytest.mark.parametrize("hour", [9, 21])
+def test_the_system_check_passes_at_any_time_of_day_even_when_calling_hours_begin_or_end(hour):
+    # A fixed time as a default warns (fields.W161) when the check runs within ten seconds of it.
+    with time_machine.travel(datetime.datetime(2026, 12, 1, hour, 0, 3, tzinfo=datetime.UTC), tick=False):
+        found = [message.id for message in checks.run_checks() if message.id == "fields.W161"]
+    assert found == []
