@@ -185,9 +185,10 @@ def test_rollup_equals_group_by_after_staff_work_in_the_admin(client, floor, sup
     assert client.post(f"/admin/members/member/{confirmed.pk}/change/", renumbered).status_code == 302
     confirmed.refresh_from_db()
     assert (confirmed.status, confirmed.village_id) == ("pending", rampur.pk), "a new number is called afresh"
-    change = confirmed.changes.get()
+    change = confirmed.changes.get(kind="corrected")
     assert (change.kind, change.old_mobile, change.new_mobile, change.actor) == ("corrected", "9000000002",
                                                                                   "9000000009", superuser)  # fmt: skip
+    assert confirmed.changes.get(kind="edited").details == {"village": [sitapur.name, rampur.name]}
     assert_rollup_matches_group_by()
     elsewhere = make_member(sitapur, "9000000006", status="yes")
     moved = {"village": gaya_village.pk, "name": elsewhere.name, "mobile": elsewhere.mobile, "address": ""}
