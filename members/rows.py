@@ -137,11 +137,61 @@ def _village_core(key: str) -> str:
     return "".join(word for word in words if word and word not in _VILLAGE_WORDS)
 
 
-def village_lookalikes(key: str, keys: list[str], cores: dict[str, str] | None = None, n: int = 1) -> list[str]:
-    """Up to `n` of `keys` (village keys) that look like `key` written another way: the same core first, then
-    the closest by spelling. `cores` maps each core to its key, when the caller checks many names at once."""
+# A name written in Latin letters and one in Devanagari are compared by their consonants, as both are said:
+# "Ramnagar" and "रामनगर" are both r-m-n-g-r, "Bhagwanpur" and "भगवानपुर" b-g-b-n-p-r. Vowels are left out, as
+# Latin spellings of them vary ("Sitapur", "Seetapur"), and so is y ("Khagaria", "खगड़िया"); the sounds written
+# alike in Bihar's spellings count as one (v and b, sh and s, an aspirate and its consonant). Only across the
+# two scripts: within one, the spelling itself is compared, and "सीतापुर" and "सतपुर" are two villages.
+_LATIN_SOUNDS = re.compile(r"chh|[kgcjtdpb]h|sh|ck|[wvqzx]|[^bcdfghjklmnprst0-9]")
+_LATIN_SOUND = {"chh": "c", "sh": "s", "ck": "k", "ph": "f", "w": "b", "v": "b", "q": "k", "z": "j", "x": "ks"}
+_DEVANAGARI_SOUND = {
+    **dict(pair.split(":") for pair in "क:k ख:k ग:g घ:g ङ:n च:c छ:c ज:j झ:j ञ:n ट:t ठ:t ड:d ढ:d ण:n".split()),
+    **dict(pair.split(":") for pair in "त:t थ:t द:d ध:d न:n प:p फ:f ब:b भ:b म:m र:r ल:l व:b श:s ष:s स:s ह:h".split()),
+    "क\u093c": "k",  # the nukta forms, which NFC writes as two characters: क़ ज़ ड़ ढ़ फ़
+    "ज\u093c": "j",
+    "ड\u093c": "r",
+    "ढ\u093c": "r",
+    "फ\u093c": "f",
+    "ं": "n",
+}
+_DEVANAGARI_SOUNDS = re.compile("|".join(sorted(map(re.escape, _DEVANAGARI_SOUND), key=len, reverse=True)) + "|.")
+
+
+def _latin_sound(match) -> str:
+    found = match[0]
+    return _LATIN_SOUND.get(found, found[0] if len(found) > 1 else "")  # an aspirate is its consonant
+
+
+def _devanagari_sound(match) -> str:
+    found = match[0]
+    return _DEVANAGARI_SOUND.get(found) or (str(unicodedata.digit(found)) if found.isdigit() else "")
+
+
+def _sounds(core: str) -> tuple[str, str] | None:
+    """(script, consonants) of a village's core written in one script alone (and digits), else None."""
+    if core.isascii():
+        script, found = "latin", _LATIN_SOUNDS.sub(_latin_sound, core)
+    elif all("\u0900" <= char <= "\u097f" or char.isdigit() for char in core):
+        script, found = "devanagari", _DEVANAGARI_SOUNDS.sub(_devanagari_sound, core)
+    else:
+        return None
+    found = re.sub(r"m(?=[pb])", "n", re.sub(r"(.)\1+", r"\1", found))  # doubled letters; "mp" said as "ंप"
+    return (script, found) if len(found) >= 3 else None
+
+
+_OTHER_SCRIPT = {"latin": "devanagari", "devanagari": "latin"}
+
+
+def village_lookalikes(key: str, keys: list[str], cores: dict | None = None, n: int = 1) -> list[str]:
+    """Up to `n` of `keys` (village keys) that look like `key` written another way: the same core first (or,
+    in the other script, the same sounds), then the closest by spelling. `cores` is `village_cores(keys)`,
+    when the caller checks many names at once."""
     cores = cores if cores is not None else village_cores(keys)
-    same = cores.get(_village_core(key))
+    core = _village_core(key)
+    same = cores.get(core)
+    sounds = _sounds(core) if same is None else None
+    if sounds is not None:
+        same = cores.get((_OTHER_SCRIPT[sounds[0]], sounds[1]))
     found = [same] if same is not None and same != key else []
     for close in difflib.get_close_matches(key, keys, n=n + 2, cutoff=LOOKALIKE_CUTOFF):
         # "रामपुर 1" and "रामपुर 2" are two villages
@@ -150,10 +200,15 @@ def village_lookalikes(key: str, keys: list[str], cores: dict[str, str] | None =
     return found[:n]
 
 
-def village_cores(keys) -> dict[str, str]:
+def village_cores(keys) -> dict:
+    """Each key's core, and the core's (script, sounds), mapped to the key."""
     cores = {}
     for key in keys:
-        cores.setdefault(_village_core(key), key)
+        core = _village_core(key)
+        cores.setdefault(core, key)
+        sounds = _sounds(core)
+        if sounds is not None:
+            cores.setdefault(sounds, key)
     cores.pop("", None)
     return cores
 

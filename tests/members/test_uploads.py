@@ -592,6 +592,33 @@ def test_a_village_written_with_a_prefix_a_danda_or_the_district_in_brackets_is_
     assert checker.lookalikes() == {new: "Rampur" if new.isascii() else "रामपुर"}
 
 
+@pytest.mark.parametrize(
+    ("new", "existing"),
+    [("Ramnagar", "रामनगर"), ("gopalnagar", "गोपालनगर"), ("Vill. Bhagwanpur", "भगवानपुर"), ("Seetapur", "सीतापुर")]
+    + [("Khagaria 2", "खगड़िया 2"), ("मुज़फ़्फ़रपुर", "Muzaffarpur"), ("लक्ष्मीपुर", "Laxmipur")],
+)
+def test_a_village_written_in_the_other_script_is_pointed_out(new, existing):
+    from districts.models import Village
+    from members.rows import RowChecker
+
+    others = ["रामपुर", "श्यामनगर", "Sitamarhi", "खगड़िया 3"]
+    checker = RowChecker({Village.key_for(name): name for name in [existing, *others]})
+    *_, key, _address, problems = checker.check(2, "सीता", "9123456780", new, "")
+    checker.accept(key, new)
+    assert checker.lookalikes() == {new: existing}
+
+
+@pytest.mark.parametrize("new", ["Shyampur", "Rampur 2", "Sitapur", "Gaya", "Satpur"])
+def test_a_village_in_the_other_script_that_sounds_otherwise_is_not_pointed_out(new):
+    from districts.models import Village
+    from members.rows import RowChecker
+
+    checker = RowChecker({Village.key_for(name): name for name in ["रामपुर", "सीतामढ़ी", "गया"]})
+    *_, key, _address, _problems = checker.check(2, "सीता", "9123456780", new, "")
+    checker.accept(key, new)
+    assert checker.lookalikes() == {}
+
+
 @pytest.mark.parametrize("new", ["रामपुर 3", "ग्राम", "रामनगर", "श्यामपुर (पटना)"])
 def test_villages_that_only_share_the_extra_words_are_not_pointed_out(new):
     from members.rows import RowChecker
