@@ -42,12 +42,15 @@ class SafeXLSX(XLSX):
             dataset.append(row)
 
 
-def xlsx_response(*, request, resource, rows, what: str, filename: str, stamped: bool = True) -> HttpResponse:
+def xlsx_response(
+    *, request, resource, rows, what: str, filename: str, stamped: bool = True, footer: list = ()
+) -> HttpResponse:
     """Export `rows` with `resource` as an XLSX download, and write who exported what to the audit log.
 
-    The file name ends with when it was exported, unless it already names its day (`stamped=False`)."""
+    `footer`: rows after them that are not data, such as totals (not counted in the log). The file name ends
+    with when it was exported, unless it already names its day (`stamped=False`)."""
     rows = list(rows)
-    dataset = resource.export(rows)
+    dataset = resource.export([*rows, *footer])
     dataset.title = _sheet_title(filename)
     dataset = _escaped(dataset)
     content = SafeXLSX().export_data(dataset)

@@ -6,6 +6,7 @@ from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, 
 from django.db.models.functions import Coalesce, NullIf
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from calls.models import CallAttempt, Outcome
 from calls.services import FINAL
@@ -35,7 +36,7 @@ class Row:
 
     @property
     def name(self):
-        return self.obj.name
+        return self.obj.name if self.obj is not None else _("Total")  # the totals row
 
     @property
     def pending(self) -> int:

@@ -42,7 +42,12 @@ def district_list(request):
 def district_export(request):
     rows = selectors.district_rollup(request.user, _sort(request))
     return xlsx_response(
-        request=request, resource=DistrictRollupResource(), rows=rows, what="districts", filename="districts"
+        request=request,
+        resource=DistrictRollupResource(),
+        rows=rows,
+        footer=[selectors.totals(rows)],
+        what="districts",
+        filename="districts",
     )
 
 

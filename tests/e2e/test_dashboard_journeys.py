@@ -152,7 +152,11 @@ def test_state_leadership_reads_sorts_refreshes_drills_down_and_downloads_the_di
     assert re.fullmatch(r"districts-\d{8}-\d{4}\.xlsx", download.value.suggested_filename)
     sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     rows = {row[0]: dict(zip(XLSX_COLUMNS, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+    total = rows.pop(None)
     assert list(rows) == ["NAL", "GAY", "PAT"]
+    assert total["district"] == "कुल", "a totals row last, as on the page"
+    for column in ("listed", "called", "yes", "no", "wrong", "unreachable", "pending", "villages", "at_target"):
+        assert total[column] == sum(row[column] for row in rows.values()), column
     assert rows["PAT"] == {
         "code": "PAT", "district": "पटना", "listed": 7, "called": 6, "yes": 4, "no": 1, "wrong": 1,
         "unreachable": 0, "pending": 1, "rate": 80.0, "villages": 2, "at_target": 1,
