@@ -1,5 +1,7 @@
 import datetime
 
+from django.conf import settings
+from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -158,6 +160,14 @@ class CallCentre(models.Model):
             raise ValidationError({"calling_ends": _("Calling hours must end later on the same day than they start.")})
 
 
+class UserManager(auth_models.UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # Staff who run the office: with the default role (operator) `createsuperuser` made someone who landed
+        # on a calling console, without the floor, the districts or a link to the admin.
+        extra_fields.setdefault("role", Role.SUPERVISOR)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OPERATOR)
     districts = models.ManyToManyField(
@@ -171,7 +181,15 @@ class User(AbstractUser):
         related_name="operators",
         verbose_name=_("call centre (for operators)"),
     )
-    language = models.CharField(_("language"), max_length=8, blank=True, default="")
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=[("", _("As chosen with the language switch")), *settings.LANGUAGES],
+    )
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")

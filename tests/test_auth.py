@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from controlroom.roles import Role
+from districts.models import User
 from tests.conftest import PASSWORD, login
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +111,28 @@ def test_five_wrong_passwords_lock_that_username_from_that_address(client, opera
     assert "_auth_user_id" not in client.session
     other = client.post("/login/", {"username": other_operator.username, "password": PASSWORD})
     assert other.status_code == 302, "a colleague behind the same address still gets in"
+
+
+@pytest.mark.django_db
+def test_createsuperuser_makes_a_supervisor_who_lands_on_the_floor_with_the_admin_at_hand(client):
+    from django.core.management import call_command
+
+    call_command("createsuperuser", username="staff", email="", interactive=False, verbosity=0)
+    staff = User.objects.get(username="staff")
+    assert (staff.role, staff.is_superuser) == (Role.SUPERVISOR, True)
+    staff.set_password(PASSWORD)
+    staff.save()
+    response = login(client, staff).get("/", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("calls:floor")
+    assert f'href="{reverse("admin:index")}"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_offers_a_users_language_from_a_list_and_shows_calling_hours_on_a_24_hour_clock(
+    client, superuser, centre
+):
+    login(client, superuser)
+    form = client.get(reverse("admin:districts_user_change", args=[superuser.pk])).context["adminform"].form
+    assert [code for code, _label in form.fields["language"].choices] == ["", "hi", "en"]
+    listing = client.get(reverse("admin:districts_callcentre_changelist")).content.decode()
+    assert "09:00" in listing and "21:00" in listing, "not '9:00 बजे' twice"
