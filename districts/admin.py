@@ -26,7 +26,7 @@ class VillageAdmin(admin.ModelAdmin):
         return ["district"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
-        services.village_admin_save(village=obj, created=not change)
+        services.village_admin_save(village=obj, created=not change, actor=request.user)
 
     def delete_model(self, request, obj):
         services.villages_admin_delete(village_ids=[obj.pk])

@@ -12,19 +12,22 @@ from members.models import Member
 
 
 @transaction.atomic
-def village_admin_save(*, village: Village, created: bool) -> None:
-    """Save a village from the admin: its match key follows its name, and its district's figures follow it."""
+def village_admin_save(*, village: Village, created: bool, actor) -> None:
+    """Save a village from the admin: its match key follows its name, and its district's figures follow it. A
+    new name keeps the old one as another name of the village, as a president's rename does."""
     village.name_key = Village.key_for(village.name)
     if created:
         village.save()
         rollup.villages_created(district_id=village.district_id)
         return
-    before = Village.objects.select_for_update().values_list("target", flat=True).get(pk=village.pk)
+    before = Village.objects.select_for_update().values_list("target", "name", "name_key").get(pk=village.pk)
     village.save(update_fields=["name", "name_key", "target"])
-    if before != village.target:
+    if before[0] != village.target:
         rollup.village_target_changed(
-            village_id=village.pk, district_id=village.district_id, before=before, after=village.target
+            village_id=village.pk, district_id=village.district_id, before=before[0], after=village.target
         )
+    if before[1] != village.name:
+        _renamed(village, old_name=before[1], old_key=before[2], actor=actor)
 
 
 @transaction.atomic
@@ -83,13 +86,18 @@ def village_rename(*, village_id: int, name: str, actor) -> Village:
         return village
     village.name, village.name_key = name, key
     village.save(update_fields=["name", "name_key"])
-    if old[1] != key:
+    _renamed(village, old_name=old[0], old_key=old[1], actor=actor)
+    return village
+
+
+def _renamed(village: Village, *, old_name: str, old_key: str, actor) -> None:
+    """After a rename: lists still written the old way lead here, and the audit log says who renamed it."""
+    if old_key != village.name_key:
         VillageAlias.objects.update_or_create(
-            district_id=village.district_id, name_key=old[1], defaults={"village": village, "name": old[0]}
+            district_id=village.district_id, name_key=old_key, defaults={"village": village, "name": old_name}
         )
-    VillageAlias.objects.filter(district_id=village.district_id, name_key=key).delete()  # now its own name
-    detail = {"from": old[0], "to": name, "district_id": village.district_id}
+    VillageAlias.objects.filter(district_id=village.district_id, name_key=village.name_key).delete()  # its own
+    detail = {"from": old_name, "to": village.name, "district_id": village.district_id}
     AuditEvent.objects.create(
         actor=actor, action=AuditEvent.Action.VILLAGE_RENAME, what=f"village {village.pk}", rows=1, detail=detail
     )
-    return village

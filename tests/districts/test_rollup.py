@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from calls import services
 from calls.models import CallAttempt, Campaign, Outcome
+from controlroom.models import AuditEvent
 from districts import rollup
 from districts import services as district_services
-from districts.models import DistrictDay, DistrictStats, Village, VillageStats
+from districts.models import DistrictDay, DistrictStats, Village, VillageAlias, VillageStats
 from districts.selectors import rollup_by_group_by
 from members import services as member_services
 from members.models import Member, MemberStatus, UploadStats
@@ -229,6 +230,9 @@ def test_villages_added_renamed_retargeted_and_deleted_in_the_admin_keep_the_fig
     assert client.post(f"/admin/districts/village/{rampur.pk}/change/", renamed).status_code == 302
     rampur.refresh_from_db()
     assert rampur.name_key == "rampur khas"
+    assert VillageAlias.objects.get(district=patna, name_key="रामपुर").village == rampur, "lists still say रामपुर"
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VILLAGE_RENAME)
+    assert (event.actor, event.detail["from"], event.detail["to"]) == (superuser, "रामपुर", "Rampur Khas")
     taken = client.post(f"/admin/districts/village/{rampur.pk}/change/", {"name": "सीतापुर ", "target": 0})
     assert "name" in taken.context["adminform"].form.errors
     assert client.post(f"/admin/districts/village/{new.pk}/delete/", {"post": "yes"}).status_code == 302
@@ -262,7 +266,7 @@ def test_a_yes_counted_while_its_villages_target_changes_keeps_villages_at_targe
 
     def retarget():
         village.target = 3
-        district_services.village_admin_save(village=village, created=False)
+        district_services.village_admin_save(village=village, created=False, actor=None)
         changed.set()
         commit.wait(10)
 

@@ -62,7 +62,7 @@ def test_merging_can_bring_the_village_to_its_target(cast, typo, patna, patna_pr
     rampur = cast["rampur"]
     for village, target in ((rampur, 1), (typo, 5)):  # the typo is below its target, रामपुर one short of it
         village.target = target
-        services.village_admin_save(village=village, created=False)
+        services.village_admin_save(village=village, created=False, actor=patna_president)
     assert DistrictStats.objects.get(district=patna).villages_at_target == 0
     services.village_merge(village_id=typo.pk, into_id=rampur.pk, actor=patna_president)
     assert DistrictStats.objects.get(district=patna).villages_at_target == 1
