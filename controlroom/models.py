@@ -18,6 +18,7 @@ class AuditEvent(models.Model):
         REMOVE = "remove", _("Member removed")
         MEMBER_EDIT = "member_edit", _("Member's details corrected")
         MEMBER_ADD = "member_add", _("Member added by hand")
+        MEMBER_DELETE = "member_delete", _("Member deleted by staff")
         VILLAGE_MERGE = "village_merge", _("Village merged")
         VILLAGE_RENAME = "village_rename", _("Village renamed")
         LOGIN = "login", _("Login")

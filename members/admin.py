@@ -6,6 +6,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from controlroom.models import AuditEvent
 from districts.models import District
 from members import services
 from members.columns import HEADINGS
@@ -61,10 +62,28 @@ class MemberAdmin(ImportExportModelAdmin):
         services.member_admin_save(member=obj, created=not change, actor=request.user)
 
     def delete_model(self, request, obj):
-        services.members_admin_delete(member_ids=[obj.pk])
+        services.members_admin_delete(member_ids=[obj.pk], actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        services.members_admin_delete(member_ids=queryset.values_list("pk", flat=True))
+        services.members_admin_delete(member_ids=queryset.values_list("pk", flat=True), actor=request.user)
+
+    # Imports and exports here are written to the audit log, as the district pages' are: an export carries
+    # every member's number.
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        what = "members (admin)"
+        AuditEvent.objects.create(actor=request.user, action=AuditEvent.Action.EXPORT, what=what, rows=queryset.count())
+        return data
+
+    def process_result(self, result, request):
+        totals = {kind: count for kind, count in result.totals.items() if count}
+        rows = result.totals.get("new", 0)
+        detail = {"totals": totals, "by": "admin"}
+        what = "members (admin)"
+        AuditEvent.objects.create(
+            actor=request.user, action=AuditEvent.Action.IMPORT, what=what, rows=rows, detail=detail
+        )
+        return super().process_result(result, request)
 
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)

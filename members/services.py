@@ -702,8 +702,16 @@ def member_admin_save(*, member: Member, created: bool, actor) -> None:
     if created:
         member.save()
         rollup.member_created(village_id=member.village_id, district_id=member.district_id)
+        _audit_admin(actor, AuditEvent.Action.MEMBER_ADD, member, fields=["name", "mobile", "address", "village"])
         return
     stored = Member.objects.select_for_update().get(pk=member.pk)
+    changed = [
+        field
+        for field in ("name", "mobile", "address", "village_id")
+        if getattr(stored, field) != getattr(member, field)
+    ]
+    if changed:
+        _audit_admin(actor, AuditEvent.Action.MEMBER_EDIT, member, fields=changed)
     before = after = (stored.status, stored.attempt_count)
     fields = ADMIN_FIELDS
     if member.mobile != stored.mobile:
@@ -724,8 +732,20 @@ def member_admin_save(*, member: Member, created: bool, actor) -> None:
 
 
 @transaction.atomic
-def members_admin_delete(*, member_ids) -> None:
+def members_admin_delete(*, member_ids, actor) -> None:
     """Delete members outright (staff only; members with calls or history are protected and stay)."""
+    deleted = []
     for member in Member.objects.select_for_update().filter(pk__in=list(member_ids)).order_by("pk"):
+        deleted.append(member.pk)
         member.delete()
         rollup.member_moved(member, before=(member.status, member.attempt_count), after=NOT_LISTED)
+    if deleted:
+        AuditEvent.objects.create(
+            actor=actor, action=AuditEvent.Action.MEMBER_DELETE, what="members", rows=len(deleted),
+            detail={"members": deleted, "by": "admin"},
+        )  # fmt: skip
+
+
+def _audit_admin(actor, action, member: Member, *, fields: list[str]) -> None:
+    detail = {"fields": fields, "by": "admin", "district_id": member.district_id}
+    AuditEvent.objects.create(actor=actor, action=action, what=f"member {member.pk}", rows=1, detail=detail)

@@ -243,3 +243,26 @@ def test_the_upload_admin_shows_no_link_to_the_private_file(client, cast, superu
 def test_staff_find_a_member_by_the_number_as_people_write_it(client, cast, superuser, typed):
     response = login(client, superuser).get("/admin/members/member/", {"q": typed})
     assert [member.mobile for member in response.context["cl"].result_list] == ["9876543210"]
+
+
+def test_staff_work_on_members_in_the_admin_is_in_the_audit_log(client, cast, superuser, patna):
+    from controlroom.models import AuditEvent
+
+    login(client, superuser)
+    content = csv_text([["Name", "Mobile", "Village"], ["सीता", "9123456780", "रामपुर"]]).encode()
+    confirm = _admin_import(client, patna, "m.csv", content).context["confirm_form"]
+    client.post("/admin/members/member/process_import/", confirm.initial)
+    client.post("/admin/members/member/export/", {"format": "1", "resource": "0", **_all_fields()})
+    exported = Member.objects.count()
+    member = Member.objects.get(mobile="9123456780")
+    edit = {"village": member.village_id, "name": "सीता देवी", "mobile": member.mobile, "address": ""}
+    assert client.post(f"/admin/members/member/{member.pk}/change/", edit).status_code == 302
+    never_touched = cast["rampur"].members.get(mobile="9876543211")
+    assert client.post(f"/admin/members/member/{never_touched.pk}/delete/", {"post": "yes"}).status_code == 302
+
+    events = AuditEvent.objects.filter(actor=superuser).exclude(action="login").order_by("pk")
+    assert [(e.action, e.rows) for e in events] == [
+        ("import", 1), ("export", exported), ("member_edit", 1), ("member_delete", 1),
+    ]  # fmt: skip
+    assert events[2].detail["fields"] == ["name"]
+    assert events[3].detail["members"] == [never_touched.pk]
