@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from calls import services as calls_services
 from districts import services
 from districts.forms import VillageAdminForm
 from districts.models import CallCentre, District, User, Village, VillageAlias
@@ -71,3 +72,11 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         (_("Control room"), {"fields": ["role", "districts", "call_centre"]}),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"is_active", "role", "call_centre"} & set(form.changed_data):
+            # Deactivated, made something else, or moved to another floor: the numbers they held go back to the
+            # pool now, not when their lease runs out (and a deactivated operator is no longer on the floor's
+            # list, where their batch could be released).
+            calls_services.shift_stop(operator=obj)

@@ -108,3 +108,27 @@ def test_calls_just_after_midnight_count_as_today(client, cast, operator, campai
     with time_machine.travel(datetime.datetime(2026, 12, 1, 0, 15, tzinfo=ZoneInfo("Asia/Kolkata")), tick=False):
         _attempt(cast["rampur"].members.first(), operator, campaign, Outcome.YES)
         assert login(client, operator).get("/calls/console/").context["today_total"] == 1
+
+
+def test_an_operator_deactivated_in_the_admin_gives_their_numbers_back_at_once(
+    client, cast, operator, superuser, campaign
+):
+    from calls import services
+    from calls.models import Shift
+    from members.models import Member, MemberStatus
+
+    services.shift_start(operator=operator)
+    assert Member.objects.filter(status=MemberStatus.IN_BATCH).exists()
+    login(client, superuser)
+    change_url = f"/admin/districts/user/{operator.pk}/change/"
+    joined = timezone.localtime(operator.date_joined)
+    data = {  # is_active left out: unticked
+        "username": operator.username, "role": "operator", "call_centre": operator.call_centre_id, "language": "",
+        "date_joined_0": f"{joined:%Y-%m-%d}", "date_joined_1": f"{joined:%H:%M:%S}",
+    }  # fmt: skip
+    response = client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    operator.refresh_from_db()
+    assert not operator.is_active
+    assert not Member.objects.filter(status=MemberStatus.IN_BATCH).exists(), "back in the pool"
+    assert not Shift.objects.filter(operator=operator, ended_at=None).exists()
