@@ -104,7 +104,13 @@ class MemberAdminForm(forms.ModelForm):
     """The admin's member form: the same mobile normalisation and text cleaning as an upload."""
 
     name = CleanTextField(label=_("name"), max_length=120)
-    mobile = MobileField(label=_("mobile"))
+    mobile = MobileField(
+        label=_("mobile"),
+        help_text=_(
+            "A new number is called afresh: a member already called goes back to pending, and their earlier "
+            "calls stay in their history."
+        ),
+    )
     address = CleanTextField(label=_("address"), max_length=255, required=False)
 
 
