@@ -255,8 +255,9 @@ CELERY_BEAT_SCHEDULE = {
 # personal data in them are deleted after the retention period.
 UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
 # A check or import that has not moved for this long lost its worker (a running import holds its row lock
-# and is never taken for stuck); a received file whose check never started, after the shorter wait.
-UPLOAD_STUCK_SECONDS = env.int("UPLOAD_STUCK_SECONDS", default=10 * 60)
+# and is never taken for stuck; a running check moves every few seconds); a received file whose check never
+# started, after the shorter wait. A president is watching the progress bar meanwhile: minutes, not ten.
+UPLOAD_STUCK_SECONDS = env.int("UPLOAD_STUCK_SECONDS", default=3 * 60)
 UPLOAD_RECEIVED_STUCK_SECONDS = env.int("UPLOAD_RECEIVED_STUCK_SECONDS", default=2 * 60)
 UPLOAD_RECOVER_EVERY_SECONDS = env.int("UPLOAD_RECOVER_EVERY_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE |= {

@@ -1,3 +1,4 @@
+import datetime
 import uuid
 from pathlib import Path
 
@@ -113,6 +114,11 @@ class Upload(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in self.RUNNING
+
+    @property
+    def seems_stalled(self) -> bool:
+        """Running, but not moved for a minute: a check moves every few seconds, and an import takes seconds."""
+        return self.is_running and timezone.now() - self.updated_at > datetime.timedelta(seconds=60)
 
     @property
     def progress_percent(self) -> int:

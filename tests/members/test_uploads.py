@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from datetime import timedelta
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
@@ -10,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from districts.models import Village
@@ -222,6 +223,21 @@ def test_progress_polls_while_running_and_reloads_the_page_when_the_job_moves_on
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.VALIDATED)
     done = client.get(url("upload_progress", upload), {"status": "validating"}, HTTP_HX_REQUEST="true")
     assert done["HX-Refresh"] == "true"
+
+
+@pytest.mark.parametrize("status", [Upload.Status.VALIDATING, Upload.Status.IMPORTING])
+def test_a_job_that_has_not_moved_for_a_minute_says_it_will_start_again_by_itself(
+    client, cast, patna_president, status
+):
+    login(client, patna_president)
+    post_upload(client, CONTENT)
+    upload = latest_upload()
+    Upload.objects.filter(pk=upload.pk).update(status=status, updated_at=timezone.now() - timedelta(seconds=30))
+    moving = client.get(url("upload_progress", upload), {"status": status}, HTTP_HX_REQUEST="true")
+    assert "अपने-आप" not in moving.content.decode()
+    Upload.objects.filter(pk=upload.pk).update(updated_at=timezone.now() - timedelta(seconds=90))
+    stalled = client.get(url("upload_progress", upload), {"status": status}, HTTP_HX_REQUEST="true")
+    assert "अपने-आप फिर से शुरू" in stalled.content.decode()
 
 
 # --- downloads ----------------------------------------------------------------------------------------
