@@ -19,3 +19,7 @@ class MaskedLogger(Logger):
 
 
 logger_class = MaskedLogger
+
+# A district's whole member list is built as XLSX in the request: about 36 s for 1.7 lakh members. Gunicorn's
+# default of 30 s killed that worker mid-download; 120 s covers the largest district a state has.
+timeout = 120

@@ -6,6 +6,7 @@ Compose schema and interpolates it without a Docker engine.
 
 import json
 import os
+import runpy
 import shutil
 import subprocess
 from pathlib import Path
@@ -134,3 +135,8 @@ def test_every_queue_has_a_worker_and_imports_run_at_low_priority(services):
     assert queues("worker") | queues("worker-imports") == {queue.name for queue in settings.CELERY_TASK_QUEUES}
     assert queues("worker-imports") == routed == {"imports"}
     assert services["worker-imports"]["command"][:3] == ["nice", "-n", "10"]
+
+
+def test_gunicorn_gives_a_large_districts_member_download_time_to_finish():
+    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    assert config["timeout"] >= 120, "gunicorn's default 30 s kills the worker building a big district's XLSX"
