@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import CallCentre
+from members.models import MemberStatus
 
 
 class Campaign(models.Model):
@@ -99,6 +100,10 @@ class Outcome(models.TextChoices):
     BUSY = "busy", _("Busy")
     SWITCHED_OFF = "switched_off", _("Switched off / unreachable")
     CALL_BACK = "call_back", _("Call back later")
+
+
+# The outcomes that end a member's calling, and the status each leaves them in.
+FINAL = {Outcome.YES: MemberStatus.YES, Outcome.NO: MemberStatus.NO, Outcome.WRONG_NUMBER: MemberStatus.WRONG_NUMBER}
 
 
 class CallAttempt(models.Model):

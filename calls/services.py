@@ -11,13 +11,12 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from calls import batching
-from calls.models import CallAttempt, CallBatch, Campaign, Outcome, Shift
+from calls.models import FINAL, CallAttempt, CallBatch, Campaign, Outcome, Shift
 from controlroom.roles import Role
 from districts import rollup
 from districts.models import CallCentre, User
 from members.models import Member, MemberStatus
 
-FINAL = {Outcome.YES: MemberStatus.YES, Outcome.NO: MemberStatus.NO, Outcome.WRONG_NUMBER: MemberStatus.WRONG_NUMBER}
 NOT_REACHED = {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.SWITCHED_OFF}
 
 

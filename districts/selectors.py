@@ -8,8 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.models import CallAttempt, Outcome
-from calls.services import FINAL
+from calls.models import FINAL, CallAttempt, Outcome
 from districts.models import District, DistrictDay, DistrictStats, Village
 from members.models import Member, MemberStatus
 from members.phone import InvalidMobile, normalise_mobile, typed_digits
