@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from calls.models import CallAttempt, Shift
+from calls.models import CallAttempt, CallBatch, Shift
 from controlroom.roles import Role
 from districts.models import District, User
 from members.models import Member, MemberStatus
@@ -100,6 +100,10 @@ def member_attempts(member, limit: int | None = 10):
 
 def is_on_shift(operator) -> bool:
     return Shift.objects.filter(operator=operator, ended_at=None).exists()
+
+
+def has_open_batch(operator) -> bool:
+    return CallBatch.objects.filter(operator=operator, closed_at=None).exists()
 
 
 def script_for(campaign, member) -> str:

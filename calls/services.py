@@ -366,10 +366,6 @@ def shift_resume(*, operator: User, now: datetime | None = None) -> tuple[CallBa
     return console_next_member(operator=operator, now=now)
 
 
-def has_open_batch(*, operator: User) -> bool:
-    return CallBatch.objects.filter(operator=operator, closed_at=None).exists()
-
-
 def _claim_next(batch) -> Member | None:
     # SKIP LOCKED: a member being released or marked elsewhere right now is passed over, never waited on.
     queue = Member.objects.select_for_update(skip_locked=True, of=("self",)).select_related("village", "district")

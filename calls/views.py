@@ -120,7 +120,7 @@ def console_check(request):
     where another operator may be handed it: the console then goes back to the start page and says why,
     rather than go on showing it until a key is pressed. Reading only, so it does not count as activity.
     """
-    if services.has_open_batch(operator=request.user):
+    if selectors.has_open_batch(request.user):
         return HttpResponse(status=204)
     if selectors.is_on_shift(request.user):  # calling hours ended: the console says so itself
         return HttpResponseClientRedirect(reverse("calls:console"))
