@@ -20,14 +20,14 @@ def village_admin_save(*, village: Village, created: bool, actor) -> None:
         village.save()
         rollup.villages_created(district_id=village.district_id)
         return
-    before = Village.objects.select_for_update().values_list("target", "name", "name_key").get(pk=village.pk)
+    target, name, key = Village.objects.select_for_update().values_list("target", "name", "name_key").get(pk=village.pk)
     village.save(update_fields=["name", "name_key", "target"])
-    if before[0] != village.target:
+    if target != village.target:
         rollup.village_target_changed(
-            village_id=village.pk, district_id=village.district_id, before=before[0], after=village.target
+            village_id=village.pk, district_id=village.district_id, before=target, after=village.target
         )
-    if before[1] != village.name:
-        _renamed(village, old_name=before[1], old_key=before[2], actor=actor)
+    if name != village.name:
+        _renamed(village, old_name=name, old_key=key, actor=actor)
 
 
 @transaction.atomic
