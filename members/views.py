@@ -302,6 +302,12 @@ def rejects_upload(request, code):
     except parsing.UnusableFile as problem:
         messages.error(request, problem.message)
         return redirect("members:rejects", code=district.code)
+    _say_corrections(request, result)
+    return redirect("members:rejects", code=district.code)
+
+
+def _say_corrections(request, result: services.CorrectionsResult) -> None:
+    """What a corrections file did: how many numbers were corrected (or why none was), then each row refused."""
     if result.corrected:
         corrected = ngettext(
             "%(count)s number corrected; that member will be called again.",
@@ -323,4 +329,3 @@ def rejects_upload(request, code):
         else:
             text = _("Row %(number)s: %(problem)s") % {"number": number, "problem": problem}
         messages.warning(request, text)
-    return redirect("members:rejects", code=district.code)
