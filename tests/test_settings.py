@@ -73,3 +73,41 @@ def test_the_system_check_passes_at_any_time_of_day_even_when_calling_hours_begi
     with time_machine.travel(datetime.datetime(2026, 12, 1, hour, 0, 3, tzinfo=datetime.UTC), tick=False):
         found = [message.id for message in checks.run_checks() if message.id == "fields.W161"]
     assert found == []
+
+
+TWO_WRITERS = """
+import threading, time
+from django.db import connection, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE outcome (id integer PRIMARY KEY, operator text)")
+holding = threading.Event()
+
+def first_operator():
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO outcome (operator) VALUES ('first')")
+        holding.set()
+        time.sleep(0.5)
+    connection.close()
+
+thread = threading.Thread(target=first_operator)
+thread.start()
+holding.wait()
+with transaction.atomic(), connection.cursor() as cursor:  # reads, then writes, as marking an outcome does
+    cursor.execute("SELECT count(*) FROM outcome")
+    cursor.execute("INSERT INTO outcome (operator) VALUES ('second')")
+thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT operator FROM outcome ORDER BY id")
+    print(",".join(row[0] for row in cursor.fetchall()))
+"""
+
+
+def test_the_embedded_database_makes_a_second_writer_wait_rather_than_fail(tmp_path):
+    """`make run` serves everyone trying it from one SQLite file. Two operators marking at once: the second
+    waits for the first's transaction, where it used to fail with "database is locked" (a 503 page)."""
+    env = {"DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    result = _manage("shell", "-c", TWO_WRITERS, env_overrides=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "first,second"
