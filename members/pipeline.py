@@ -41,7 +41,7 @@ class Checked:
     duplicates: int = 0
     marked_wrong: int = 0
     new_villages: dict = field(default_factory=dict)  # key -> name as first written
-    lookalikes: dict = field(default_factory=dict)  # new name -> the district's village it resembles
+    lookalikes: dict = field(default_factory=dict)  # new name -> the village it resembles (see RowChecker)
     unknown_columns: list = field(default_factory=list)
     sheet: str = ""
     sample: list = field(default_factory=list)  # the first SAMPLE_ROWS valid rows, cleaned

@@ -234,13 +234,25 @@ class RowChecker:
         return cls(dict(villages), VillageAlias.objects.keys_for(district_id))
 
     def lookalikes(self) -> dict[str, str]:
-        """New village names that look like a misspelling of a village the district has: {new: existing}."""
+        """New village names that look like another way of writing a village: {new: the village's name}.
+
+        The district's villages first; failing those, a new name met earlier in the file ("Rampur" after
+        "रामपुर"), one that is not itself like another, so that ticking every look-alike leaves one village."""
         existing, found = list(self.villages), {}
         cores = village_cores(existing)
+        earlier, earlier_cores = {}, {}
         for key, name in self.new_villages.items():
             match = village_lookalikes(key, existing, cores)
             if match:
                 found[name] = self.villages[match[0]]
+                continue
+            match = village_lookalikes(key, list(earlier), earlier_cores)
+            if match:
+                found[name] = earlier[match[0]]
+                continue
+            earlier[key] = name
+            for core, first in village_cores([key]).items():
+                earlier_cores.setdefault(core, first)
         return found
 
     def _village(self, value, problems: list) -> tuple[str, str]:

@@ -147,8 +147,9 @@ def _save_checked(upload_id: int, checked: pipeline.Checked) -> None:
 def upload_confirm(*, upload: Upload, user, same_villages=()) -> bool:
     """Queue the import of a checked upload. False if it was not waiting for confirmation (a double click).
 
-    `same_villages`: new village names the user said are the look-alike the district already has; their
-    members go into that village. Names that were not pointed out as look-alikes are ignored.
+    `same_villages`: new village names the user said are the look-alike they were shown (a village the district
+    has, or another new name in the file); their members go into that village. Names that were not pointed out
+    as look-alikes are ignored.
     """
     now = timezone.now()
     keys = {name: key for key, name in upload.new_village_names}
@@ -225,7 +226,8 @@ def _village_merges(upload: Upload, moved: dict[str, str]) -> dict[str, str]:
     """
     chosen = {new: moved.get(existing, existing) for new, existing in upload.village_merges.items()}
     villages = Village.objects.filter(district_id=upload.district_id, name_key__in=chosen.values())
-    there = set(villages.values_list("name_key", flat=True))
+    # A look-alike of another new name in the file goes into that one, which this import creates.
+    there = {*villages.values_list("name_key", flat=True), *(key for key, _name in upload.new_village_names)}
     return {**moved, **{new: existing for new, existing in chosen.items() if existing in there}}
 
 

@@ -716,3 +716,41 @@ def test_a_village_gone_before_the_import_runs_leaves_its_look_alike_new(
     lookalikes.refresh_from_db()
     assert (lookalikes.status, lookalikes.imported, lookalikes.new_villages) == (Upload.Status.IMPORTED, 3, 3)
     assert Member.objects.get(mobile="9123456780").village.name == "ग्राम रामपुर"
+
+
+def test_new_names_in_one_file_that_look_alike_point_to_the_first_written():
+    from members.rows import RowChecker
+
+    checker = RowChecker({"शिवपुर": "शिवपुर"})
+    for row, village in enumerate(["रामपुर", "Rampur", "RAMPUR", "Raampur", "शिवनगर", "Shivpur"], start=2):
+        *_, key, _address, problems = checker.check(row, "सीता", f"912345678{row}", village, "")
+        assert not problems
+        checker.accept(key, village)
+    # Rampur and RAMPUR are one name; each look-alike points to a village that is not itself one.
+    assert checker.lookalikes() == {"Rampur": "रामपुर", "Raampur": "रामपुर", "Shivpur": "शिवपुर"}
+
+
+def test_a_look_alike_of_another_new_name_ticked_makes_one_village_for_both(
+    client, cast, patna, patna_president, django_capture_on_commit_callbacks
+):
+    rows = [HEAD, ["सीता", "9123456780", "बाघपुर", ""], ["गीता", "9123456781", "Baghpur", ""]]
+    login(client, patna_president)
+    post_upload(client, csv_text(rows).encode(), capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+    assert upload.similar_villages == {"Baghpur": "बाघपुर"}
+    page = client.get(url("upload_detail", upload)).content.decode()
+    assert page.count('name="same_village"') == 1
+    confirm_with(client, upload, django_capture_on_commit_callbacks, ["Baghpur"])
+    upload.refresh_from_db()
+    assert (upload.status, upload.imported, upload.new_villages) == (Upload.Status.IMPORTED, 2, 1)
+    villages = set(Member.objects.filter(upload=upload).values_list("village__name", flat=True))
+    assert villages == {"बाघपुर"}
+    assert not Village.objects.filter(district=patna, name="Baghpur").exists()
+
+
+def test_the_imported_notice_speaks_of_one_member_as_one(client, cast, checked, django_capture_on_commit_callbacks):
+    make_member(cast["sitapur"], "8123456781")  # enrolled meanwhile: one of the two rows is imported
+    confirm(client, checked, django_capture_on_commit_callbacks)
+    page = client.get(url("upload_detail", checked)).content.decode()
+    assert "1 सदस्य इम्पोर्ट हुआ।" in page
+    assert "वह अपनी पहली कॉल के इंतज़ार में है।" in page
