@@ -94,11 +94,19 @@
   });
 
   // An outcome answered 2xx, before htmx swaps in the next member or follows a redirect: the note went with it
-  // (or the member is no longer this operator's), so a reload must not bring it back.
+  // (or the member is no longer this operator's), so a reload must not bring it back. Except a redirect away
+  // from the console, to the login page when the session ran out: nothing was saved, and the note is shown
+  // again with the member once the operator has logged in.
+  function leavesConsole(xhr) {
+    var to = xhr.getResponseHeader("HX-Redirect");
+    return Boolean(to) && new URL(to, window.location.href).pathname !== window.location.pathname;
+  }
+
   document.addEventListener("htmx:beforeOnLoad", function (event) {
     var form = event.detail.elt;
-    var status = event.detail.xhr.status;
-    if (form.matches("[data-console-form]") && status >= 200 && status < 300) forgetNote(form);
+    var xhr = event.detail.xhr;
+    if (!form.matches("[data-console-form]") || xhr.status < 200 || xhr.status >= 300) return;
+    if (!leavesConsole(xhr)) forgetNote(form);
   });
 
   function showError(text) {

@@ -237,6 +237,10 @@ def test_an_outcome_the_server_refuses_is_reported_not_silently_dropped(laptop_p
 def test_when_the_session_has_run_out_a_key_opens_the_login_page_and_leads_back(laptop_page, base_url, operator, floor):
     page = laptop_page
     start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    page.locator("textarea[name=note]").click()
+    page.keyboard.type("शाम को फोन करें")
+    page.keyboard.press("Escape")
     page.context.clear_cookies(name="sessionid")  # the session ran out; the security token cookie stays
 
     press(page, "y")
@@ -247,6 +251,8 @@ def test_when_the_session_has_run_out_a_key_opens_the_login_page_and_leads_back(
     assert attempts(operator) == []
     log_in(page, base_url, operator)
     expect(page).to_have_url(f"{base_url}/calls/console/")
+    expect(page.locator(NAME)).to_have_text(first.name)
+    expect(page.locator("textarea[name=note]")).to_have_value("शाम को फोन करें")  # the note typed is not lost
 
 
 def test_outcome_keys_work_with_a_hindi_keyboard_layout(laptop_page, base_url, operator, floor):
