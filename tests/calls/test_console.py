@@ -647,3 +647,21 @@ def test_an_operator_whose_numbers_were_taken_back_is_told_why(calling, operator
     (message,) = page.context["messages"]
     assert str(message) == str(ERRORS["saved, shift ended"]), "the call on screen was saved, and says so"
     assert CallAttempt.objects.filter(member=member, outcome="yes").exists()
+
+
+def test_a_member_back_in_the_same_batch_is_still_to_do_in_its_progress(calling, operator, clock, settings):
+    first = current(calling)
+    when = datetime.datetime.now(tz=IST) + datetime.timedelta(minutes=30)
+    response = mark(calling, first, "call_back", call_back_at=when.strftime("%Y-%m-%dT%H:%M"), personal="on")
+    assert (response.context["progress"].position, response.context["progress"].total) == (2, 25)
+    clock.shift(datetime.timedelta(minutes=31))
+    batch = CallBatch.objects.get(operator=operator, closed_at=None)
+    Member.objects.filter(batch=batch).exclude(pk=first.pk).update(batch=None, status=MemberStatus.YES)
+    settings.CALLS_BATCH_SIZE = 30
+    services.batch_build(operator_ids=[operator.pk])  # the top-up brings the call-back due into the same batch
+    assert Member.objects.filter(pk=first.pk, batch=batch).exists()
+
+    progress = calling.get("/calls/console/").context["progress"]
+    remaining = Member.objects.filter(batch=batch).count()
+    assert (progress.done, progress.remaining) == (0, remaining), "called once, but back and still to do"
+    assert progress.position == 1
