@@ -1,4 +1,4 @@
-// Operator console: one key per outcome. Keys are ignored while typing a note or a time.
+// Operator console: one key per outcome, T for the note. Keys are ignored while typing a note or a time.
 (function () {
   "use strict";
 
@@ -130,6 +130,12 @@
     if (key === "l") {
       event.preventDefault();
       openCallback();
+      return;
+    }
+    var note = key === "t" && document.querySelector("#console [data-console-form] textarea[name=note]");
+    if (note) {
+      event.preventDefault();  // the T itself is not typed into the note
+      note.focus();
       return;
     }
     var button = document.querySelector('#console button[data-key="' + key + '"]');

@@ -255,6 +255,22 @@ def test_when_the_session_has_run_out_a_key_opens_the_login_page_and_leads_back(
     expect(page.locator("textarea[name=note]")).to_have_value("शाम को फोन करें")  # the note typed is not lost
 
 
+def test_t_opens_the_note_and_esc_leaves_it_for_the_outcome_key(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    expect(page.locator(".note-hint")).to_contain_text("Esc")  # how to get out of the note is on the screen
+
+    press(page, "t")
+    expect(page.locator("textarea[name=note]")).to_be_focused()
+    page.keyboard.type(NOTE)  # outcome keys typed into the note stay text
+    page.keyboard.press("Escape")
+    press(page, "n")
+
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    assert CallAttempt.objects.get(member=first).note == NOTE, "the T that opened the note is not in it"
+
+
 def test_outcome_keys_work_with_a_hindi_keyboard_layout(laptop_page, base_url, operator, floor):
     page = laptop_page
     start_calling(page, base_url, operator)
