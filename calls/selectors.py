@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -25,11 +26,15 @@ def queue_depth_by_district(districts):
     return [(district, counts.get(district.pk, 0)) for district in districts]
 
 
-def floor_operators():
+def floor_operators() -> list[User]:
+    """The operators, on shift first, each with `last_active_at`: their last call, or later, the last time
+    their console took numbers or an outcome (which renews their batch's lease), so an operator idle since
+    pressing Start shows as idle since then."""
     hour_ago = timezone.now() - timedelta(hours=1)
     holding = Member.objects.filter(batch__operator=OuterRef("pk"), batch__closed_at=None)
     holding = holding.values("batch__operator").annotate(n=Count("id")).values("n")
-    return (
+    lease_ends = CallBatch.objects.filter(operator=OuterRef("pk"), closed_at=None).values("expires_at")[:1]
+    operators = list(
         User.objects.filter(role=Role.OPERATOR, is_active=True)
         .select_related("call_centre")
         .annotate(
@@ -38,9 +43,15 @@ def floor_operators():
             # An outcome undone is not a call, as on the productivity page and the operator's own counts.
             last_call_at=Max("attempts__created_at", filter=Q(attempts__undone_at=None)),
             calls_last_hour=Count("attempts", filter=Q(attempts__created_at__gte=hour_ago, attempts__undone_at=None)),
+            lease_ends=Subquery(lease_ends),
         )
         .order_by("-on_shift", "call_centre__name", "username")
     )
+    lease = timedelta(minutes=settings.CALLS_IDLE_TIMEOUT_MINUTES)
+    for operator in operators:
+        active = [operator.last_call_at, operator.lease_ends - lease if operator.lease_ends else None]
+        operator.last_active_at = max((moment for moment in active if moment), default=None)
+    return operators
 
 
 def served_districts(call_centre=None):

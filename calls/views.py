@@ -184,12 +184,14 @@ def undo(request):
     return _render_console(request, form=form) if request.htmx else redirect("calls:console")
 
 
+@never_cache  # asked again every 30 s by the page itself
 @role_required(Role.SUPERVISOR)
 def floor(request):
     ctx = {
         "operators": selectors.floor_operators(),
         "queue": selectors.queue_depth_by_district(selectors.served_districts()),
         "campaign": services.active_campaign(),
+        "now": timezone.localtime(),
     }
     return render(request, "calls/floor.html", ctx)
 

@@ -3,6 +3,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from calls import services
 from calls.forms import MarkForm
@@ -665,3 +666,17 @@ def test_a_member_back_in_the_same_batch_is_still_to_do_in_its_progress(calling,
     remaining = Member.objects.filter(batch=batch).count()
     assert (progress.done, progress.remaining) == (0, remaining), "called once, but back and still to do"
     assert progress.position == 1
+
+
+def test_the_floor_shows_an_operator_idle_since_pressing_start_and_keeps_itself_up_to_date(
+    calling, client, operator, supervisor, clock
+):
+    clock.shift(datetime.timedelta(minutes=12))  # started, then never marked a call
+    response = login(client, supervisor).get("/calls/floor/")
+    row = next(op for op in response.context["operators"] if op == operator)
+    assert row.last_call_at is None
+    assert datetime.timedelta(minutes=11) < timezone.now() - row.last_active_at < datetime.timedelta(minutes=13)
+    html = response.content.decode()
+    assert "12\xa0मिनट पहले" in html  # timesince keeps the number with its unit
+    assert 'hx-trigger="every 30s"' in html and 'hx-select="#floor-figures"' in html
+    assert response["Cache-Control"].startswith("max-age=0")
