@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from calls import batching
@@ -313,7 +313,11 @@ def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
     if batch is None:  # released meanwhile, by a supervisor, Stop in another tab, or a long pause
         raise CallError("shift ended")
     if attempt is None:
-        older = CallAttempt.objects.filter(operator=operator, undone_at=None, created_at__lt=since)
+        # Too late for an outcome of this shift; one of an earlier shift is not what the operator means.
+        shift = Shift.objects.filter(operator=operator, ended_at=None).values("started_at")
+        older = CallAttempt.objects.filter(
+            operator=operator, undone_at=None, created_at__lt=since, created_at__gte=Subquery(shift[:1])
+        )
         raise CallError("too late" if older.exists() else "nothing to undo")
     member = Member.objects.select_for_update().get(pk=attempt.member_id)
     untouched = member.status == attempt.result_status and member.batch_id is None

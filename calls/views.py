@@ -32,6 +32,8 @@ ERRORS = {
         "Your calling stopped and your numbers went back to the pool: Stop was pressed (in another tab, or by "
         "your supervisor), or there was a long pause. Press Start calling to go on."
     ),
+    "saved": gettext_lazy("Your last call was saved."),
+    "hours over": gettext_lazy("Too late to undo: calling hours are over, and your numbers went back to the pool."),
     "saved, shift ended": gettext_lazy(
         "Your last call was saved. Then your calling stopped and your numbers went back to the pool: Stop was "
         "pressed (in another tab, or by your supervisor), or there was a long pause. Press Start calling to go on."
@@ -158,6 +160,8 @@ def mark(request):
     handed, notice = None, "saved, shift ended"
     try:
         handed = services.call_mark(operator=request.user, request=form.to_request())
+        if handed[1] is None and not services.within_calling_hours(request.user.call_centre, timezone.now()):
+            messages.info(request, ERRORS["saved"])  # calling hours ended with this outcome: it was saved all the same
     except services.NotYours as exc:
         raise Http404 from exc
     except services.CallError as exc:
@@ -174,8 +178,11 @@ def undo(request):
     try:
         attempt = services.call_undo(operator=request.user)
     except services.CallError as exc:
-        if str(exc) != "shift ended":  # that one the console says itself, as it goes back to the start page
+        if str(exc) != "shift ended":
             messages.warning(request, _undo_refused(str(exc)))
+        elif selectors.is_on_shift(request.user):  # the numbers went back when calling hours ended
+            messages.warning(request, ERRORS["hours over"])
+        # Otherwise the console says it itself, as it goes back to the start page.
     else:
         # Say what was taken back, and keep the note typed with it for the outcome marked instead.
         text = _("Undone: “%(outcome)s”. Mark this call again.") % {"outcome": attempt.get_outcome_display()}

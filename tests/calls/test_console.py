@@ -680,3 +680,31 @@ def test_the_floor_shows_an_operator_idle_since_pressing_start_and_keeps_itself_
     assert "12\xa0मिनट पहले" in html  # timesince keeps the number with its unit
     assert 'hx-trigger="every 30s"' in html and 'hx-select="#floor-figures"' in html
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_when_calling_hours_end_the_last_call_is_said_saved_and_undo_says_why_it_cannot(
+    calling, operator, centre, clock
+):
+    centre.calling_ends = datetime.time(11, 30)
+    centre.save()
+    clock.move_to(datetime.datetime(2026, 11, 23, 11, 29, tzinfo=IST))
+    member = current(calling)
+    clock.move_to(datetime.datetime(2026, 11, 23, 11, 30, 30, tzinfo=IST))
+    response = mark(calling, member, "yes")
+    assert [str(m) for m in response.context["messages"]] == [str(ERRORS["saved"])]
+    assert 'data-key="u"' not in response.content.decode(), "no Undo offered once the numbers are back"
+
+    response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    assert [str(m) for m in response.context["messages"]] == [str(ERRORS["hours over"])]
+    member.refresh_from_db()
+    assert member.status == MemberStatus.YES
+
+
+def test_undo_at_the_start_of_a_shift_does_not_speak_of_an_earlier_shifts_call(calling, operator, clock):
+    mark(calling, current(calling), "no")
+    calling.post("/calls/console/stop/")
+    clock.shift(datetime.timedelta(hours=3))  # after a break
+    calling.post("/calls/console/start/")
+    calling.get("/calls/console/")  # the page that says the calling stopped, and starts again
+    response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    assert [str(m) for m in response.context["messages"]] == [str(ERRORS["nothing to undo"])]
