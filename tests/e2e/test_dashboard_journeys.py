@@ -338,7 +338,7 @@ def test_district_president_adds_a_member_then_corrects_her_name_and_village_on_
     expect(page.locator(".member-history")).to_contain_text("अभी तक कॉल नहीं हुई।")
     wait_for_fonts(page)
     assert_fits_the_screen(page, PHONE["width"])
-    page.get_by_role("button", name="सहेजें").click()
+    page.get_by_role("button", name="सेव करें").click()
 
     expect(page).to_have_url(f"{base_url}/districts/PAT/villages/{rampur.pk}/")
     expect(page.locator(".messages")).to_contain_text("सीता देवी: सहेजा गया।")
