@@ -44,7 +44,7 @@ PROBLEMS = {
     "empty": _("The file is empty."),
     "no_rows": _("The file has a header row but no members under it."),
     "missing_columns": _(
-        "These columns are missing: %(columns)s. The first row must name the columns, "
+        "These columns are missing: %(columns)s. Above the members, a row of headings must name the columns, "
         "for example “नाम / Name”, “मोबाइल / Mobile”, “गाँव / Village”. Download the template to see them."
     ),
     "too_big": _("The file is larger than %(max_mb)s MB. Split it into smaller files."),

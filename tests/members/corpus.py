@@ -509,6 +509,13 @@ def _cases() -> list[Case]:
             writes(csv_text([["नाम", "मोबाइल नंबर", "गाँव", "पता"], ["सीता", "9123456780.0", "रामपुर", ""]]).encode()),
             counts={"rows": 1, "valid": 1, "rejected": 0, "duplicates": 0, "new_villages": 0},
         ),
+        Case(
+            "English headers written out: Name of Member, Mobile No., Village Name, Full Address",
+            "members.xlsx",
+            writes(lambda: xlsx_bytes([["Name of Member", "Mobile No.", "Village Name", "Full Address"], *GOOD])),
+            counts=ok3,
+            unknown=[],
+        ),
     ]
 
 
