@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls.models import FINAL, CallAttempt, Outcome
+from controlroom.models import AuditEvent
 from districts.models import District, DistrictDay, DistrictStats, Village
 from members.models import Member, MemberStatus
 from members.phone import InvalidMobile, normalise_mobile, typed_digits
@@ -151,6 +152,22 @@ def village_get_for_user(user, district: District | None, pk: int) -> Village:
     if district is not None:
         villages = villages.filter(district=district)
     return get_object_or_404(villages, pk=pk)
+
+
+def village_merged_into(user, district: District, pk: int) -> Village | None:
+    """Where a village merged away went, following later merges, as the audit log records them: its old
+    links, and its forms sent again (Back, then the button a second time), lead there. None when the village
+    was not merged, or went where the user may not see."""
+    for _hop in range(10):
+        merges = AuditEvent.objects.filter(action=AuditEvent.Action.VILLAGE_MERGE, what=f"village {pk}")
+        merge = merges.order_by("-pk").first()
+        if merge is None or merge.detail.get("district_id") != district.pk:
+            return None
+        pk = merge.detail["into_id"]
+        into = Village.objects.for_user(user).filter(district=district, pk=pk).first()
+        if into is not None:
+            return into
+    return None
 
 
 def village_named(district_id: int, name: str) -> Village | None:

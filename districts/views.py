@@ -1,5 +1,8 @@
+from functools import wraps
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -108,7 +111,29 @@ def district_export_villages(request, code):
     return xlsx_response(request=request, resource=VillageRollupResource(), rows=rows, what=name, filename=name)
 
 
+def _follows_merges(view):
+    """A village merged into another is gone: its old links (a bookmark, a shared link, Back) and its forms
+    sent again lead to the village it went into, saying so, rather than to "page not found"."""
+
+    @wraps(view)
+    def wrapper(request, code, pk):
+        try:
+            return view(request, code, pk)
+        except Http404:
+            district = selectors.district_get_for_user(request.user, code)
+            into = selectors.village_merged_into(request.user, district, pk)
+            if into is None:
+                raise
+            messages.info(
+                request, _("This village was merged into “%(into)s”: its members are here.") % {"into": into.name}
+            )
+            return redirect("districts:village", district.code, into.pk)
+
+    return wrapper
+
+
 @role_required(*VIEWERS)
+@_follows_merges
 def village_detail(request, code, pk):
     district = selectors.district_get_for_user(request.user, code)
     village = selectors.village_get_for_user(request.user, district, pk)
@@ -119,6 +144,7 @@ def village_detail(request, code, pk):
 
 
 @role_required(*member_selectors.UPLOADERS)
+@_follows_merges
 def village_merge(request, code, pk):
     """Choose the village to merge into (suggested look-alikes, or a name typed), confirm, merge."""
     district = selectors.district_get_for_user(request.user, code)
@@ -133,6 +159,7 @@ def village_merge(request, code, pk):
 
 @require_POST
 @role_required(*member_selectors.UPLOADERS)
+@_follows_merges
 def village_rename(request, code, pk):
     district = selectors.district_get_for_user(request.user, code)
     village = selectors.village_get_for_user(request.user, district, pk)
@@ -179,6 +206,7 @@ def _merge(request, village, into):
 
 
 @role_required(*VIEWERS)
+@_follows_merges
 def village_export(request, code, pk):
     district = selectors.district_get_for_user(request.user, code)
     village = selectors.village_get_for_user(request.user, district, pk)

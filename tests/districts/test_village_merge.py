@@ -298,3 +298,29 @@ def test_members_taken_off_the_list_move_too_but_are_not_counted_as_moved(cast, 
     gone.refresh_from_db()
     assert gone.village == cast["rampur"]
     assert_rollup_matches_group_by()
+
+
+def test_a_merged_villages_old_links_and_a_second_tap_lead_to_where_it_went(
+    client, cast, typo, patna, patna_president, gaya_president
+):
+    rampur = cast["rampur"]
+    login(client, patna_president)
+    client.post(merge_url(typo), {"into": "रामपुर"}, follow=True)
+
+    again = client.post(merge_url(typo), {"into": "रामपुर"}, follow=True)  # Back, then the button once more
+    assert again.redirect_chain == [(reverse("districts:village", args=["PAT", rampur.pk]), 302)]
+    assert [str(m) for m in again.context["messages"]] == ["यह गाँव “रामपुर” में मिला दिया गया है: इसके सदस्य यहाँ हैं।"]
+    assert Member.objects.filter(village=rampur).count() == 4, "nothing merged twice"
+    for url in (
+        reverse("districts:village", args=["PAT", typo.pk]),
+        reverse("districts:village_export", args=["PAT", typo.pk]),
+    ):
+        assert client.get(url)["Location"] == reverse("districts:village", args=["PAT", rampur.pk])
+
+    later = make_village(patna, "नया रामपुर")
+    services.village_merge(village_id=rampur.pk, into_id=later.pk, actor=patna_president)
+    assert client.get(reverse("districts:village", args=["PAT", typo.pk]))["Location"].endswith(f"/{later.pk}/")
+
+    login(client, gaya_president)  # outside their districts it stays "not found", as any other village
+    assert client.get(reverse("districts:village", args=["PAT", typo.pk])).status_code == 404
+    assert client.get(reverse("districts:village", args=["PAT", 999_999])).status_code == 404
