@@ -41,22 +41,19 @@ class VillageRollupResource(_RollupResource):
         export_order = ("village", "target", "listed", "called", "yes", "no", "wrong", "unreachable", "pending", "rate")
 
 
-class VillageMembersResource(resources.Resource):
+class MemberFollowUpResource(resources.Resource):
+    """Members as a village's or a search's download gives them: where each is, and the last call, with what the
+    operator noted, for following them up. The file says which village and district on every row, so it still
+    does once forwarded or put together with others."""
+
     member_id = number_field("pk", _("Member ID"))
     name = fields.Field(attribute="name", column_name=_("Name"))
     mobile = fields.Field(attribute="mobile", column_name=_("Mobile"))
+    village = fields.Field(attribute="village__name", column_name=_("Village"))
+    district = fields.Field(attribute="district__name", column_name=_("District"))
     address = fields.Field(attribute="address", column_name=_("Address"))
     status = fields.Field(attribute="get_status_display", column_name=_("Status"))
     attempts = number_field("attempt_count", _("Attempts"))
-
-    class Meta:
-        export_order = ("member_id", "name", "mobile", "address", "status", "attempts")
-
-
-class FoundMembersResource(VillageMembersResource):
-    """A search's members, each with the village and the last call: who said what, and what the operator noted."""
-
-    village = fields.Field(attribute="village__name", column_name=_("Village"))
     last_outcome = fields.Field(column_name=_("Last call"))
     last_called_at = fields.Field(column_name=_("Last called at"))
     last_note = fields.Field(attribute="last_note", column_name=_("Operator's note"))
@@ -67,6 +64,7 @@ class FoundMembersResource(VillageMembersResource):
             "name",
             "mobile",
             "village",
+            "district",
             "address",
             "status",
             "attempts",

@@ -75,7 +75,7 @@ def _sorted(rows, sort: str):
 
 def totals(rows) -> Row:
     total = Row(obj=None)
-    for name in ("listed", "called", "yes", "no", "wrong", "unreachable", "villages", "villages_at_target"):
+    for name in ("listed", "called", "yes", "no", "wrong", "unreachable", "villages", "villages_at_target", "target"):
         setattr(total, name, sum(getattr(row, name) for row in rows))
     return total
 
@@ -218,15 +218,16 @@ def member_search(user, district: District | None, query: str, status: str = "")
         members = _matching(members, query)
     elif not (status and district is not None):
         return members.none()
+    return with_last_call(members).order_by("name", "id")
+
+
+def with_last_call(members):
+    """The members with their village, district and last call (`last_outcome`, `last_called_at`, `last_note`)."""
     last = CallAttempt.objects.filter(member=OuterRef("pk"), undone_at=None).order_by("-created_at")[:1]
-    return (
-        members.select_related("village", "district")
-        .annotate(
-            last_outcome=Subquery(last.values("outcome")),
-            last_called_at=Subquery(last.values("created_at")),
-            last_note=Subquery(last.values("note")),
-        )
-        .order_by("name", "id")
+    return members.select_related("village", "district").annotate(
+        last_outcome=Subquery(last.values("outcome")),
+        last_called_at=Subquery(last.values("created_at")),
+        last_note=Subquery(last.values("note")),
     )
 
 

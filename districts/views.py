@@ -15,8 +15,7 @@ from districts import selectors, services
 from districts.forms import MemberSearchForm, VillageMergeForm, VillageRenameForm
 from districts.resources import (
     DistrictRollupResource,
-    FoundMembersResource,
-    VillageMembersResource,
+    MemberFollowUpResource,
     VillageRollupResource,
 )
 from members import selectors as member_selectors
@@ -100,7 +99,7 @@ def member_search_export(request, code):
     query, status = MemberSearchForm(request.GET or None).terms()
     members = selectors.member_search(request.user, district, query, status)
     name = "-".join(["members", district.code, *(file_name_part(part) for part in (status, query) if part)])
-    return xlsx_response(request=request, resource=FoundMembersResource(), rows=members, what=name, filename=name)
+    return xlsx_response(request=request, resource=MemberFollowUpResource(), rows=members, what=name, filename=name)
 
 
 @role_required(*VIEWERS)
@@ -108,7 +107,14 @@ def district_export_villages(request, code):
     district = selectors.district_get_for_user(request.user, code)
     rows = selectors.village_rows(selectors.village_rollup(district, _sort(request)))
     name = f"villages-{district.code}"
-    return xlsx_response(request=request, resource=VillageRollupResource(), rows=rows, what=name, filename=name)
+    return xlsx_response(
+        request=request,
+        resource=VillageRollupResource(),
+        rows=rows,
+        footer=[selectors.totals(rows)],
+        what=name,
+        filename=name,
+    )
 
 
 def _follows_merges(view):
@@ -210,6 +216,6 @@ def _merge(request, village, into):
 def village_export(request, code, pk):
     district = selectors.district_get_for_user(request.user, code)
     village = selectors.village_get_for_user(request.user, district, pk)
-    members = selectors.village_members(request.user, village)
+    members = selectors.with_last_call(selectors.village_members(request.user, village))
     name = f"members-{district.code}-{file_name_part(village.name)}"
-    return xlsx_response(request=request, resource=VillageMembersResource(), rows=members, what=name, filename=name)
+    return xlsx_response(request=request, resource=MemberFollowUpResource(), rows=members, what=name, filename=name)

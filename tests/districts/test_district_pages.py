@@ -1,8 +1,10 @@
 import datetime
+import io
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from openpyxl import load_workbook
 
 from districts import rollup
 from districts.models import District
@@ -188,3 +190,26 @@ def test_a_president_finds_a_village_ignoring_case_and_spacing_and_the_sort_and_
     nothing = client.get("/districts/PAT/", {"village": "कोई नहीं"})
     assert nothing.context["rows"] == []
     assert "कोई नहीं" in nothing.content.decode()
+
+
+def _sheet_rows(response):
+    return list(load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0].values)
+
+
+def test_a_districts_villages_download_ends_with_the_totals_the_page_shows(client, cast, patna, patna_president):
+    make_member(make_village(patna, "खाली टोला", target=4), "9876543299", status=MemberStatus.YES)
+    login(client, patna_president)
+    summary = client.get("/districts/PAT/").context["summary"]
+    rows = _sheet_rows(client.get(reverse("districts:export_villages", args=["PAT"])))
+    headings, *villages, total = rows
+    assert [row[0] for row in villages] == ["खाली टोला", "रामपुर"]
+    assert total[:5] == ("कुल", 14, 3, summary.called, 1), "name, targets, listed, called, YES"
+    assert summary.listed == 3 and summary.yes == 1
+
+
+def test_a_villages_members_download_says_where_each_is_and_their_last_call(client, cast, patna_president):
+    login(client, patna_president)
+    rows = _sheet_rows(client.get(reverse("districts:village_export", args=["PAT", cast["rampur"].pk])))
+    assert rows[0][3:5] == ("गाँव", "ज़िला")
+    assert {row[3:5] for row in rows[1:]} == {("रामपुर", "पटना")}, "on every row, for a file forwarded or merged"
+    assert "आखिरी कॉल" in rows[0]

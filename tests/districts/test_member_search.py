@@ -204,12 +204,13 @@ def test_the_members_found_download_with_their_last_call(client, cast, patna_pre
     assert response.status_code == 200
     assert "members-PAT-no" in response["Content-Disposition"]
     rows = list(load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0].values)
-    assert rows[0][:4] == ("सदस्य आईडी", "नाम", "मोबाइल", "गाँव")
+    assert rows[0][:5] == ("सदस्य आईडी", "नाम", "मोबाइल", "गाँव", "ज़िला")
     by_mobile = {row[2]: row for row in rows[1:]}
     assert set(by_mobile) == {"9876543212", "9876543213"}
     row = by_mobile["9876543212"]
-    assert (row[3], row[5], row[7], row[9]) == ("रामपुर", "मना किया (नहीं)", "नहीं", "'=अगले महीने फिर पूछें")
-    assert row[8] is not None, "when it was called"
+    assert (row[3], row[4]) == ("रामपुर", "पटना")
+    assert (row[6], row[8], row[10]) == ("मना किया (नहीं)", "नहीं", "'=अगले महीने फिर पूछें")
+    assert row[9] is not None, "when it was called"
     assert by_mobile["9876543213"][1] == "'=cmd|' /C calc'!A0", "a name that would run as a formula is text"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, what="members-PAT-no", rows=2).exists()
 
