@@ -17,7 +17,8 @@ from members.models import Member, MemberStatus
 
 PASSWORD = "demo-pass-2026"
 VILLAGES_PER_DISTRICT = 20
-# The demo has about seven members a village, so a target of five shows villages reaching it.
+# The demo has about seven members a village, so a target of five shows villages reaching it (its districts give
+# new villages the same).
 VILLAGE_TARGET = 5
 MEMBERS = 5000
 SEED_NAMESPACE = uuid.UUID("5b0e0d2e-8c1b-4d39-9a53-2f1c1f3f6a10")
@@ -54,7 +55,8 @@ def _users_spec(patna, gaya, centre):
 
 def _seed_districts():
     for code, name_en, name_hi in DISTRICTS:
-        District.objects.get_or_create(code=code, defaults={"name_en": name_en, "name_hi": name_hi})
+        defaults = {"name_en": name_en, "name_hi": name_hi, "village_target": VILLAGE_TARGET}
+        District.objects.get_or_create(code=code, defaults=defaults)
     return list(District.objects.order_by("code"))
 
 

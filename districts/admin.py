@@ -10,7 +10,7 @@ from districts.models import CallCentre, District, User, Village, VillageAlias
 
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_en", "name_hi"]
+    list_display = ["code", "name_en", "name_hi", "village_target"]
     search_fields = ["code", "name_en", "name_hi"]
 
 

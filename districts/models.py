@@ -50,6 +50,14 @@ class District(models.Model):
     )
     name_en = models.CharField(_("name (English)"), max_length=80, unique=True)
     name_hi = models.CharField(_("name (Hindi)"), max_length=80)
+    village_target = models.PositiveIntegerField(
+        _("target for new villages"),
+        default=10,
+        help_text=_(
+            "Villages that an upload creates in this district start with this target of confirmed members. "
+            "A village's own target is changed under Villages."
+        ),
+    )
 
     objects = DistrictQuerySet.as_manager()
 

@@ -351,8 +351,8 @@ def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dic
                 " AS m (new, existing) WHERE t.village_key = m.new",
                 [list(merges), list(merges.values())],
             )
-        villages = Village._meta.get_field("target").default
-        cursor.execute(_CREATE_VILLAGES, [district_id, villages, list(new_villages), list(new_villages.values())])
+        target = District.objects.values_list("village_target", flat=True).get(pk=district_id)
+        cursor.execute(_CREATE_VILLAGES, [district_id, target, list(new_villages), list(new_villages.values())])
         villages_created = cursor.rowcount
         cursor.execute(_INSERT_MEMBERS, [district_id, MemberStatus.PENDING, upload_id, district_id])
         imported = cursor.rowcount
@@ -369,9 +369,10 @@ def _write_bulk(upload_id, district_id, rows_path: Path, new_villages: dict, mer
     existing = set(
         Village.objects.filter(district_id=district_id, name_key__in=new_villages).values_list("name_key", flat=True)
     )
+    target = District.objects.values_list("village_target", flat=True).get(pk=district_id)
     Village.objects.bulk_create(
         [
-            Village(district_id=district_id, name=name, name_key=key)
+            Village(district_id=district_id, name=name, name_key=key, target=target)
             for key, name in new_villages.items()
             if key not in existing
         ]

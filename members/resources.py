@@ -121,7 +121,7 @@ class MemberResource(resources.ModelResource):
     def _village(self, key: str, name: str) -> Village:
         if key not in self._villages:
             self._villages[key], created = Village.objects.get_or_create(
-                district=self.district, name_key=key, defaults={"name": name}
+                district=self.district, name_key=key, defaults={"name": name, "target": self.district.village_target}
             )
             if created:
                 rollup.villages_created(district_id=self.district.pk)

@@ -34,6 +34,8 @@ def test_admin_resource_and_upload_pipeline_refuse_the_same_rows(rows, cast, mar
 
 
 def test_staff_import_members_through_the_admin(client, cast, superuser, patna):
+    patna.village_target = 7
+    patna.save(update_fields=["village_target"])
     login(client, superuser)
     content = csv_text([["Name", "Mobile", "Village"], ["सीता", "+91 91234 56780", "नया गांव"]]).encode()
     response = client.post(
@@ -46,6 +48,7 @@ def test_staff_import_members_through_the_admin(client, cast, superuser, patna):
     assert response.status_code == 302
     member = Member.objects.get(mobile="9123456780")
     assert (member.district, member.village.name) == (patna, "नया गांव")
+    assert member.village.target == 7, "a new village starts with its district's target, as an upload's does"
 
 
 def _admin_import(client, district, name, content, file_format="1"):

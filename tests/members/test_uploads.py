@@ -754,3 +754,16 @@ def test_the_imported_notice_speaks_of_one_member_as_one(client, cast, checked, 
     page = client.get(url("upload_detail", checked)).content.decode()
     assert "1 सदस्य इम्पोर्ट हुआ।" in page
     assert "वह अपनी पहली कॉल के इंतज़ार में है।" in page
+
+
+def test_villages_an_upload_creates_start_with_their_districts_target(
+    client, checked, patna, django_capture_on_commit_callbacks
+):
+    from districts.models import VillageStats
+
+    patna.village_target = 7
+    patna.save(update_fields=["village_target"])
+    confirm(client, checked, django_capture_on_commit_callbacks)
+    village = Village.objects.get(district=patna, name="नया गांव")
+    assert village.target == 7
+    assert VillageStats.objects.get(village=village).target == 7, "the figures count villages at that target"
