@@ -28,6 +28,14 @@ class NotYours(CallError):
     """The member was never this operator's to see."""
 
 
+class AlreadyMarked(CallError):
+    """The operator already saved this member's call, from another tab or an older page: `outcome` is what."""
+
+    def __init__(self, outcome: str):
+        super().__init__("already marked")
+        self.outcome = outcome
+
+
 def _lease(now):
     return now + timedelta(minutes=settings.CALLS_IDLE_TIMEOUT_MINUTES)
 
@@ -171,6 +179,10 @@ def _claim_for_marking(operator: User, member_id: int) -> tuple[Member, int]:
     last_batch = CallBatch.objects.filter(operator=operator).order_by("-created_at")[:1]
     shown = dict(last_batch.values_list("current_id", "campaign_id"))
     if member_id not in shown:
+        earlier = CallAttempt.objects.filter(operator=operator, member_id=member_id, undone_at=None)
+        earlier = earlier.order_by("-created_at").first()
+        if earlier is not None:
+            raise AlreadyMarked(earlier.outcome)
         raise NotYours
     untaken = Q(batch=None, status__in=[MemberStatus.PENDING, MemberStatus.RETRY]) & ~Q(reserved_for__isnull=False)
     member = candidates.filter(untaken).first()

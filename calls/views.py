@@ -28,6 +28,10 @@ ERRORS = {
     "nothing to undo": gettext_lazy("There is nothing to undo."),
     "already moved on": gettext_lazy("Too late to undo: this member has already moved on."),
     "duplicate": gettext_lazy("This outcome was already saved."),
+    "already marked": gettext_lazy(
+        "This call was already saved as “%(outcome)s”, in another tab or on an earlier page. Here is the member "
+        "you are on now."
+    ),
     "shift ended": gettext_lazy(
         "Your calling stopped and your numbers went back to the pool: Stop was pressed (in another tab, or by "
         "your supervisor), or there was a long pause. Press Start calling to go on."
@@ -164,6 +168,9 @@ def mark(request):
             messages.info(request, ERRORS["saved"])  # calling hours ended with this outcome: it was saved all the same
     except services.NotYours as exc:
         raise Http404 from exc
+    except services.AlreadyMarked as exc:
+        messages.info(request, ERRORS["already marked"] % {"outcome": Outcome(exc.outcome).label})
+        notice = None
     except services.CallError as exc:
         messages.warning(request, ERRORS[str(exc)])
         notice = None

@@ -708,3 +708,14 @@ def test_undo_at_the_start_of_a_shift_does_not_speak_of_an_earlier_shifts_call(c
     calling.get("/calls/console/")  # the page that says the calling stopped, and starts again
     response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
     assert [str(m) for m in response.context["messages"]] == [str(ERRORS["nothing to undo"])]
+
+
+def test_a_call_marked_in_another_tab_says_how_it_was_saved_and_shows_the_member_now(calling, operator):
+    first = current(calling)
+    mark(calling, first, "yes")  # the first tab
+    response = mark(calling, first, "no")  # the second tab, still showing the same member, with its own form
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == [str(ERRORS["already marked"]) % {"outcome": "हाँ"}]
+    assert response.context["member"] not in (None, first), "the member the operator is on now"
+    assert list(CallAttempt.objects.filter(member=first).values_list("outcome", flat=True)) == [Outcome.YES]
