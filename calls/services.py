@@ -336,6 +336,7 @@ def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
     if not untouched or member.attempts.filter(created_at__gt=attempt.created_at).exists():
         raise CallError("already moved on")
     before = (member.status, member.attempt_count)
+    attempt.kept_for_operator = member.reserved_for_id == operator.pk  # a personal call-back: the form offers it again
     _put_back(member, batch, operator, now)
     attempt.undone_at = now
     attempt.save(update_fields=["undone_at"])

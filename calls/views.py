@@ -191,10 +191,14 @@ def undo(request):
             messages.warning(request, ERRORS["hours over"])
         # Otherwise the console says it itself, as it goes back to the start page.
     else:
-        # Say what was taken back, and keep the note typed with it for the outcome marked instead.
+        # Say what was taken back, and keep what was typed with it (the note, a call-back's time) for the outcome
+        # marked instead.
         text = _("Undone: “%(outcome)s”. Mark this call again.") % {"outcome": attempt.get_outcome_display()}
         messages.info(request, text)
-        form = MarkForm(initial={"note": attempt.note})
+        initial = {"note": attempt.note}
+        if attempt.call_back_at:
+            initial.update(call_back_at=attempt.call_back_at, personal=attempt.kept_for_operator)
+        form = MarkForm(initial=initial)
     return _render_console(request, form=form) if request.htmx else redirect("calls:console")
 
 

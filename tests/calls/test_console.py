@@ -466,6 +466,17 @@ def test_undo_brings_the_member_back(calling):
     assert member.status == MemberStatus.YES
 
 
+def test_undoing_a_call_back_offers_its_time_again(calling, operator, clock):
+    member = current(calling)
+    when = (datetime.datetime.now(tz=IST) + datetime.timedelta(hours=2)).replace(second=0, microsecond=0)
+    mark(calling, member, "call_back", call_back_at=when.strftime("%Y-%m-%dT%H:%M"), personal="on", note="शाम को")
+    response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    form = response.context["form"]
+    assert (form["note"].value(), form["personal"].value()) == ("शाम को", True)
+    assert f'value="{when:%Y-%m-%dT%H:%M}"' in str(form["call_back_at"]), "the time, in India's time"
+    assert '<details class="callback" open' in response.content.decode()
+
+
 def test_a_form_retried_after_its_outcome_was_undone_stores_nothing(calling):
     member, key = current(calling), uuid.uuid4()
     mark(calling, member, "yes", key=key)
