@@ -139,9 +139,11 @@ class OperatorDay:
         return self.yes / self.reached if self.reached else None
 
     @property
-    def per_hour(self) -> float:
-        hours = (self.last_call - self.first_call).total_seconds() / 3600 if self.calls > 1 else 0
-        return round(self.calls / max(hours, 1.0), 1)
+    def per_hour(self) -> float | None:
+        """Calls per hour from the first call to the last; None under a quarter of an hour, too soon to say (11
+        calls in the first minutes are not 11 an hour, nor 600)."""
+        hours = (self.last_call - self.first_call).total_seconds() / 3600
+        return round(self.calls / hours, 1) if hours >= 0.25 else None
 
 
 def operator_productivity(day) -> list[OperatorDay]:

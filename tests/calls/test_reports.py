@@ -40,6 +40,21 @@ def test_productivity_shows_each_operators_day(client, calls_today, supervisor, 
     assert (mine.calls, mine.reached, mine.yes, mine.yes_rate) == (3, 2, 1, 0.5)
 
 
+@pytest.mark.parametrize(
+    ("calls", "minutes", "per_hour"), [(11, 1, None), (1, 0, None), (30, 45, 40.0), (100, 300, 20.0), (12, 15, 48.0)]
+)
+def test_calls_per_hour_are_counted_over_the_time_spent_calling(calls, minutes, per_hour):
+    from datetime import timedelta
+
+    from calls.selectors import OperatorDay
+
+    first = timezone.now()
+    row = OperatorDay(
+        operator=None, calls=calls, reached=0, yes=0, first_call=first, last_call=first + timedelta(minutes=minutes)
+    )
+    assert row.per_hour == per_hour
+
+
 def test_daily_activity_report_downloads_and_is_audited(client, calls_today, supervisor):
     response = login(client, supervisor).get(reverse("calls:productivity_export"))
     sheet = load_workbook(io.BytesIO(response.content)).active
