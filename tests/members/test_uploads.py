@@ -767,3 +767,10 @@ def test_villages_an_upload_creates_start_with_their_districts_target(
     village = Village.objects.get(district=patna, name="नया गांव")
     assert village.target == 7
     assert VillageStats.objects.get(village=village).target == 7, "the figures count villages at that target"
+
+
+def test_once_imported_the_rows_as_read_are_no_longer_shown(client, checked, django_capture_on_commit_callbacks):
+    assert 'id="valid-sample"' in client.get(url("upload_detail", checked)).content.decode()
+    confirm(client, checked, django_capture_on_commit_callbacks)
+    page = client.get(url("upload_detail", checked)).content.decode()
+    assert 'id="valid-sample"' not in page, "what was written can differ from what was read"
