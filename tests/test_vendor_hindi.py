@@ -1,6 +1,7 @@
 """Where Django's own Hindi reads wrongly, locale/vendor says it properly: month names, form errors and the admin."""
 
 import datetime
+import json
 from pathlib import Path
 
 import django
@@ -161,3 +162,12 @@ def test_the_admin_login_says_what_went_wrong_in_plain_hindi(client, superuser):
     ).content.decode()
     assert "कृपया स्टाफ़ खाते का सही यूज़रनेम और पासवर्ड डालें।" in page
     _assert_reads_rightly(page)
+
+
+@pytest.mark.django_db
+def test_the_admins_pickers_read_rightly_too(client, superuser):
+    """The JavaScript catalogue the admin's two-box pickers use (a user's groups, a call centre's districts)."""
+    catalogue = login(client, superuser).get(reverse("admin:jsi18n")).content.decode()
+    written = json.dumps  # the catalogue is JSON, its Hindi written as \u escapes
+    assert written("फ़िल्टर") in catalogue and written("छानना") not in catalogue
+    assert written("चुने गए %s") in catalogue, "Django's own says चुनें %s, choose, for the chosen"
