@@ -179,7 +179,9 @@ def _claim_for_marking(operator: User, member_id: int) -> tuple[Member, int]:
     last_batch = CallBatch.objects.filter(operator=operator).order_by("-created_at")[:1]
     shown = dict(last_batch.values_list("current_id", "campaign_id"))
     if member_id not in shown:
-        earlier = CallAttempt.objects.filter(operator=operator, member_id=member_id, undone_at=None)
+        # By a subquery: an id no bigint can hold finds nothing, where a plain member_id lookup would raise.
+        member = Member.objects.filter(pk=member_id).values("pk")
+        earlier = CallAttempt.objects.filter(operator=operator, member__in=member, undone_at=None)
         earlier = earlier.order_by("-created_at").first()
         if earlier is not None:
             raise AlreadyMarked(earlier.outcome)
