@@ -16,6 +16,10 @@ REASONS = {
     "wrong_length": _("A mobile number has 10 digits; this one has %(digits)s."),
     "not_mobile": _("This is not an Indian mobile number: it must start with 6, 7, 8 or 9."),
     "junk": _("This number looks made up (%(value)s)."),
+    "landline": _(
+        "This looks like a landline number, an STD code and then the number (%(value)s). The call centre needs "
+        "a mobile number."
+    ),
 }
 
 _DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
@@ -27,6 +31,10 @@ _EXCEL_TEXT = re.compile(r'="(.*)"')
 # What separates two numbers typed into one cell: "98765 43210 / 91234 56789", "…, …", "… or …".
 # No \s* around it: searched from every position of a long run of spaces, that took quadratic time.
 _BETWEEN_NUMBERS = re.compile(r"/|;|\||&|,\s|\s(?:or|और)\s")
+# A landline as it is written: an STD code (0, then 2 to 4 digits, never starting with 9, which mobiles use),
+# then the local number, "0612-2234567" or "(0631) 2223456". Without the separator its 11 digits read as 0 and a
+# mobile starting with 6: Patna's and Gaya's codes both begin 06.
+_LANDLINE = re.compile(r"\(?0[1-8]\d{1,3}\)?[\s\-/.]+\d{6,8}")
 # International and trunk prefixes, by total length: 0 98765 43210, 91 98765 43210, 0091 98765 43210.
 _PREFIXES = {11: "0", 12: "91", 13: "091", 14: "0091"}
 
@@ -128,6 +136,8 @@ def normalise_mobile(value) -> str:
         if sum(sum(ch.isdigit() for ch in part) >= 7 for part in _BETWEEN_NUMBERS.split(text)) > 1:
             raise InvalidMobile("two_numbers")
     text = _unwrap(text)
+    if _LANDLINE.fullmatch(text):
+        raise InvalidMobile("landline", value=text[:40])
     float_text = _FLOAT_TEXT.fullmatch(text)
     if float_text:
         # "9876543210.0" is a number Excel saved as text; "600000001.0" is 6000000010 with a dot in it.

@@ -87,6 +87,14 @@ def test_correcting_a_number_requeues_the_member_and_keeps_the_old_number(client
     assert AuditEvent.objects.filter(action="correct", actor=patna_president).exists()
 
 
+def test_a_patna_landline_typed_as_the_correction_is_refused_as_one(client, wrong, patna_president):
+    response = fix(login(client, patna_president), wrong, "correct", mobile="0612-2234567")
+    assert response.status_code == 422
+    assert "लैंडलाइन" in _card(response, wrong), "not stored as 61222 34567, a mobile nobody has"
+    wrong.refresh_from_db()
+    assert (wrong.mobile, wrong.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
+
+
 def test_a_number_enrolled_elsewhere_is_refused_beside_the_member_with_what_was_typed(
     client, wrong, patna_president, cast
 ):
