@@ -78,13 +78,13 @@ class Snapshot:
         return min(self.done + 1, self.total)
 
 
-# Three counts in one round trip: this runs on every console request. A member called in this batch who is
-# back in it (a call-back, a retry) is still to do, not done.
+# Three counts in one round trip: this runs on every console request. "Done" counts the calls made in this
+# batch, not the members: a member back in it (a call-back, a retry) is still to do, and calling them again is
+# one more call, so the position moves on with every call and the total stays put until the batch is topped up.
 SNAPSHOT_SQL = """
 SELECT 'remaining', COUNT(*) FROM members_member WHERE batch_id = %(batch)s
 UNION ALL
-SELECT 'done', COUNT(DISTINCT a.member_id) FROM calls_callattempt a JOIN members_member m ON m.id = a.member_id
-WHERE a.batch_id = %(batch)s AND a.undone_at IS NULL AND (m.batch_id IS NULL OR m.batch_id <> %(batch)s)
+SELECT 'done', COUNT(*) FROM calls_callattempt WHERE batch_id = %(batch)s AND undone_at IS NULL
 UNION ALL
 SELECT outcome, COUNT(*) FROM calls_callattempt
 WHERE operator_id = %(operator)s AND created_at >= %(since)s AND undone_at IS NULL GROUP BY outcome

@@ -387,5 +387,8 @@ def shift_resume(*, operator: User, now: datetime | None = None) -> tuple[CallBa
 
 def _claim_next(batch) -> Member | None:
     # SKIP LOCKED: a member being released or marked elsewhere right now is passed over, never waited on.
+    # Those with a time first (a call-back or a retry that came due, in the order they fell due): a member was
+    # promised that call, and has waited longest. Then the others in the order they were listed.
     queue = Member.objects.select_for_update(skip_locked=True, of=("self",)).select_related("village", "district")
-    return queue.filter(batch=batch, status=MemberStatus.IN_BATCH).order_by("id").first()
+    queue = queue.filter(batch=batch, status=MemberStatus.IN_BATCH)
+    return queue.order_by(F("next_call_at").asc(nulls_last=True), "id").first()

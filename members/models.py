@@ -243,8 +243,8 @@ class Member(models.Model):
                 condition=Q(status__in=["pending", "retry"]),
                 name="member_callable_by_district",
             ),
-            # A batch's queue in hand-out order. Only the few members in a batch are in it, so marking an
-            # outcome (which takes the member out) is cheap to index, and the next one is found without a sort.
+            # A batch's queue. Only the few members in a batch are in it, so marking an outcome (which takes
+            # the member out) is cheap to index, and the next one is found by sorting a batch's few rows.
             models.Index(fields=["batch", "id"], condition=Q(batch__isnull=False), name="member_batch_queue"),
             models.Index(fields=["village", "status"], name="member_village_status"),
             models.Index(fields=["district", "status"], name="member_district_status"),

@@ -663,7 +663,9 @@ def test_an_operator_whose_numbers_were_taken_back_is_told_why(calling, operator
     assert CallAttempt.objects.filter(member=member, outcome="yes").exists()
 
 
-def test_a_member_back_in_the_same_batch_is_still_to_do_in_its_progress(calling, operator, clock, settings):
+def test_progress_counts_calls_so_a_member_back_in_the_batch_moves_it_on_without_counting_twice(
+    calling, operator, clock, settings
+):
     first = current(calling)
     when = datetime.datetime.now(tz=IST) + datetime.timedelta(minutes=30)
     response = mark(calling, first, "call_back", call_back_at=when.strftime("%Y-%m-%dT%H:%M"), personal="on")
@@ -677,8 +679,11 @@ def test_a_member_back_in_the_same_batch_is_still_to_do_in_its_progress(calling,
 
     progress = calling.get("/calls/console/").context["progress"]
     remaining = Member.objects.filter(batch=batch).count()
-    assert (progress.done, progress.remaining) == (0, remaining), "called once, but back and still to do"
-    assert progress.position == 1
+    assert (progress.done, progress.remaining) == (1, remaining), "one call made; the member back is still to do"
+    assert (progress.position, progress.total) == (2, 1 + remaining)
+    assert current(calling) == first  # due, it comes up next
+    after = mark(calling, first, "yes").context["progress"]
+    assert (after.position, after.total) == (3, 1 + remaining), "called again: one more call, the total stays"
 
 
 def test_the_floor_shows_an_operator_idle_since_pressing_start_and_keeps_itself_up_to_date(
@@ -732,3 +737,14 @@ def test_a_call_marked_in_another_tab_says_how_it_was_saved_and_shows_the_member
     assert shown == [str(ERRORS["already marked"]) % {"outcome": "हाँ"}]
     assert response.context["member"] not in (None, first), "the member the operator is on now"
     assert list(CallAttempt.objects.filter(member=first).values_list("outcome", flat=True)) == [Outcome.YES]
+
+
+def test_a_call_back_that_came_due_is_handed_out_before_the_members_listed_earlier(calling, operator):
+    batch = CallBatch.objects.get(operator=operator, closed_at=None)
+    first, *_rest, last = batch.members.order_by("id")
+    assert current(calling) == first
+    # Meanwhile the last of the batch is a call-back that came due (its time is kept while it waits in the batch).
+    Member.objects.filter(pk=last.pk).update(next_call_at=timezone.now() - datetime.timedelta(minutes=5))
+    assert current(calling) == first, "the member on screen stays"
+    response = mark(calling, first, "yes")
+    assert response.context["member"] == last, "the member promised a call at a time is called next"
