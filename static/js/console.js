@@ -36,9 +36,10 @@
     setTimeout(function () {
       if (console_.isConnected) console_.dataset.ready = "";
     }, PAUSE_MS);
-    // On a phone the button pressed may be far down the page: bring the new member's name into view.
-    var name = document.getElementById("member-name");
-    if (name && name.getBoundingClientRect().top < 0) name.scrollIntoView({ block: "start" });
+    // On a phone the button pressed may be far down the page: bring the new member's name into view, or what
+    // the console says above it (an undo, a refusal), which would otherwise be scrolled off the top.
+    var top = document.querySelector("#console .messages") || document.getElementById("member-name");
+    if (top && top.getBoundingClientRect().top < 0) top.scrollIntoView({ block: "start" });
   }
 
   // The note: counted as it is typed, and kept in this tab across a reload (switching the language, F5) until

@@ -73,8 +73,9 @@ def new_page(browser, live_server, transactional_db):
     contexts = []
     problems = []
 
-    def _open(viewport=PHONE, locale=HINDI_PHONE_LOCALE):
-        context = browser.new_context(viewport=viewport, locale=locale)
+    def _open(viewport=PHONE, locale=HINDI_PHONE_LOCALE, touch=False):
+        # touch: a phone as it is, a touch screen and no mouse to hover with (CSS `hover: none`).
+        context = browser.new_context(viewport=viewport, locale=locale, has_touch=touch, is_mobile=touch)
         context.set_default_timeout(5_000)
         contexts.append(context)
         page = context.new_page()
