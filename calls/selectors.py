@@ -47,10 +47,13 @@ def floor_operators() -> list[User]:
         )
         .order_by("-on_shift", "call_centre__name", "username")
     )
-    lease = timedelta(minutes=settings.CALLS_IDLE_TIMEOUT_MINUTES)
+    lease, now = timedelta(minutes=settings.CALLS_IDLE_TIMEOUT_MINUTES), timezone.now()
     for operator in operators:
         active = [operator.last_call_at, operator.lease_ends - lease if operator.lease_ends else None]
         operator.last_active_at = max((moment for moment in active if moment), default=None)
+        operator.active_just_now = operator.last_active_at is not None and now - operator.last_active_at < timedelta(
+            minutes=1
+        )
     return operators
 
 

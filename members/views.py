@@ -112,7 +112,9 @@ def upload_template(request):
 @require_GET
 def member_export(request, code):
     district = district_get_for_user(request.user, code)
-    members = district.members.select_related("village", "district").order_by("id")
+    # The list as it stands, ready to upload again: not the members taken off it.
+    members = district.members.exclude(status=MemberStatus.REMOVED).select_related("village", "district")
+    members = members.order_by("id")
     name = f"members-{district.code}"
     return xlsx_response(request=request, resource=MemberResource(), rows=members, what=name, filename=name)
 

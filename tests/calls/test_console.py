@@ -696,6 +696,8 @@ def test_the_floor_shows_an_operator_idle_since_pressing_start_and_keeps_itself_
     assert datetime.timedelta(minutes=11) < timezone.now() - row.last_active_at < datetime.timedelta(minutes=13)
     html = response.content.decode()
     assert "12\xa0मिनट पहले" in html  # timesince keeps the number with its unit
+    clock.shift(datetime.timedelta(minutes=-12))  # back to when Start was pressed
+    assert "<td>अभी</td>" in client.get("/calls/floor/").content.decode(), "not '0 minutes ago'"
     assert 'hx-trigger="every 30s"' in html and 'hx-select="#floor-figures"' in html
     assert response["Cache-Control"].startswith("max-age=0")
 

@@ -774,3 +774,9 @@ def test_once_imported_the_rows_as_read_are_no_longer_shown(client, checked, dja
     confirm(client, checked, django_capture_on_commit_callbacks)
     page = client.get(url("upload_detail", checked)).content.decode()
     assert 'id="valid-sample"' not in page, "what was written can differ from what was read"
+
+
+def test_the_member_list_download_leaves_out_members_taken_off_the_list(client, cast, patna_president):
+    cast["rampur"].members.filter(mobile="9876543211").update(status=MemberStatus.REMOVED)
+    rows = _sheet(login(client, patna_president).get(reverse("members:member_export", args=["PAT"])))
+    assert [row[1] for row in rows[1:]] == ["9876543210"], "the list as it stands, ready to upload again"
