@@ -1,4 +1,7 @@
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -6,6 +9,23 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import CallCentre
 from members.models import MemberStatus
+
+SCRIPT_PLACES = ("name", "village")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def validate_script(script: str) -> None:
+    """A call script fills in only {name} and {village}; anything else in braces would be read out as written."""
+    unknown = sorted({f"{{{found}}}" for found in _PLACEHOLDER.findall(script) if found not in SCRIPT_PLACES})
+    if unknown:
+        raise ValidationError(
+            _("Only {name} and {village} are filled in for each member; this script also has %(unknown)s."),
+            params={"unknown": ", ".join(unknown)},
+            code="unknown_placeholder",
+        )
+
+
+SCRIPT_HELP = _("Write {name} and {village} where the member's name and village go.")
 
 
 class Campaign(models.Model):
@@ -18,8 +38,10 @@ class Campaign(models.Model):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.VERIFICATION)
-    script_hi = models.TextField(_("call script (Hindi)"))
-    script_en = models.TextField(_("call script (English)"), blank=True)
+    script_hi = models.TextField(_("call script (Hindi)"), validators=[validate_script], help_text=SCRIPT_HELP)
+    script_en = models.TextField(
+        _("call script (English)"), blank=True, validators=[validate_script], help_text=SCRIPT_HELP
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -132,3 +132,16 @@ def test_an_operator_deactivated_in_the_admin_gives_their_numbers_back_at_once(
     assert not operator.is_active
     assert not Member.objects.filter(status=MemberStatus.IN_BATCH).exists(), "back in the pool"
     assert not Shift.objects.filter(operator=operator, ended_at=None).exists()
+
+
+def test_a_scripts_unknown_placeholder_is_refused_in_the_admin_and_the_known_ones_explained(client, superuser):
+    login(client, superuser)
+    page = client.get("/admin/calls/campaign/add/").content.decode()
+    assert "{name}" in page and "{village}" in page, "the form says which places are filled in"
+    data = {"name": "सत्यापन", "kind": "verification", "script_hi": "नमस्ते {नाम} जी, {village} से?", "script_en": ""}
+    response = client.post("/admin/calls/campaign/add/", data)
+    assert response.status_code == 200
+    assert "{नाम}" in str(response.context["adminform"].form.errors["script_hi"])
+    assert not Campaign.objects.exists()
+    data["script_hi"] = "नमस्ते {name} जी, {village} से?"
+    assert client.post("/admin/calls/campaign/add/", data).status_code == 302
