@@ -90,6 +90,18 @@ def test_a_wrong_password_is_explained_in_plain_hindi(client, operator):
     assert "यूज़रनेम या पासवर्ड गलत है" in response.content.decode()
 
 
+def test_a_switched_off_account_is_told_so_and_only_with_its_right_password(client, operator):
+    from tests.conftest import PASSWORD
+
+    operator.is_active = False
+    operator.save(update_fields=["is_active"])
+    right = client.post("/login/", {"username": operator.username, "password": PASSWORD}).content.decode()
+    assert "यह खाता बंद कर दिया गया है" in right and "पासवर्ड गलत है" not in right
+    assert "_auth_user_id" not in client.session
+    wrong = client.post("/login/", {"username": operator.username, "password": "nope"}).content.decode()
+    assert "यूज़रनेम या पासवर्ड गलत है" in wrong, "a wrong password says nothing of the account"
+
+
 def test_language_switch_rejects_get(client):
     assert client.get(reverse("set_language")).status_code == 405
 
