@@ -91,8 +91,6 @@ def test_a_wrong_password_is_explained_in_plain_hindi(client, operator):
 
 
 def test_a_switched_off_account_is_told_so_and_only_with_its_right_password(client, operator):
-    from tests.conftest import PASSWORD
-
     operator.is_active = False
     operator.save(update_fields=["is_active"])
     right = client.post("/login/", {"username": operator.username, "password": PASSWORD}).content.decode()
