@@ -18,9 +18,18 @@ class VillageAdminForm(forms.ModelForm):
         model = Village
         fields = ["district", "name", "target"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:  # a new village starts, like an upload's, with its district's target
+            self.fields["target"].required = False
+            self.fields["target"].initial = None
+            self.fields["target"].help_text = _("Left empty: the district's target for new villages.")
+
     def clean(self):
         cleaned = super().clean()
         district = cleaned.get("district") or getattr(self.instance, "district", None)
+        if cleaned.get("target") is None and district is not None and "target" in cleaned:
+            cleaned["target"] = district.village_target
         name = cleaned.get("name")
         if district is not None and name:
             same = Village.objects.filter(district=district, name_key=Village.key_for(name))

@@ -54,8 +54,8 @@ class District(models.Model):
         _("target for new villages"),
         default=10,
         help_text=_(
-            "Villages that an upload creates in this district start with this target of confirmed members. "
-            "A village's own target is changed under Villages."
+            "Villages that an upload creates in this district start with this target of confirmed members (0: no "
+            "target). A village's own target is changed under Villages."
         ),
     )
 
@@ -85,7 +85,11 @@ class Village(models.Model):
     name = models.CharField(_("name"), max_length=120)
     # Casefolded, single-spaced name: how uploads match a village regardless of case and spacing.
     name_key = models.CharField(max_length=120, editable=False)
-    target = models.PositiveIntegerField(_("target of confirmed members"), default=10)
+    target = models.PositiveIntegerField(
+        _("target of confirmed members"),
+        default=10,
+        help_text=_("How many of its members should confirm (YES). 0: no target, never counted as reached."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()

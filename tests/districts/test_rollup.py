@@ -290,3 +290,14 @@ def test_a_yes_counted_while_its_villages_target_changes_keeps_villages_at_targe
     assert not errors, errors
     assert DistrictStats.objects.get(district=patna).villages_at_target == 1
     assert_rollup_matches_group_by()
+
+
+def test_a_village_added_in_the_admin_without_a_target_takes_its_districts(client, superuser, patna):
+    patna.village_target = 7
+    patna.save(update_fields=["village_target"])
+    login(client, superuser)
+    assert client.post("/admin/districts/village/add/", {"district": patna.pk, "name": "नया टोला"}).status_code == 302
+    assert client.post("/admin/districts/village/add/", {"district": patna.pk, "name": "पुराना टोला", "target": 3})
+    targets = dict(Village.objects.filter(district=patna).values_list("name", "target"))
+    assert targets == {"नया टोला": 7, "पुराना टोला": 3}
+    assert_rollup_matches_group_by()
