@@ -99,7 +99,14 @@ class CallBatch(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # The one member the operator is looking at; everything else in the batch stays hidden from them.
-    current = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    current = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("member on screen"),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -135,16 +142,25 @@ class CallAttempt(models.Model):
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("operator")
     )
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="attempts")
-    batch = models.ForeignKey(CallBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("campaign")
+    )
+    batch = models.ForeignKey(
+        CallBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attempts",
+        verbose_name=_("call batch"),
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     note = models.TextField(_("note"), blank=True)
     call_back_at = models.DateTimeField(_("call back at"), null=True, blank=True)
     # The member's status this attempt left behind; undo checks nothing has moved since.
-    result_status = models.CharField(max_length=12)
-    undone_at = models.DateTimeField(null=True, blank=True)
+    result_status = models.CharField(_("member's status after it"), max_length=12, choices=MemberStatus.choices)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
     # One key per rendered form: a double click or a resubmitted form cannot store a second attempt.
-    submission_key = models.UUIDField(unique=True)
+    submission_key = models.UUIDField(_("form key"), unique=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -157,4 +173,4 @@ class CallAttempt(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.member_id} {self.outcome}"
+        return f"{self.member} · {self.get_outcome_display()}"

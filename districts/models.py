@@ -121,7 +121,9 @@ class VillageAlias(models.Model):
     """Another way a district writes one of its villages: the name of a village merged into it. Uploads that
     write it put their members in the village."""
 
-    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="village_aliases")
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, related_name="village_aliases", verbose_name=_("district")
+    )
     village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("village"))
     name = models.CharField(_("name as written"), max_length=120)
     name_key = models.CharField(max_length=120, editable=False)

@@ -145,3 +145,15 @@ def test_a_scripts_unknown_placeholder_is_refused_in_the_admin_and_the_known_one
     assert not Campaign.objects.exists()
     data["script_hi"] = "नमस्ते {name} जी, {village} से?"
     assert client.post("/admin/calls/campaign/add/", data).status_code == 302
+
+
+def test_the_admins_call_pages_are_in_hindi_too(client, cast, operator, superuser, campaign):
+    member = cast["rampur"].members.first()
+    attempt = _attempt(member, operator, campaign, Outcome.YES)
+    CallAttempt.objects.filter(pk=attempt.pk).update(result_status="yes")
+    page = login(client, superuser).get(f"/admin/calls/callattempt/{attempt.pk}/change/").content.decode()
+    for english in ("Campaign:", "Batch:", "Result status:", "Undone at:", "Submission key:", f"{member.pk} yes"):
+        assert english not in page, english
+    assert "सदस्य की स्थिति" in page and f"{member.name}" in page
+    aliases = client.get("/admin/districts/villagealias/").content.decode()
+    assert "district के हिसाब से" not in aliases
