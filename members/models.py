@@ -12,7 +12,7 @@ from districts.models import District, Figures, ScopedQuerySet, Village
 
 
 class MemberStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", _("To be called")  # the figures' "Pending" also counts those in a batch or due a retry
     IN_BATCH = "in_batch", _("In a call batch")
     YES = "yes", _("Confirmed (YES)")
     NO = "no", _("Said NO")
