@@ -128,6 +128,10 @@ class RemoveMemberForm(forms.Form):
     reason = CleanTextField(label=_("Reason"), max_length=255)
 
 
+class CallAgainForm(forms.Form):
+    """Nothing to type: the button says the number was checked and is right."""
+
+
 class CorrectionsForm(forms.Form):
     file = forms.FileField(label=_("Filled-in rejects file (.xlsx)"))
 

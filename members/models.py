@@ -283,6 +283,8 @@ class MemberChange(models.Model):
         REPLACED = "replaced", _("Replaced by another member")
         REMOVED = "removed", _("Removed from the list")
         EDITED = "edited", _("Details corrected")
+        # Never reached, but the number is right (the president checked it): called again on it.
+        CALLED_AGAIN = "called_again", _("Sent to be called again on the same number")
 
     # What an EDITED change changed, each field's value before and after: {"name": ["old", "new"], …}.
     DETAIL_LABELS = {"name": _("Name"), "village": _("Village"), "address": _("Address")}

@@ -423,6 +423,27 @@ def member_correct_number(*, member_id: int, mobile: str, actor) -> Member:
     return member
 
 
+@transaction.atomic
+def member_call_again(*, member_id: int, actor) -> Member:
+    """Put a member the call centre could not reach back in the queue on the same number, the president having
+    checked it is right (they were away, their phone was off). The calls missed before do not count again."""
+    member = _rejected_member(member_id)
+    if member.status != MemberStatus.UNREACHABLE:
+        raise RejectError(_("A wrong number is called again only once corrected: enter the corrected number."))
+    before, now = (member.status, member.attempt_count), timezone.now()
+    MemberChange.objects.create(
+        member=member, kind=MemberChange.Kind.CALLED_AGAIN, old_mobile=member.mobile, actor=actor
+    )
+    member.status, member.number_since, member.batch = MemberStatus.PENDING, now, None
+    member.next_call_at = member.reserved_for = None
+    member.status_changed_at, member.status_changed_by = now, actor
+    member.save(update_fields=[*RESET_FIELDS, "number_since", "batch"])
+    rollup.member_moved(member, before=before, after=(member.status, member.attempt_count))
+    AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.CORRECT, what=f"member {member.pk}", rows=1)
+    transaction.on_commit(_trigger_batching, robust=True)
+    return member
+
+
 RESET_FIELDS = ["status", "next_call_at", "reserved_for", "status_changed_at", "status_changed_by", "updated_at"]
 
 
@@ -443,6 +464,13 @@ def _renumber(member: Member, *, old_mobile: str, new_mobile: str, actor) -> lis
 def _check_free(mobile: str, member: Member) -> None:
     """Refuse a number this member cannot be given, for the reasons an upload refuses it: enrolled already, or
     corrected away before because the call centre could not use it."""
+    if member.mobile == mobile and member.status == MemberStatus.UNREACHABLE:
+        raise RejectError(
+            _(
+                "This is the number the call centre could not reach. If it is right, press “The number is right: "
+                "call again”."
+            )
+        )
     if member.mobile == mobile:
         raise RejectError(_("This is the same number the call centre could not use. Enter the corrected number."))
     _check_enrollable(mobile)

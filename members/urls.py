@@ -26,4 +26,5 @@ urlpatterns = [
     path("<int:pk>/correct/", views.reject_fix, {"action": "correct"}, name="reject_correct"),
     path("<int:pk>/replace/", views.reject_fix, {"action": "replace"}, name="reject_replace"),
     path("<int:pk>/remove/", views.reject_fix, {"action": "remove"}, name="reject_remove"),
+    path("<int:pk>/call-again/", views.reject_fix, {"action": "call_again"}, name="reject_call_again"),
 ]

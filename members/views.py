@@ -14,6 +14,7 @@ from controlroom.roles import Role, role_required
 from districts.selectors import district_get_for_user, village_get_for_user, village_names
 from members import parsing, reports, selectors, services
 from members.forms import (
+    CallAgainForm,
     CorrectionsForm,
     CorrectNumberForm,
     MemberAddForm,
@@ -134,6 +135,11 @@ FIXES = {
         gettext_lazy("%(name)s was replaced; the new member will be called."),
     ),
     "remove": (RemoveMemberForm, services.member_remove, gettext_lazy("%(name)s was removed from the list.")),
+    "call_again": (
+        CallAgainForm,
+        services.member_call_again,
+        gettext_lazy("%(name)s will be called again on the same number."),
+    ),
 }
 
 

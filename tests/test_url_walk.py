@@ -25,6 +25,7 @@ PK_OWNER = {
     "members:reject_correct": "member",
     "members:reject_replace": "member",
     "members:reject_remove": "member",
+    "members:reject_call_again": "member",
 }
 
 

@@ -540,3 +540,36 @@ def test_a_number_typed_over_the_mobile_column_cannot_touch_another_district(
     assert (wrong.mobile, wrong.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
     assert [level for level, _text in shown] == ["warning"], "only: no correction was found in the file"
     assert wrong.name not in shown[0][1] and str(wrong.pk) not in shown[0][1], "nothing said of another district's"
+
+
+def test_a_member_never_reached_is_called_again_on_the_same_number_once_checked(
+    client, cast, wrong, patna_president, operator
+):
+    from calls.models import CallAttempt as Attempt
+
+    unreachable = make_member(cast["rampur"], "7000000009", status=MemberStatus.UNREACHABLE, attempt_count=3)
+    for _ in range(3):
+        Attempt.objects.create(
+            member=unreachable, operator=operator, campaign=Campaign.objects.get(), outcome=Outcome.NO_ANSWER,
+            result_status=MemberStatus.RETRY, submission_key=uuid.uuid4(),
+        )  # fmt: skip
+    from districts import rollup
+
+    rollup.rebuild()
+    page = login(client, patna_president).get(reverse("members:rejects", args=["PAT"])).content.decode()
+    again = reverse("members:reject_call_again", args=[unreachable.pk])
+    assert again in page and reverse("members:reject_call_again", args=[wrong.pk]) not in page, "only never reached"
+
+    response = fix(client, unreachable, "call_again")
+    assert response.status_code == 302
+    unreachable.refresh_from_db()
+    assert (unreachable.mobile, unreachable.status) == ("7000000009", MemberStatus.PENDING)
+    change = MemberChange.objects.get(member=unreachable)
+    assert (change.kind, change.actor) == (MemberChange.Kind.CALLED_AGAIN, patna_president)
+    assert DistrictStats.objects.get(district=unreachable.district).unreachable == 0
+    history = client.get(reverse("members:member_detail", args=[unreachable.pk])).content.decode()
+    assert "उसी नंबर पर फिर से कॉल के लिए भेजा गया" in history
+
+    assert fix(client, wrong, "call_again").status_code == 422, "a wrong number needs a corrected one"
+    wrong.refresh_from_db()
+    assert wrong.status == MemberStatus.WRONG_NUMBER
