@@ -565,6 +565,7 @@ def _take_off(member, actor, kind, *, reason, replacement=None):
 class CorrectionsResult:
     corrected: int
     problems: list  # (row number, the member's name or "" when the row names none of the district's, message)
+    already: int = 0  # rows whose member has that number already: the same file sent twice
 
 
 def rejects_correct_from_file(*, district: District, file, actor) -> CorrectionsResult:
@@ -590,20 +591,27 @@ def rejects_apply_corrections(*, district: District, rows: list[parsing.Correcti
     reported and skipped; every other row is applied. A number typed over the Mobile column counts as the
     correction; a Mobile cell left as downloaded (any number the member has had) is skipped without a word.
     """
-    corrected, problems = 0, []
+    corrected, already, problems = 0, 0, []
     changed = _changed_numbers(district, rows)
     ids = [int(member_id) for _, member_id, _ in changed if _is_id(member_id)]
-    names = dict(district.members.filter(pk__in=ids).values_list("pk", "name"))
+    members = {pk: (name, mobile, status) for pk, name, mobile, status in _members(district, ids)}
     for number, member_id, mobile in changed:
+        name, now_mobile, status = members.get(int(member_id), ("", "", "")) if _is_id(member_id) else ("", "", "")
+        if status not in REJECTS and now_mobile and _is_one_of(mobile, [now_mobile]):
+            already += 1  # corrected to this very number already: this file, or a copy of it, was sent before
+            continue
         try:
             with transaction.atomic():
                 _check_correctable(district, member_id)
                 member_correct_number(member_id=int(member_id), mobile=mobile, actor=actor)
             corrected += 1
         except (RejectError, InvalidMobile) as problem:
-            name = names.get(int(member_id), "") if _is_id(member_id) else ""
             problems.append((number, name, str(problem)))
-    return CorrectionsResult(corrected, problems)
+    return CorrectionsResult(corrected, problems, already)
+
+
+def _members(district: District, ids: list[int]):
+    return district.members.filter(pk__in=ids).values_list("pk", "name", "mobile", "status")
 
 
 def _check_correctable(district: District, member_id: str) -> None:

@@ -323,9 +323,17 @@ def _say_corrections(request, result: services.CorrectionsResult) -> None:
             result.corrected,
         )
         messages.success(request, corrected % {"count": result.corrected})
-    elif result.problems:
+    if result.already:
+        already = ngettext(
+            "%(count)s number in the file was corrected to it already: the file was sent before. Nothing changed.",
+            "%(count)s numbers in the file were corrected to them already: the file was sent before. Nothing "
+            "changed for them.",
+            result.already,
+        )
+        messages.info(request, already % {"count": result.already})
+    if result.problems and not (result.corrected or result.already):
         messages.warning(request, _("No number was corrected: the file's corrections could not be used (below)."))
-    else:
+    elif not (result.corrected or result.already):
         messages.warning(
             request,
             _("No corrected number was found in the file: type each new number in its “%(column)s” column.")

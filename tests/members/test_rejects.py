@@ -573,3 +573,17 @@ def test_a_member_never_reached_is_called_again_on_the_same_number_once_checked(
     assert fix(client, wrong, "call_again").status_code == 422, "a wrong number needs a corrected one"
     wrong.refresh_from_db()
     assert wrong.status == MemberStatus.WRONG_NUMBER
+
+
+def test_a_corrections_file_sent_twice_says_it_was_done_already_and_blames_nobody(
+    client, wrong, patna_president, tmp_path
+):
+    login(client, patna_president)
+    path = corrections_file(tmp_path, client, "PAT", {str(wrong.pk): "9123456780"})
+    assert upload_corrections(client, path)[0][0] == "success"
+
+    shown = upload_corrections(client, path)
+
+    assert [level for level, _text in shown] == ["info"], shown
+    assert "पहले भेजी जा चुकी है" in shown[0][1] and "किसी और" not in shown[0][1]
+    assert MemberChange.objects.filter(member=wrong).count() == 1
