@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from calls.models import CallAttempt, CallBatch, Shift
 from controlroom.roles import Role
 from districts.models import District, User
-from members.models import Member, MemberStatus
+from members.models import Member, MemberChange, MemberStatus
 
 
 def callable_members(now=None):
@@ -112,6 +112,15 @@ def member_attempts(member, limit: int | None = 10):
         return []
     attempts = member.attempts.select_related("operator").filter(undone_at=None).order_by("-created_at")
     return list(attempts[:limit] if limit else attempts)
+
+
+def number_checked(member) -> MemberChange | None:
+    """The district's last word on the member's number, when it came after calls: corrected (the earlier calls
+    were to another number), or checked and right (they were not reached on it)."""
+    if member.number_since is None:
+        return None
+    kinds = [MemberChange.Kind.CORRECTED, MemberChange.Kind.CALLED_AGAIN]
+    return member.changes.filter(kind__in=kinds).select_related("actor").order_by("-created_at").first()
 
 
 def is_on_shift(operator) -> bool:

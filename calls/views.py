@@ -79,6 +79,7 @@ def _console_context(request, batch, member, form=None):
         submission_key=uuid.uuid4(),
         progress=snapshot,
         attempts=selectors.member_attempts(member),
+        number_checked=selectors.number_checked(member),
         script=selectors.script_for(batch.campaign, member),
     )
     return ctx

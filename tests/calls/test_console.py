@@ -750,3 +750,20 @@ def test_a_call_back_that_came_due_is_handed_out_before_the_members_listed_earli
     assert current(calling) == first, "the member on screen stays"
     response = mark(calling, first, "yes")
     assert response.context["member"] == last, "the member promised a call at a time is called next"
+
+
+def test_a_corrected_number_comes_back_saying_the_earlier_calls_were_to_another_number(
+    calling, operator, patna_president
+):
+    from members import services as member_services
+
+    member = current(calling)
+    old = member.mobile
+    mark(calling, member, "wrong", note="किसी और का नंबर")
+    member_services.member_correct_number(member_id=member.pk, mobile="7000012345", actor=patna_president)
+    calling.post("/calls/console/stop/")
+    calling.post("/calls/console/start/")
+    page = calling.get("/calls/console/")
+    assert page.context["member"] == member
+    html = page.content.decode()
+    assert f"पहले की कॉल {old[:5]} {old[5:]} पर थीं" in html and "किसी और का नंबर" in html
