@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from calls import services as calls_services
+from controlroom.roles import Role
 from districts import services
 from districts.forms import VillageAdminForm
 from districts.models import CallCentre, District, User, Village, VillageAlias
@@ -61,8 +62,32 @@ class CallCentreAdmin(admin.ModelAdmin):
     filter_horizontal = ["districts"]
 
 
+class _RoleNeeds:
+    """What each role needs to do its work, checked when a user is saved: an operator without a call centre is
+    never handed a number, and a president without a district sees nothing."""
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        if role == Role.OPERATOR and not cleaned.get("call_centre"):
+            self.add_error("call_centre", _("An operator gets numbers from a call centre: choose theirs."))
+        if role == Role.DISTRICT_PRESIDENT and "districts" in self.fields and not cleaned.get("districts"):
+            self.add_error("districts", _("A district president sees only their districts: choose at least one."))
+        return cleaned
+
+
+class UserChangeForm(_RoleNeeds, BaseUserAdmin.form):
+    pass
+
+
+class UserAddForm(_RoleNeeds, BaseUserAdmin.add_form):
+    pass
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserAddForm
     list_display = ["username", "first_name", "last_name", "role", "call_centre", "is_active"]
     list_filter = ["role", "call_centre", "is_active"]
     filter_horizontal = ["districts", "groups", "user_permissions"]

@@ -146,3 +146,22 @@ def test_the_admin_offers_a_users_language_from_a_list_and_shows_calling_hours_o
     assert [code for code, _label in form.fields["language"].choices] == ["", "hi", "en"]
     listing = client.get(reverse("admin:districts_callcentre_changelist")).content.decode()
     assert "09:00" in listing and "21:00" in listing, "not '9:00 बजे' twice"
+
+
+def test_the_admin_refuses_an_operator_without_a_call_centre_and_a_president_without_a_district(
+    client, superuser, centre, patna
+):
+    login(client, superuser)
+    new = {"username": "operator9", "password1": "a-Long-pass-2026", "password2": "a-Long-pass-2026"}
+    response = client.post("/admin/districts/user/add/", {**new, "role": "operator", "usable_password": "true"})
+    assert "call_centre" in response.context["adminform"].form.errors
+    response = client.post(
+        "/admin/districts/user/add/", {**new, "role": Role.DISTRICT_PRESIDENT, "usable_password": "true"}
+    )
+    assert "districts" in response.context["adminform"].form.errors
+    assert not User.objects.filter(username="operator9").exists()
+    added = client.post(
+        "/admin/districts/user/add/", {**new, "role": "operator", "call_centre": centre.pk, "usable_password": "true"}
+    )
+    assert added.status_code == 302
+    assert User.objects.get(username="operator9").call_centre == centre
