@@ -68,9 +68,20 @@ class Campaign(models.Model):
 class Shift(models.Model):
     """An operator's time on the floor, from "Start calling" to "Stop" (or going idle)."""
 
-    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shifts")
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shifts", verbose_name=_("operator")
+    )
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # Who ended it, when not the operator (Stop, logging out) nor a long pause: a supervisor releasing the batch.
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
 
     class Meta:
         ordering = ["-started_at"]

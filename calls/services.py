@@ -59,10 +59,11 @@ def shift_start(*, operator: User, now: datetime | None = None) -> Shift:
 
 
 @transaction.atomic
-def shift_stop(*, operator: User, now: datetime | None = None) -> int:
-    """Take the operator off the floor; their unfinished numbers go back to the pool."""
+def shift_stop(*, operator: User, now: datetime | None = None, by: User | None = None) -> int:
+    """Take the operator off the floor; their unfinished numbers go back to the pool. `by`: the supervisor who
+    released them, which their console then says."""
     now = now or timezone.now()
-    Shift.objects.filter(operator=operator, ended_at=None).update(ended_at=now)
+    Shift.objects.filter(operator=operator, ended_at=None).update(ended_at=now, ended_by=by)
     return batch_release(batches=CallBatch.objects.filter(operator=operator, closed_at=None), now=now)
 
 

@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from calls import selectors, services
 from calls.forms import DayForm, MarkForm
-from calls.models import Outcome
+from calls.models import Outcome, Shift
 from calls.resources import OperatorDayResource
 from controlroom.exports import xlsx_response
 from controlroom.roles import Role, role_required
@@ -95,12 +95,23 @@ def _render_console(request, form=None, status=200, handed=None, notice="shift e
     return render(request, template, _console_context(request, batch, member, form), status=status)
 
 
+def _released_by_supervisor(operator, notice: str) -> str | None:
+    """What to say when it was a supervisor who took the operator's numbers back (the floor's Release batch)."""
+    last = Shift.objects.filter(operator=operator).select_related("ended_by").first()
+    if last is None or last.ended_by_id in (None, operator.pk):
+        return None
+    supervisor = last.ended_by.get_full_name() or last.ended_by.username
+    saved = _("Your last call was saved.") + " " if notice == "saved, shift ended" else ""
+    text = _("Your supervisor (%(name)s) took your numbers back to the pool. Press Start calling to go on.")
+    return saved + text % {"name": supervisor}
+
+
 def _render_home(request, notice="shift ended"):
     if request.htmx:
         # The console asked for the next member, but the operator is no longer on shift: their numbers were
         # taken back by a supervisor, after being idle, or by Stop in another tab.
         if notice:
-            messages.info(request, ERRORS[notice])
+            messages.info(request, _released_by_supervisor(request.user, notice) or ERRORS[notice])
         return HttpResponseClientRedirect(reverse("calls:console"))
     snapshot = selectors.console_snapshot(request.user)
     centre = request.user.call_centre
@@ -242,7 +253,7 @@ def productivity_export(request):
 @role_required(Role.SUPERVISOR)
 def release(request, operator_id):
     operator = get_object_or_404(User, pk=operator_id, role=Role.OPERATOR)
-    released = services.shift_stop(operator=operator)
+    released = services.shift_stop(operator=operator, by=request.user)
     name = operator.get_full_name() or operator.username
     text = ngettext(
         "%(name)s's batch was released: %(count)s number back in the pool.",

@@ -318,7 +318,7 @@ def test_a_console_showing_a_member_checks_in_the_background_that_the_number_is_
 
 def test_a_console_whose_numbers_were_released_goes_back_to_the_start_page_saying_why(calling, operator):
     current(calling)
-    services.shift_stop(operator=operator)  # the supervisor's release
+    services.shift_stop(operator=operator)  # Stop in another tab
     response = calling.get("/calls/console/check/", HTTP_HX_REQUEST="true")
     assert response["HX-Redirect"] == "/calls/console/"
     shown = [str(m) for m in calling.get("/calls/console/").context["messages"]]
@@ -767,3 +767,17 @@ def test_a_corrected_number_comes_back_saying_the_earlier_calls_were_to_another_
     assert page.context["member"] == member
     html = page.content.decode()
     assert f"पहले की कॉल {old[:5]} {old[5:]} पर थीं" in html and "किसी और का नंबर" in html
+
+
+def test_a_console_released_by_a_supervisor_says_it_was_the_supervisor(calling, client, operator, supervisor):
+    from django.test import Client
+
+    current(calling)
+    floor = Client()
+    login(floor, supervisor).post(reverse("calls:release", args=[operator.pk]))
+    response = calling.get("/calls/console/check/", HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == "/calls/console/"
+    shown = [str(m) for m in calling.get("/calls/console/").context["messages"]]
+    assert shown == [
+        f"आपके सुपरवाइज़र ({supervisor.username}) ने आपके नंबर वापस कतार में डाल दिए। जारी रखने के लिए “कॉल करना शुरू करें” दबाएँ।"
+    ]
