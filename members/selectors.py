@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from calls.models import CallAttempt
 from controlroom.roles import Role
 from districts.models import District, User
-from members.models import REJECTS, Member, MemberStatus, RefusedRow, Upload, UploadStats
+from members.models import REJECTS, Member, MemberChange, MemberStatus, RefusedRow, Upload, UploadStats
 
 UPLOADERS = (Role.DISTRICT_PRESIDENT, Role.SUPERVISOR)
 
@@ -71,6 +71,12 @@ def district_rejects(district):
 
 def member_history(member):
     return list(member.changes.select_related("actor", "replacement").order_by("-created_at"))
+
+
+def replaced_by(member):
+    """The change that brought this member in, in place of another taken off the list; None for most."""
+    changes = MemberChange.objects.filter(replacement=member, kind=MemberChange.Kind.REPLACED)
+    return changes.select_related("member").first()
 
 
 @dataclass

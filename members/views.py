@@ -204,7 +204,11 @@ def member_detail(request, pk):
 
 def _member_history(member) -> dict:
     # What happened to the member: every call, with the operators' notes, and every change of number.
-    return {"attempts": member_attempts(member, limit=None), "changes": selectors.member_history(member)}
+    return {
+        "attempts": member_attempts(member, limit=None),
+        "changes": selectors.member_history(member),
+        "came_in_for": selectors.replaced_by(member),
+    }
 
 
 @role_required(*UPLOADERS)
