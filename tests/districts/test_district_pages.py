@@ -62,6 +62,10 @@ def test_village_page_counts_and_lists_only_members_on_the_list(client, cast, pa
     assert [m.mobile for m in village.context["page"]] == ["9876543210"]
     listed = {row.name: row.listed for row in district.context["rows"]}["रामपुर"]
     assert village.context["page"].paginator.count == listed == 1, "the village page agrees with the district's"
+    cast["rampur"].members.filter(mobile="9876543210").update(status=MemberStatus.YES)
+    rollup.rebuild()
+    page = client.get(reverse("districts:village", args=["PAT", cast["rampur"].pk])).content.decode()
+    assert "सूची में 1 सदस्य · 1 की पुष्टि हुई · लक्ष्य: 10 की पुष्टि" in page, "how far it is from its target"
 
 
 @pytest.mark.parametrize("url", ["/districts/", "/districts/PAT/"])
