@@ -473,6 +473,10 @@ def _check_free(mobile: str, member: Member) -> None:
         )
     if member.mobile == mobile:
         raise RejectError(_("This is the same number the call centre could not use. Enter the corrected number."))
+    if member.changes.filter(kind=MemberChange.Kind.CORRECTED, old_mobile=mobile).exists():
+        raise RejectError(
+            _("This was this member's number before, and the call centre could not use it. Enter another number.")
+        )
     _check_enrollable(mobile)
 
 

@@ -589,3 +589,13 @@ def test_a_corrections_file_sent_twice_says_it_was_done_already_and_blames_nobod
     assert [level for level, _text in shown] == ["info"], shown
     assert "पहले भेजी जा चुकी है" in shown[0][1] and "किसी और" not in shown[0][1]
     assert MemberChange.objects.filter(member=wrong).count() == 1
+
+
+def test_a_members_own_earlier_wrong_number_is_refused_as_theirs(client, wrong, patna_president):
+    from members import services
+
+    services.member_correct_number(member_id=wrong.pk, mobile="7000012345", actor=patna_president)
+    Member.objects.filter(pk=wrong.pk).update(status=MemberStatus.WRONG_NUMBER)  # wrong again
+    response = fix(login(client, patna_president), wrong, "correct", mobile="98765 43210")
+    assert response.status_code == 422
+    assert "इस सदस्य का पहले का नंबर था" in _card(response, wrong), "not 'a member in रामपुर, पटना'"
