@@ -43,7 +43,8 @@ def _junk_numbers() -> frozenset:
     same = {d * 10 for d in "0123456789"}
     runs = {"".join(str((start + i) % 10) for i in range(10)) for start in range(10)}
     lone_lead = {d + "0" * 9 for d in "123456789"}
-    return frozenset(same | runs | lone_lead)
+    pairs = {(a + b) * 5 for a in "0123456789" for b in "0123456789" if a != b}  # 9898989898
+    return frozenset(same | runs | lone_lead | pairs)
 
 
 JUNK = _junk_numbers()
