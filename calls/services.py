@@ -261,9 +261,9 @@ def _advance(batch: CallBatch, operator: User, now: datetime, **also) -> Member 
     if centre is None or not within_calling_hours(centre, now):
         batch_release(batches=CallBatch.objects.filter(pk=batch.pk), now=now)
         return None
-    member = _claim_next(batch)
+    member = _claim_next(batch, operator, now)
     if member is None and batch_build(operator_ids=[operator.pk], now=now):
-        member = _claim_next(batch)
+        member = _claim_next(batch, operator, now)
     CallBatch.objects.filter(pk=batch.pk).update(current=member, **also)
     return member
 
@@ -323,15 +323,16 @@ def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
     now = now or timezone.now()
     since = now - timedelta(seconds=settings.CALLS_UNDO_SECONDS)
     batch = _lock_open_batch(operator)
+    # Only this shift's: one of an earlier shift, even a minute ago before Stop and Start, is not what the
+    # operator means (and its member went back to the pool with that shift's batch).
+    shift_began = Subquery(Shift.objects.filter(operator=operator, ended_at=None).values("started_at")[:1])
     attempts = CallAttempt.objects.select_for_update().filter(operator=operator, undone_at=None, created_at__gte=since)
-    attempt = attempts.order_by("-created_at").first()
+    attempt = attempts.filter(created_at__gte=shift_began).order_by("-created_at").first()
     if batch is None:  # released meanwhile, by a supervisor, Stop in another tab, or a long pause
         raise CallError("shift ended")
     if attempt is None:
-        # Too late for an outcome of this shift; one of an earlier shift is not what the operator means.
-        shift = Shift.objects.filter(operator=operator, ended_at=None).values("started_at")
         older = CallAttempt.objects.filter(
-            operator=operator, undone_at=None, created_at__lt=since, created_at__gte=Subquery(shift[:1])
+            operator=operator, undone_at=None, created_at__lt=since, created_at__gte=shift_began
         )
         raise CallError("too late" if older.exists() else "nothing to undo")
     member = Member.objects.select_for_update().get(pk=attempt.member_id)
@@ -386,10 +387,17 @@ def shift_resume(*, operator: User, now: datetime | None = None) -> tuple[CallBa
     return console_next_member(operator=operator, now=now)
 
 
-def _claim_next(batch) -> Member | None:
+def _claim_next(batch, operator: User, now: datetime) -> Member | None:
+    """The batch's next member, locked. Those with a time come first, in the order they fell due: a call-back or
+    retry that came due while in the batch, and the operator's own call-backs that came due since (taken into
+    the batch here, or they would wait for the next top-up, maybe twenty calls on): each was promised that
+    call and has waited longest. Then the others, in the order they were listed."""
     # SKIP LOCKED: a member being released or marked elsewhere right now is passed over, never waited on.
-    # Those with a time first (a call-back or a retry that came due, in the order they fell due): a member was
-    # promised that call, and has waited longest. Then the others in the order they were listed.
     queue = Member.objects.select_for_update(skip_locked=True, of=("self",)).select_related("village", "district")
-    queue = queue.filter(batch=batch, status=MemberStatus.IN_BATCH)
-    return queue.order_by(F("next_call_at").asc(nulls_last=True), "id").first()
+    own_due = Q(reserved_for=operator, status=MemberStatus.RETRY, next_call_at__lte=now, batch=None)
+    queue = queue.filter(Q(batch=batch, status=MemberStatus.IN_BATCH) | own_due)
+    member = queue.order_by(F("next_call_at").asc(nulls_last=True), "id").first()
+    if member is not None and member.batch_id != batch.pk:
+        Member.objects.filter(pk=member.pk).update(batch=batch, status=MemberStatus.IN_BATCH, updated_at=now)
+        member.batch, member.status = batch, MemberStatus.IN_BATCH
+    return member

@@ -781,3 +781,30 @@ def test_a_console_released_by_a_supervisor_says_it_was_the_supervisor(calling, 
     assert shown == [
         f"आपके सुपरवाइज़र ({supervisor.username}) ने आपके नंबर वापस कतार में डाल दिए। जारी रखने के लिए “कॉल करना शुरू करें” दबाएँ।"
     ]
+
+
+def test_an_operators_own_call_back_coming_due_is_called_at_the_next_call_not_at_the_next_top_up(
+    calling, operator, clock
+):
+    promised = current(calling)
+    when = datetime.datetime.now(tz=IST) + datetime.timedelta(minutes=30)
+    mark(calling, promised, "call_back", call_back_at=when.strftime("%Y-%m-%dT%H:%M"), personal="on")
+    mark(calling, current(calling), "yes")
+    clock.shift(datetime.timedelta(minutes=31))
+    assert Member.objects.filter(batch__operator=operator).count() > 5, "far from needing a top-up"
+
+    response = mark(calling, current(calling), "yes")
+
+    assert response.context["member"] == promised, "the member promised a call at that time is next"
+
+
+def test_undo_right_after_stop_and_start_does_not_take_back_the_last_shifts_call(calling, operator):
+    member = current(calling)
+    mark(calling, member, "yes")
+    calling.post("/calls/console/stop/")
+    calling.post("/calls/console/start/")
+    calling.get("/calls/console/")  # the page that says the calling stopped, and starts again
+    response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    assert [str(m) for m in response.context["messages"]] == [str(ERRORS["nothing to undo"])]
+    member.refresh_from_db()
+    assert member.status == MemberStatus.YES
