@@ -54,7 +54,7 @@ class MemberResource(resources.ModelResource):
         """A column's heading for people: the template's bilingual one, never the field's internal name."""
         if field in BY_FIELD:
             return BY_FIELD[field].heading
-        return str({"district": _("District"), "status": _("Status")}[field])
+        return {"district": "ज़िला / District", "status": "स्थिति / Status"}[field]  # bilingual, as the template's
 
     def get_export_headers(self, selected_fields=None):
         """The template's bilingual headings, so a downloaded list can be filled in and uploaded again as it is."""

@@ -64,7 +64,9 @@ def test_the_admin_import_names_the_columns_as_the_template_heads_them(client, c
     response = _admin_import(client, patna, "m.csv", content.encode())
     assert expected in response.content.decode()
     headers = re.findall(r"<th[^>]*>([^<]*)</th>", response.content.decode().split('id="content"')[1])
-    assert headers[-6:] == ["नाम / Name", "मोबाइल / Mobile", "गाँव / Village", "पता / Address", "ज़िला", "स्थिति"]
+    assert headers[-6:] == [
+        "नाम / Name", "मोबाइल / Mobile", "गाँव / Village", "पता / Address", "ज़िला / District", "स्थिति / Status",
+    ]  # fmt: skip
 
 
 def test_confirming_an_admin_import_twice_adds_nothing_more(client, cast, superuser, patna):
