@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.shortcuts import get_object_or_404
 
 from calls.models import CallAttempt
@@ -52,6 +52,19 @@ def is_reject(member_id: int) -> bool:
 
 def district_rejects_waiting(district) -> int:
     return Member.objects.filter(district=district, status__in=REJECTS).count()
+
+
+def next_reject(member) -> int | None:
+    """The reject listed after this one (in `district_rejects`' order): where the president goes on once it is
+    fixed and gone from the page."""
+    village = member.village.name
+    after = (
+        Q(village__name__gt=village)
+        | Q(village__name=village, name__gt=member.name)
+        | Q(village__name=village, name=member.name, pk__gt=member.pk)
+    )
+    rejects = Member.objects.filter(district_id=member.district_id, status__in=REJECTS).filter(after)
+    return rejects.order_by("village__name", "name", "id").values_list("pk", flat=True).first()
 
 
 def district_rejects(district):

@@ -172,6 +172,7 @@ def rejects_export(request, code):
 @require_POST
 def reject_fix(request, pk, action):
     member = selectors.member_get_for_user(request.user, pk)
+    go_on_at = selectors.next_reject(member)  # read before the fix takes this member off the page
     form_class, service, done = FIXES[action]
     form = form_class(request.POST)
     problem = " ".join(e for errors in form.errors.values() for e in errors)
@@ -189,7 +190,16 @@ def reject_fix(request, pk, action):
         messages.error(request, f"{member.name}: {problem}")
     else:
         messages.success(request, done % {"name": member.name})
-    return redirect(f"{reverse('members:rejects', args=[member.district.code])}#member-{member.pk}")
+        # On to the next one, on the page the president was on: a long list is worked through one by one.
+        return redirect(_rejects_at(member.district.code, request.POST.get("page"), go_on_at))
+    return redirect(_rejects_at(member.district.code, request.POST.get("page"), member.pk))
+
+
+def _rejects_at(code: str, page, member_id: int | None) -> str:
+    url = reverse("members:rejects", args=[code])
+    if page and str(page).isdigit() and int(page) > 1:
+        url += f"?page={int(page)}"
+    return f"{url}#member-{member_id}" if member_id else url
 
 
 @role_required(*UPLOADERS, Role.STATE_LEADER)

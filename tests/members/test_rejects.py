@@ -599,3 +599,12 @@ def test_a_members_own_earlier_wrong_number_is_refused_as_theirs(client, wrong, 
     response = fix(login(client, patna_president), wrong, "correct", mobile="98765 43210")
     assert response.status_code == 422
     assert "इस सदस्य का पहले का नंबर था" in _card(response, wrong), "not 'a member in रामपुर, पटना'"
+
+
+def test_after_a_fix_the_page_goes_on_to_the_next_reject_on_the_same_page(client, cast, wrong, patna_president):
+    after = make_member(cast["rampur"], "7000000019", name="विमला", status=MemberStatus.WRONG_NUMBER)
+    assert after.name > wrong.name  # listed after it, in the same village
+    response = fix(login(client, patna_president), wrong, "correct", mobile="7000012345")
+    assert response["Location"] == reverse("members:rejects", args=["PAT"]) + f"#member-{after.pk}"
+    response = fix(client, after, "remove", reason="पार्टी छोड़ दी", page="2")
+    assert response["Location"] == reverse("members:rejects", args=["PAT"]) + "?page=2", "the last: no anchor"
