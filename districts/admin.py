@@ -56,8 +56,18 @@ class VillageAliasAdmin(admin.ModelAdmin):
         return False
 
 
+class _DistrictsInReadingOrder:
+    """The two-box district picker lists districts by the name shown, in Hindi order for Hindi: by their English
+    names the Hindi ones read अररिया, अरवल, औरंगाबाद, बांका, बेगूसराय, भागलपुर, भोजपुर, बक्सर…"""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "districts":
+            kwargs["queryset"] = District.objects.in_reading_order()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 @admin.register(CallCentre)
-class CallCentreAdmin(admin.ModelAdmin):
+class CallCentreAdmin(_DistrictsInReadingOrder, admin.ModelAdmin):
     list_display = ["name", "calling_starts", "calling_ends"]
     filter_horizontal = ["districts"]
 
@@ -85,7 +95,7 @@ class UserAddForm(_RoleNeeds, BaseUserAdmin.add_form):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(_DistrictsInReadingOrder, BaseUserAdmin):
     form = UserChangeForm
     add_form = UserAddForm
     list_display = ["username", "first_name", "last_name", "role", "call_centre", "is_active"]

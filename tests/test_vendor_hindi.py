@@ -171,3 +171,15 @@ def test_the_admins_pickers_read_rightly_too(client, superuser):
     written = json.dumps  # the catalogue is JSON, its Hindi written as \u escapes
     assert written("फ़िल्टर") in catalogue and written("छानना") not in catalogue
     assert written("चुने गए %s") in catalogue, "Django's own says चुनें %s, choose, for the chosen"
+
+
+@pytest.mark.django_db
+def test_the_admins_district_pickers_list_hindi_names_in_hindi_order(client, superuser):
+    from districts.models import District
+
+    District.objects.create(code="BHO", name_en="Bhojpur", name_hi="भोजपुर")
+    District.objects.create(code="BUX", name_en="Buxar", name_hi="बक्सर")  # after Bhojpur in English, before in Hindi
+    login(client, superuser)
+    for url in (reverse("admin:districts_callcentre_add"), reverse("admin:districts_user_add")):
+        page = client.get(url).content.decode()
+        assert page.index(">बक्सर<") < page.index(">भोजपुर<"), url
