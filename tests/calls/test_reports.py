@@ -62,6 +62,7 @@ def test_daily_activity_report_downloads_and_is_audited(client, calls_today, sup
     assert sorted(row[2] for row in rows) == [1, 3]
     first_call = timezone.localtime(CallAttempt.objects.earliest("created_at").created_at)
     assert first_call.time().replace(second=0, microsecond=0) in {row[7] for row in rows}, "times, not text"
+    assert {cell.number_format for cell in sheet["H"][1:]} == {"hh:mm"}, "09:05, not 9:05:00"
     assert AuditEvent.objects.get(action="export").rows == 2
     day = timezone.localdate()
     assert response["Content-Disposition"] == f'attachment; filename="activity-{day:%Y-%m-%d}.xlsx"', "one date"
