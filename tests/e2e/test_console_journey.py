@@ -198,11 +198,14 @@ def test_console_fits_a_phone_and_its_buttons_are_thumb_sized(phone_page, base_u
     page.screenshot(path=SCREENSHOTS["phone"], full_page=True)
 
 
-def test_on_a_touch_phone_the_keys_are_not_shown_and_what_undo_says_is_in_view(new_page, base_url, operator, floor):
+def test_on_a_touch_phone_undo_is_at_hand_the_keys_are_not_shown_and_what_undo_says_is_in_view(
+    new_page, base_url, operator, floor
+):
     page = new_page(PHONE, touch=True)
     start_calling(page, base_url, operator)
     expect(page.locator(".outcomes kbd").first).to_be_hidden()  # no keyboard to press them on
     expect(page.locator(".note-hint")).to_be_hidden()
+    expect(page.locator("button[data-key=u]")).to_be_in_viewport()  # at hand after a mistaken tap, not below
 
     page.locator("button[data-key=u]").tap()  # far down the page, below the fold
 
