@@ -430,16 +430,12 @@ def member_call_again(*, member_id: int, actor) -> Member:
     member = _rejected_member(member_id)
     if member.status != MemberStatus.UNREACHABLE:
         raise RejectError(_("A wrong number is called again only once corrected: enter the corrected number."))
-    before, now = (member.status, member.attempt_count), timezone.now()
+    before = (member.status, member.attempt_count)
     MemberChange.objects.create(
         member=member, kind=MemberChange.Kind.CALLED_AGAIN, old_mobile=member.mobile, actor=actor
     )
-    member.status, member.number_since, member.batch = MemberStatus.PENDING, now, None
-    member.next_call_at = member.reserved_for = None
-    member.status_changed_at, member.status_changed_by = now, actor
-    member.save(update_fields=[*RESET_FIELDS, "number_since", "batch"])
+    member.save(update_fields=_requeue(member, actor))
     rollup.member_moved(member, before=before, after=(member.status, member.attempt_count))
-    AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.CORRECT, what=f"member {member.pk}", rows=1)
     transaction.on_commit(_trigger_batching, robust=True)
     return member
 
@@ -450,15 +446,22 @@ RESET_FIELDS = ["status", "next_call_at", "reserved_for", "status_changed_at", "
 def _renumber(member: Member, *, old_mobile: str, new_mobile: str, actor) -> list[str]:
     """Give the member a new number, to be called afresh: the old one stays in its history. Returns the fields
     to save."""
-    now = timezone.now()
     MemberChange.objects.create(
         member=member, kind=MemberChange.Kind.CORRECTED, old_mobile=old_mobile, new_mobile=new_mobile, actor=actor
     )
-    member.mobile, member.status, member.number_since, member.batch = new_mobile, MemberStatus.PENDING, now, None
+    member.mobile = new_mobile
+    return [*_requeue(member, actor), "mobile"]
+
+
+def _requeue(member: Member, actor) -> list[str]:
+    """Back in the queue, to be called afresh on the number it has from now on: the calls missed before it do
+    not count towards the attempts. Audited as a correction. Returns the fields to save."""
+    now = timezone.now()
+    member.status, member.number_since, member.batch = MemberStatus.PENDING, now, None
     member.next_call_at = member.reserved_for = None
     member.status_changed_at, member.status_changed_by = now, actor
     AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.CORRECT, what=f"member {member.pk}", rows=1)
-    return [*RESET_FIELDS, "mobile", "number_since", "batch"]
+    return [*RESET_FIELDS, "number_since", "batch"]
 
 
 def _check_free(mobile: str, member: Member) -> None:
