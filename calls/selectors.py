@@ -127,6 +127,13 @@ def is_on_shift(operator) -> bool:
     return Shift.objects.filter(operator=operator, ended_at=None).exists()
 
 
+def released_by(operator) -> User | None:
+    """The supervisor who ended the operator's last shift from the floor; None when they stopped it themselves
+    (Stop, logging out) or it lapsed."""
+    last = Shift.objects.filter(operator=operator).select_related("ended_by").first()
+    return last.ended_by if last is not None and last.ended_by_id not in (None, operator.pk) else None
+
+
 def has_open_batch(operator) -> bool:
     return CallBatch.objects.filter(operator=operator, closed_at=None).exists()
 

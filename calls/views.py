@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from calls import selectors, services
 from calls.forms import DayForm, MarkForm
-from calls.models import Outcome, Shift
+from calls.models import Outcome
 from calls.resources import OperatorDayResource
 from controlroom.exports import xlsx_response
 from controlroom.roles import Role, role_required
@@ -97,13 +97,12 @@ def _render_console(request, form=None, status=200, handed=None, notice="shift e
 
 def _released_by_supervisor(operator, notice: str) -> str | None:
     """What to say when it was a supervisor who took the operator's numbers back (the floor's Release batch)."""
-    last = Shift.objects.filter(operator=operator).select_related("ended_by").first()
-    if last is None or last.ended_by_id in (None, operator.pk):
+    supervisor = selectors.released_by(operator)
+    if supervisor is None:
         return None
-    supervisor = last.ended_by.get_full_name() or last.ended_by.username
-    saved = _("Your last call was saved.") + " " if notice == "saved, shift ended" else ""
+    saved = f"{ERRORS['saved']} " if notice == "saved, shift ended" else ""
     text = _("Your supervisor (%(name)s) took your numbers back to the pool. Press Start calling to go on.")
-    return saved + text % {"name": supervisor}
+    return saved + text % {"name": supervisor.get_full_name() or supervisor.username}
 
 
 def _render_home(request, notice="shift ended"):
