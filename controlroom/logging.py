@@ -19,7 +19,7 @@ def _masked(match: re.Match) -> str:
 
 
 def mask_mobiles(text: str) -> str:
-    """`text` with every mobile number in it masked: 9876543210 becomes 98XXXXXX10."""
+    """`text` with every mobile number in it masked: 9812345670 becomes 98XXXXXX70."""
     return MOBILE.sub(_masked, text)
 
 

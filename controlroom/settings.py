@@ -165,7 +165,7 @@ MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
 # One operator shift is about 9 hours; a session ends with it.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
-# Messages name members and their numbers ("9876543210 is already enrolled in …"): keep them on the server,
+# Messages name members and their numbers ("9812345670 is already enrolled in …"): keep them on the server,
 # not in a cookie that proxies and browser tools can read.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60

@@ -52,7 +52,7 @@ class MemberAdmin(ImportExportModelAdmin):
     ]  # fmt: skip
 
     def get_search_results(self, request, queryset, search_term):
-        try:  # a number as people write it ("+91 98765-43210") is found as stored
+        try:  # a number as people write it ("+91 98123-45670") is found as stored
             search_term = normalise_mobile(search_term)
         except InvalidMobile:
             pass

@@ -32,7 +32,7 @@ class NameField(CleanTextField):
 
 
 class MobileField(forms.CharField):
-    """A mobile number as people write it ("+91 98765-43210"), normalised as an upload normalises it."""
+    """A mobile number as people write it ("+91 98123-45670"), normalised as an upload normalises it."""
 
     def __init__(self, **kwargs):
         super().__init__(max_length=40, **kwargs)  # wider than the stored 10 digits: prefixes and spaces

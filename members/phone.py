@@ -28,20 +28,20 @@ _SEPARATORS = str.maketrans("", "", " \t\r\n-.,()[]{}_'\u00a0\u2007\u202f\u2010\
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
 _FLOAT_TEXT = re.compile(r"(\+?[\d\s-]+)\.0+")
 _EXCEL_TEXT = re.compile(r'="(.*)"')
-# What separates two numbers typed into one cell: "98765 43210 / 91234 56789", "…, …", "… or …".
+# What separates two numbers typed into one cell: "98123 45670 / 91234 56789", "…, …", "… or …".
 # No \s* around it: searched from every position of a long run of spaces, that took quadratic time.
 _BETWEEN_NUMBERS = re.compile(r"/|;|\||&|,\s|\s(?:or|और)\s")
 # A landline as it is written: an STD code (0, then 2 to 4 digits, never starting with 9, which mobiles use),
 # then the local number, "0612-2234567" or "(0631) 2223456". Without the separator its 11 digits read as 0 and a
 # mobile starting with 6: Patna's and Gaya's codes both begin 06.
 _LANDLINE = re.compile(r"\(?0[1-8]\d{1,3}\)?[\s\-/.]+\d{6,8}")
-# International and trunk prefixes, by total length: 0 98765 43210, 91 98765 43210, 0091 98765 43210.
+# International and trunk prefixes, by total length: 0 98123 45670, 91 98123 45670, 0091 98123 45670.
 _PREFIXES = {11: "0", 12: "91", 13: "091", 14: "0091"}
 
 
 def _junk_numbers() -> frozenset:
     same = {d * 10 for d in "0123456789"}
-    runs = {"".join(str((start + i) % 10) for i in range(10)) for start in range(10)}
+    runs = {"".join(str((start + step * i) % 10) for i in range(10)) for start in range(10) for step in (1, -1)}
     lone_lead = {d + "0" * 9 for d in "123456789"}
     pairs = {(a + b) * 5 for a in "0123456789" for b in "0123456789" if a != b}  # 9898989898
     return frozenset(same | runs | lone_lead | pairs)
@@ -106,7 +106,7 @@ def _national(text: str, shown: str) -> str:
 
 def typed_digits(text: str) -> str:
     """The text with Devanagari digits read as ASCII and the separators people type left out: "98765" of
-    "+91 98765-43210"'s last part, "9876543210" of "९८७६५ ४३२१०". Anything else stays, so callers can tell."""
+    "+91 98123-45670"'s last part, "9812345670" of "९८१२३ ४५६७०". Anything else stays, so callers can tell."""
     return text.translate(_DIGITS).translate(_SEPARATORS).lstrip("+")
 
 
@@ -141,7 +141,7 @@ def normalise_mobile(value) -> str:
         raise InvalidMobile("landline", value=text[:40])
     float_text = _FLOAT_TEXT.fullmatch(text)
     if float_text:
-        # "9876543210.0" is a number Excel saved as text; "600000001.0" is 6000000010 with a dot in it.
+        # "9812345670.0" is a number Excel saved as text; "600000001.0" is 6000000010 with a dot in it.
         try:
             return _national(float_text.group(1), text)
         except InvalidMobile:

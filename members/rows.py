@@ -52,7 +52,7 @@ _nfc = unicodedata.normalize
 
 
 def cell_text(value) -> str:
-    """A cell as the person typed it, for the error report: 9876543210.0 (a float) reads 9876543210."""
+    """A cell as the person typed it, for the error report: 9812345670.0 (a float) reads 9812345670."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -36,5 +36,5 @@ def total(rows, key):
 
 @register.filter
 def mobile(value):
-    """A stored mobile number as people read it aloud: 98765 43210."""
+    """A stored mobile number as people read it aloud: 98123 45670."""
     return f"{value[:5]} {value[5:]}" if value else value

@@ -82,7 +82,7 @@ def state(patna, gaya, nalanda, open_floor, operator):
     rampur, shivpur = make_village(patna, "रामपुर", target=2), make_village(patna, "शिवपुर", target=3)
     sitapur, biharsharif = make_village(gaya, "सीतापुर", target=5), make_village(nalanda, "बिहारशरीफ")
     plan = {
-        "9876543210": (rampur, "अमर सिंह", Outcome.YES),
+        "9812345670": (rampur, "अमर सिंह", Outcome.YES),
         "9876543211": (rampur, "बसंती देवी", Outcome.YES),
         "9876543212": (rampur, "चंदन कुमार", Outcome.NO),
         "9876543213": (shivpur, "दीपक राय", Outcome.YES),

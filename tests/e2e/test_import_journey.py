@@ -18,7 +18,7 @@ ROWS = [
     ["सीता देवी", "+91 91234 56780", "रामपुर", "वार्ड 1"],
     ["Ram Kumar", 8123456781, "नया गांव", ""],
     ["गीता", "98765", "रामपुर", ""],
-    ["मोहन", "9876543210", "रामपुर", ""],
+    ["मोहन", "9812345670", "रामपुर", ""],
 ]
 SCREENSHOTS = "/tmp/e2e-import-{}.png"
 
@@ -105,7 +105,7 @@ def test_upload_preview_confirm_and_download_the_refused_rows_on_a_phone(
         page.get_by_role("link", name="Download the refused rows (Excel)").click()
     sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     refused = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert set(refused) == {"98765", "9876543210"}
+    assert set(refused) == {"98765", "9812345670"}
 
 
 def test_a_supervisor_sees_every_districts_uploads_with_their_counts(

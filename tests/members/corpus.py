@@ -2,8 +2,8 @@
 
     .venv/bin/python tests/members/corpus.py /tmp/corpus     # write every file, to open them by hand
 
-The expectations assume the cast of tests/conftest.py (Patna's village रामपुर with 9876543210 and 9876543211,
-Gaya's सीतापुर with 8765432109 and 8765432108) plus the number 9988776655 enrolled in रामपुर and marked wrong.
+The expectations assume the cast of tests/conftest.py (Patna's village रामपुर with 9812345670 and 9876543211,
+Gaya's सीतापुर with 8712345609 and 8765432108) plus the number 9988776655 enrolled in रामपुर and marked wrong.
 """
 
 import codecs
@@ -245,8 +245,8 @@ DUPLICATES = [
     HEAD,
     ["पहला", "9123456780", "रामपुर", ""],
     ["दूसरा", "+91 91234 56780", "रामपुर", ""],  # row 3 repeats row 2
-    ["तीसरा", "9876543210", "रामपुर", ""],  # row 4 enrolled in Patna
-    ["चौथा", "8765432109", "रामपुर", ""],  # row 5 enrolled in Gaya
+    ["तीसरा", "9812345670", "रामपुर", ""],  # row 4 enrolled in Patna
+    ["चौथा", "8712345609", "रामपुर", ""],  # row 5 enrolled in Gaya
     ["पांचवा", MARKED_WRONG, "रामपुर", ""],  # row 6 enrolled and marked wrong
     ["छठा", "7123456789", "रामपुर", ""],
 ]
@@ -504,7 +504,7 @@ def _cases() -> list[Case]:
             unknown=[],
         ),
         Case(
-            "Hindi-only headers, numbers saved as 9876543210.0 text",
+            "Hindi-only headers, numbers saved as 9812345670.0 text",
             "members.csv",
             writes(csv_text([["नाम", "मोबाइल नंबर", "गाँव", "पता"], ["सीता", "9123456780.0", "रामपुर", ""]]).encode()),
             counts={"rows": 1, "valid": 1, "rejected": 0, "duplicates": 0, "new_villages": 0},

@@ -105,10 +105,10 @@ def assert_canonical_or_refused(result) -> None:
 
 
 @given(value=cell_values)
-@example(value=b"9876543210")
-@example(value=Decimal("9876543210"))
+@example(value=b"9812345670")
+@example(value=Decimal("9812345670"))
 @example(value=datetime.date(2026, 1, 1))
-@example(value=-9876543210)
+@example(value=-9812345670)
 @example(value=float("inf"))
 def test_any_cell_value_becomes_a_canonical_mobile_or_is_refused_with_a_reason(value):
     assert_canonical_or_refused(answered(normalise_mobile, value, limit=PHONE_SECONDS, refusal=InvalidMobile))
@@ -504,7 +504,7 @@ def _corrections(path):
 
 
 @given(data=st.one_of(damaged_zips(), csv_files, heads))
-@example(data=b"Member ID,Corrected mobile\n12,9876543210\n").via("a CSV, which the corrections upload does not read")
+@example(data=b"Member ID,Corrected mobile\n12,9812345670\n").via("a CSV, which the corrections upload does not read")
 @example(data=BROKEN_ZIPS[3]).via("a sheet compressed in a way the spreadsheet reader does not support")
 def test_any_corrections_file_gives_rows_or_a_clear_refusal(data):
     with uploaded(data) as path:

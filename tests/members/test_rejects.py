@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def wrong(cast, operator):
     """A Patna member the call centre marked as a wrong number, with the operator's note."""
     campaign = Campaign.objects.create(name="सत्यापन", script_hi="नमस्ते")
-    member = cast["rampur"].members.get(mobile="9876543210")
+    member = cast["rampur"].members.get(mobile="9812345670")
     member.status, member.attempt_count = MemberStatus.WRONG_NUMBER, 1
     member.save()
     CallAttempt.objects.create(
@@ -68,7 +68,7 @@ def test_a_rejects_name_leads_to_every_call_and_change_of_the_member(client, wro
 
     fix(client, wrong, "correct", mobile="+91 70000-12345")
     page = client.get(member_page).content.decode()
-    assert "98765 43210 → 70000 12345" in page, "the number it had, and the one it has now"
+    assert "98123 45670 → 70000 12345" in page, "the number it had, and the one it has now"
 
 
 def test_correcting_a_number_requeues_the_member_and_keeps_the_old_number(client, wrong, patna_president):
@@ -79,7 +79,7 @@ def test_correcting_a_number_requeues_the_member_and_keeps_the_old_number(client
     change = MemberChange.objects.get(member=wrong)
     assert (change.kind, change.old_mobile, change.new_mobile, change.actor) == (
         "corrected",
-        "9876543210",
+        "9812345670",
         "7000012345",
         patna_president,
     )
@@ -92,26 +92,26 @@ def test_a_patna_landline_typed_as_the_correction_is_refused_as_one(client, wron
     assert response.status_code == 422
     assert "लैंडलाइन" in _card(response, wrong), "not stored as 61222 34567, a mobile nobody has"
     wrong.refresh_from_db()
-    assert (wrong.mobile, wrong.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
+    assert (wrong.mobile, wrong.status) == ("9812345670", MemberStatus.WRONG_NUMBER)
 
 
 def test_a_number_enrolled_elsewhere_is_refused_beside_the_member_with_what_was_typed(
     client, wrong, patna_president, cast
 ):
-    response = fix(login(client, patna_president), wrong, "correct", mobile="8765 432109")
+    response = fix(login(client, patna_president), wrong, "correct", mobile="8712 345609")
     assert response.status_code == 422
     card = _card(response, wrong)
     assert "सीतापुर" in card.split('role="alert"')[1], "the reason is shown in the member's own card"
-    assert 'value="8765 432109" autofocus' in card, "what was typed is kept, and the phone scrolls to it"
+    assert 'value="8712 345609" autofocus' in card, "what was typed is kept, and the phone scrolls to it"
     wrong.refresh_from_db()
-    assert (wrong.mobile, wrong.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
+    assert (wrong.mobile, wrong.status) == ("9812345670", MemberStatus.WRONG_NUMBER)
 
 
 def test_a_number_the_call_centre_could_not_use_before_is_not_taken_back(client, wrong, patna_president):
     fix(login(client, patna_president), wrong, "correct", mobile="7000012345")
     Member.objects.filter(pk=wrong.pk).update(status=MemberStatus.WRONG_NUMBER)  # the new one failed too
     rollup.rebuild()
-    response = fix(client, wrong, "correct", mobile="9876543210")  # back to the first number, marked wrong
+    response = fix(client, wrong, "correct", mobile="9812345670")  # back to the first number, marked wrong
     assert response.status_code == 422
     wrong.refresh_from_db()
     assert wrong.mobile == "7000012345"
@@ -158,9 +158,9 @@ def _card(response, member) -> str:
 
 
 def test_messages_naming_a_number_stay_on_the_server(client, wrong, patna_president, cast):
-    response = fix(login(client, patna_president), wrong, "correct", mobile="8765432109")
+    response = fix(login(client, patna_president), wrong, "correct", mobile="8712345609")
     assert "messages" not in response.cookies
-    assert not any("8765432109" in morsel.value for morsel in response.cookies.values())
+    assert not any("8712345609" in morsel.value for morsel in response.cookies.values())
 
 
 @pytest.mark.parametrize(
@@ -386,7 +386,7 @@ def test_an_upload_refuses_a_number_corrected_away_as_one_the_call_centre_could_
 
     fix(login(client, patna_president), wrong, "correct", mobile="7000012345")
     path = tmp_path / "old-list.csv"
-    path.write_text("नाम,मोबाइल,गांव\nपुराना नाम,9876543210,रामपुर\nनया,7000099999,रामपुर\n", encoding="utf-8")
+    path.write_text("नाम,मोबाइल,गांव\nपुराना नाम,9812345670,रामपुर\nनया,7000099999,रामपुर\n", encoding="utf-8")
     checked = pipeline.check_file(path, district=patna, workdir=tmp_path)
     assert (checked.valid, checked.duplicates, checked.marked_wrong) == (1, 1, 1)
     assert "corrected_away" in checked.refused_path.read_text(encoding="utf-8")
@@ -400,7 +400,7 @@ def test_an_upload_refuses_the_number_of_a_member_taken_off_the_list_saying_so(
 
     fix(login(client, patna_president), wrong, "remove", reason="गाँव छोड़ दिया")
     path = tmp_path / "old-list.csv"
-    path.write_text("नाम,मोबाइल,गांव\nपुराना नाम,9876543210,रामपुर\n", encoding="utf-8")
+    path.write_text("नाम,मोबाइल,गांव\nपुराना नाम,9812345670,रामपुर\n", encoding="utf-8")
     checked = pipeline.check_file(path, district=patna, workdir=tmp_path)
     assert (checked.valid, checked.duplicates) == (0, 1)
     assert "removed_away" in checked.refused_path.read_text(encoding="utf-8")
@@ -440,7 +440,7 @@ def test_a_number_typed_over_the_mobile_column_is_taken_as_the_correction(client
     wrong.refresh_from_db()
     assert (wrong.mobile, wrong.status) == ("9123456780", MemberStatus.PENDING)
     change = MemberChange.objects.get(member=wrong)
-    assert (change.old_mobile, change.new_mobile, change.actor) == ("9876543210", "9123456780", patna_president)
+    assert (change.old_mobile, change.new_mobile, change.actor) == ("9812345670", "9123456780", patna_president)
     assert shown == [("success", "1 number corrected; that member will be called again.")]
 
 
@@ -539,7 +539,7 @@ def test_a_number_typed_over_the_mobile_column_cannot_touch_another_district(
     shown = upload_corrections(login(client, gaya_president), path, code="GAY")
 
     wrong.refresh_from_db()
-    assert (wrong.mobile, wrong.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
+    assert (wrong.mobile, wrong.status) == ("9812345670", MemberStatus.WRONG_NUMBER)
     assert [level for level, _text in shown] == ["warning"], "only: no correction was found in the file"
     assert wrong.name not in shown[0][1] and str(wrong.pk) not in shown[0][1], "nothing said of another district's"
 
@@ -596,7 +596,7 @@ def test_a_members_own_earlier_wrong_number_is_refused_as_theirs(client, wrong, 
 
     services.member_correct_number(member_id=wrong.pk, mobile="7000012345", actor=patna_president)
     Member.objects.filter(pk=wrong.pk).update(status=MemberStatus.WRONG_NUMBER)  # wrong again
-    response = fix(login(client, patna_president), wrong, "correct", mobile="98765 43210")
+    response = fix(login(client, patna_president), wrong, "correct", mobile="98123 45670")
     assert response.status_code == 422
     assert "इस सदस्य का पहले का नंबर था" in _card(response, wrong), "not 'a member in रामपुर, पटना'"
 

@@ -28,7 +28,7 @@ ROWS = [
     ["Ram Kumar", "8123456781", "नया गांव", ""],
     ["गीता", "98765", "रामपुर", ""],  # row 4: too short
     ['=HYPERLINK("http://evil.example")', "7123456782", "रामपुर", ""],  # row 5: a formula
-    ["मोहन", "9876543210", "रामपुर", ""],  # row 6: enrolled in Patna already
+    ["मोहन", "9812345670", "रामपुर", ""],  # row 6: enrolled in Patna already
     ["सोहन", "9123456780", "रामपुर", ""],  # row 7: repeats row 2
 ]
 CONTENT = csv_text(ROWS).encode()
@@ -266,7 +266,7 @@ def test_the_refused_rows_keep_the_files_own_other_columns(
         ["बूथ", HEAD[0], HEAD[1], "पिता का नाम", HEAD[2], HEAD[3], "टिप्पणी"],
         [12, "सीता देवी", "9123456780", "राम प्रसाद", "रामपुर", "", "ठीक"],
         [13, "गीता", "98765", "श्याम", "रामपुर", "वार्ड 2", "-फिर से पूछें"],  # row 3: too short
-        [14, "मोहन", "9876543210", "हरि", "रामपुर"],  # row 4: enrolled in Patna already; a short row
+        [14, "मोहन", "9812345670", "हरि", "रामपुर"],  # row 4: enrolled in Patna already; a short row
         [15, "सोहन", "9123456780", "", "रामपुर", "", ""],  # row 5: repeats row 2
     ]
     login(client, patna_president)
@@ -282,7 +282,7 @@ def test_the_refused_rows_keep_the_files_own_other_columns(
     by_row = {row[7]: row[:7] for row in sheet[1:]}
     assert by_row == {
         3: ("गीता", "98765", "रामपुर", "वार्ड 2", "13", "श्याम", "'-फिर से पूछें"),  # escaped, as every cell
-        4: ("मोहन", "9876543210", "रामपुर", None, "14", "हरि", None),
+        4: ("मोहन", "9812345670", "रामपुर", None, "14", "हरि", None),
         5: ("सोहन", "9123456780", "रामपुर", None, "15", None, None),
     }
 
@@ -557,7 +557,7 @@ def test_the_preview_shows_the_first_ten_valid_rows_as_read_and_how_many_more(
 ):
     patna_president.language = "en"
     patna_president.save(update_fields=["language"])
-    rows = [HEAD, ["गीता", "98765", "रामपुर", ""], ["मोहन", "9876543210", "रामपुर", ""]]  # rows 2, 3: refused
+    rows = [HEAD, ["गीता", "98765", "रामपुर", ""], ["मोहन", "9812345670", "रामपुर", ""]]  # rows 2, 3: refused
     rows += [[f"सदस्य {i}", f"+91 91234 5670{i}", "  रामपुर ", f"वार्ड {i}"] for i in range(10)]
     rows += [["सीता", "8123456781", "नया गांव", ""], ["राम", "8123456782", "नया गांव", ""]]  # rows 14, 15: not shown
     login(client, patna_president)
@@ -573,7 +573,7 @@ def test_the_preview_shows_the_first_ten_valid_rows_as_read_and_how_many_more(
     page = response.content.decode()
     sample = page[page.index('class="sample-rows"') : page.index("</table>", page.index('class="sample-rows"'))]
     assert "<td>सदस्य 9</td>" in sample and '<td class="mobile">91234 56709</td>' in sample
-    assert "98765" not in sample and "9876543210" not in sample, "refused rows are not in the sample"
+    assert "98765" not in sample and "9812345670" not in sample, "refused rows are not in the sample"
     assert "सीता" not in sample, "the eleventh valid row is not shown"
     assert "2 more valid rows are not shown here." in page
     assert page.index('class="sample-rows"') < page.index('id="confirm-import"'), "seen before the Import button"
@@ -779,4 +779,4 @@ def test_once_imported_the_rows_as_read_are_no_longer_shown(client, checked, dja
 def test_the_member_list_download_leaves_out_members_taken_off_the_list(client, cast, patna_president):
     cast["rampur"].members.filter(mobile="9876543211").update(status=MemberStatus.REMOVED)
     rows = _sheet(login(client, patna_president).get(reverse("members:member_export", args=["PAT"])))
-    assert [row[1] for row in rows[1:]] == ["9876543210"], "the list as it stands, ready to upload again"
+    assert [row[1] for row in rows[1:]] == ["9812345670"], "the list as it stands, ready to upload again"
