@@ -108,7 +108,26 @@ class UserAdmin(_DistrictsInReadingOrder, BaseUserAdmin):
         (_("Control room"), {"fields": ["role", "districts", "call_centre"]}),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        # Supervisors add and change operators here. Who is a superuser, and with which permissions, stays with
+        # the superusers: a supervisor could otherwise make anyone, themselves included, one.
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ["is_staff", "is_superuser", "groups", "user_permissions", "last_login", "date_joined"]
+
+    def has_change_permission(self, request, obj=None):
+        # Nor may they change a superuser (their password, say): a superuser is changed by a superuser.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
+        # The admin is the supervisor's tool (controlroom.auth gives them its permissions by role): a supervisor
+        # is staff, and someone who stops being one stops being staff, unless a superuser.
+        if obj.role == Role.SUPERVISOR:
+            obj.is_staff = True
+        elif change and "role" in form.changed_data and form.initial.get("role") == Role.SUPERVISOR:
+            obj.is_staff = obj.is_superuser
         super().save_model(request, obj, form, change)
         if change and {"is_active", "role", "call_centre"} & set(form.changed_data):
             # Deactivated, made something else, or moved to another floor: the numbers they held go back to the

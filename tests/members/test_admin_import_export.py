@@ -179,8 +179,10 @@ def test_the_admin_does_not_move_a_village_to_another_district(client, cast, sup
     assert 'name="district"' in client.get("/admin/districts/village/add/").content.decode()
 
 
-def test_staff_without_member_permissions_cannot_import_or_export(client, cast, supervisor):
-    login(client, supervisor)
+def test_staff_without_member_permissions_cannot_import_or_export(client, cast, state_leader):
+    state_leader.is_staff = True  # staff, and not a supervisor: no permission comes with the role
+    state_leader.save(update_fields=["is_staff"])
+    login(client, state_leader)
     assert client.get("/admin/members/member/import/").status_code == 403
     assert client.post("/admin/members/member/export/", {"format": "1"}).status_code == 403
 

@@ -1,0 +1,86 @@
+"""A supervisor runs the floor from the admin by their role: no permission has to be ticked for them by hand."""
+
+import pytest
+from django.urls import reverse
+
+from controlroom.roles import Role
+from districts.models import CallCentre, User
+from members.models import Member
+from tests.conftest import PASSWORD, login
+
+pytestmark = pytest.mark.django_db
+
+NEW = {"password1": "a-Long-pass-2026", "password2": "a-Long-pass-2026", "usable_password": "true"}
+
+
+def add_user(client, **fields):
+    return client.post(reverse("admin:districts_user_add"), {**NEW, **fields})
+
+
+def test_a_supervisor_added_in_the_admin_can_open_the_admin_and_run_the_floor_from_it(client, superuser, centre):
+    assert add_user(login(client, superuser), username="sup2", role=Role.SUPERVISOR).status_code == 302
+    added = User.objects.get(username="sup2")
+    assert (added.is_staff, added.is_superuser) == (True, False), "staff by being a supervisor, nothing ticked"
+    login(client, added)
+
+    index = client.get(reverse("admin:index"))
+    assert index.status_code == 200
+    models = {model["object_name"] for app in index.context["app_list"] for model in app["models"]}
+    assert {"User", "CallCentre", "Campaign", "Member", "Village", "Upload", "AuditEvent"} <= models
+    assert client.get(reverse("admin:members_member_import")).status_code == 200, "members are imported here too"
+
+    assert add_user(client, username="operator9", role=Role.OPERATOR, call_centre=centre.pk).status_code == 302
+    assert User.objects.get(username="operator9").call_centre == centre
+    hours = {
+        "name": centre.name,
+        "calling_starts": "10:00",
+        "calling_ends": "18:00",
+        "districts": [d.pk for d in centre.districts.all()],
+    }
+    assert client.post(reverse("admin:districts_callcentre_change", args=[centre.pk]), hours).status_code == 302
+    assert str(CallCentre.objects.get(pk=centre.pk).calling_ends) == "18:00:00"
+
+
+def test_a_supervisor_cannot_make_anyone_a_superuser_nor_change_one(client, supervisor, superuser_elsewhere, operator):
+    login(client, supervisor)
+    form = client.get(reverse("admin:districts_user_change", args=[operator.pk])).context["adminform"].form
+    assert not {"is_superuser", "is_staff", "groups", "user_permissions"} & set(form.fields)
+    post = {"username": operator.username, "role": Role.OPERATOR, "call_centre": operator.call_centre_id}
+    post |= {"is_active": "on", "is_staff": "on"}
+    client.post(reverse("admin:districts_user_change", args=[operator.pk]), {**post, "is_superuser": "on"})
+    operator.refresh_from_db()
+    assert not operator.is_superuser and not operator.is_staff
+
+    change_password = reverse("admin:auth_user_password_change", args=[superuser_elsewhere.pk])
+    assert client.get(change_password).status_code == 403
+    page = client.get(reverse("admin:districts_user_change", args=[superuser_elsewhere.pk]))
+    assert page.status_code == 200 and not page.context["has_change_permission"], "seen, not changed"
+
+
+def test_a_supervisor_deletes_nothing_in_the_admin(client, supervisor, cast, operator):
+    login(client, supervisor)
+    member = Member.objects.first()
+    assert client.get(reverse("admin:members_member_delete", args=[member.pk])).status_code == 403
+    assert client.get(reverse("admin:districts_user_delete", args=[operator.pk])).status_code == 403
+    assert client.get(reverse("admin:districts_village_delete", args=[cast["rampur"].pk])).status_code == 403
+
+
+def test_a_supervisor_made_an_operator_is_no_longer_staff(client, superuser, centre):
+    sup = User.objects.create_user("sup3", password=PASSWORD, role=Role.SUPERVISOR, is_staff=True)
+    fields = {"username": "sup3", "role": Role.OPERATOR, "call_centre": centre.pk, "is_active": "on"}
+    fields |= {"date_joined_0": "2026-12-01", "date_joined_1": "09:00:00"}
+    response = login(client, superuser).post(reverse("admin:districts_user_change", args=[sup.pk]), fields)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    sup.refresh_from_db()
+    assert (sup.role, sup.is_staff) == (Role.OPERATOR, False)
+    assert not sup.has_perm("members.change_member"), "the role's permissions went with the role"
+
+
+def test_other_roles_get_no_admin_permission_from_their_role(cast, operator, patna_president, state_leader):
+    for user in (operator, patna_president, state_leader):
+        assert not user.get_all_permissions()
+
+
+@pytest.fixture
+def superuser_elsewhere(db):
+    return User.objects.create_superuser("root2", password=PASSWORD)
