@@ -425,11 +425,10 @@ def member_correct_number(*, member_id: int, mobile: str, actor) -> Member:
 
 @transaction.atomic
 def member_call_again(*, member_id: int, actor) -> Member:
-    """Put a member the call centre could not reach back in the queue on the same number, the president having
-    checked it is right (they were away, their phone was off). The calls missed before do not count again."""
+    """Put a rejected member back in the queue on the same number, the president having checked it is right:
+    the call centre could not reach them (away, phone off), or whoever answered said it was not their number (a
+    relative, often, on a family phone). The calls before do not count again."""
     member = _rejected_member(member_id)
-    if member.status != MemberStatus.UNREACHABLE:
-        raise RejectError(_("A wrong number is called again only once corrected: enter the corrected number."))
     before = (member.status, member.attempt_count)
     MemberChange.objects.create(
         member=member, kind=MemberChange.Kind.CALLED_AGAIN, old_mobile=member.mobile, actor=actor
@@ -475,7 +474,12 @@ def _check_free(mobile: str, member: Member) -> None:
             )
         )
     if member.mobile == mobile:
-        raise RejectError(_("This is the same number the call centre could not use. Enter the corrected number."))
+        raise RejectError(
+            _(
+                "Whoever answered this number told the call centre it is not this member's. If the member has told "
+                "you it is theirs, press “The member says it is their number: call again”."
+            )
+        )
     if member.changes.filter(kind=MemberChange.Kind.CORRECTED, old_mobile=mobile).exists():
         raise RejectError(
             _("This was this member's number before, and the call centre could not use it. Enter another number.")

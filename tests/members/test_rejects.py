@@ -558,9 +558,9 @@ def test_a_member_never_reached_is_called_again_on_the_same_number_once_checked(
     from districts import rollup
 
     rollup.rebuild()
-    page = login(client, patna_president).get(reverse("members:rejects", args=["PAT"])).content.decode()
-    again = reverse("members:reject_call_again", args=[unreachable.pk])
-    assert again in page and reverse("members:reject_call_again", args=[wrong.pk]) not in page, "only never reached"
+    page = login(client, patna_president).get(reverse("members:rejects", args=["PAT"]))
+    assert reverse("members:reject_call_again", args=[unreachable.pk]) in _card(page, unreachable)
+    assert "नंबर सही है: फिर से कॉल करें" in _card(page, unreachable)
 
     response = fix(client, unreachable, "call_again")
     assert response.status_code == 302
@@ -572,9 +572,24 @@ def test_a_member_never_reached_is_called_again_on_the_same_number_once_checked(
     history = client.get(reverse("members:member_detail", args=[unreachable.pk])).content.decode()
     assert "उसी नंबर पर फिर से कॉल के लिए भेजा गया" in history
 
-    assert fix(client, wrong, "call_again").status_code == 422, "a wrong number needs a corrected one"
+
+
+def test_a_wrong_number_the_member_says_is_theirs_is_called_again(client, wrong, patna_president):
+    """Whoever answered said it was not the member's number (a relative on a family phone, often): the president
+    asks the member, and sends the number back as it is, not to a dead end of removing them."""
+    login(client, patna_president)
+    page = client.get(reverse("members:rejects", args=["PAT"]))
+    assert "सदस्य ने बताया कि नंबर उन्हीं का है: फिर से कॉल करें" in _card(page, wrong)
+
+    typed_again = fix(client, wrong, "correct", mobile=wrong.mobile)
+    assert typed_again.status_code == 422
+    assert "सदस्य ने बताया कि नंबर उन्हीं का है: फिर से कॉल करें" in typed_again.content.decode(), "the way out is named"
+
+    assert fix(client, wrong, "call_again").status_code == 302
     wrong.refresh_from_db()
-    assert wrong.status == MemberStatus.WRONG_NUMBER
+    assert (wrong.mobile, wrong.status) == ("9812345670", MemberStatus.PENDING)
+    assert MemberChange.objects.get(member=wrong).kind == MemberChange.Kind.CALLED_AGAIN
+    assert DistrictStats.objects.get(district=wrong.district).wrong == 0
 
 
 def test_a_corrections_file_sent_twice_says_it_was_done_already_and_blames_nobody(
