@@ -287,6 +287,29 @@ def test_district_president_corrects_one_reject_and_removes_another_on_a_phone(
     assert_fits_the_screen(page, PHONE["width"])
 
 
+def test_after_a_fix_far_down_the_list_the_phone_shows_what_was_done(phone_page, base_url, patna_president, patna):
+    """The page opens at the next reject, far below its top: the message saying the fix was made stays in view."""
+    from districts import rollup
+
+    rampur = make_village(patna, "रामपुर")
+    members = [
+        make_member(rampur, f"98765000{n:02d}", name=f"सदस्य {n}", status=MemberStatus.WRONG_NUMBER) for n in range(8)
+    ]
+    rollup.rebuild()
+    page = phone_page
+    log_in(page, base_url, patna_president)
+    page.goto(f"{base_url}/members/rejects/PAT/")
+    sixth = reject_card(page, members[5])
+    sixth.locator(f"#mobile-{members[5].pk}").fill("7000012345")
+    sixth.locator("form[action$='/correct/'] button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(rf"#member-{members[6].pk}$"))
+    page.wait_for_function(f"scrollY > {PHONE['height']}")  # the page opened far down, at the next reject
+    expect(page.locator(".messages li.success")).to_contain_text("सदस्य 5")
+    expect(page.locator(".messages li.success")).to_be_in_viewport()
+    expect(reject_card(page, members[6]).locator("a").first).to_be_in_viewport(), "not hidden under the message"
+
+
 def test_district_president_merges_a_misspelt_village_on_a_phone(phone_page, base_url, patna_president, patna):
     page = phone_page
     rampur, typo = make_village(patna, "रामपुर"), make_village(patna, "रामपुरर")

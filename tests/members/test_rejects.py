@@ -573,7 +573,6 @@ def test_a_member_never_reached_is_called_again_on_the_same_number_once_checked(
     assert "उसी नंबर पर फिर से कॉल के लिए भेजा गया" in history
 
 
-
 def test_a_wrong_number_the_member_says_is_theirs_is_called_again(client, wrong, patna_president):
     """Whoever answered said it was not the member's number (a relative on a family phone, often): the president
     asks the member, and sends the number back as it is, not to a dead end of removing them."""
