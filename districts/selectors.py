@@ -139,7 +139,8 @@ def villages_below_target(district):
     """Villages that have not yet reached their target of confirmed members, furthest behind first."""
     below = Q(stats__isnull=True) | Q(stats__yes__lt=F("target"))
     villages = district.villages.filter(below, target__gt=0).select_related("stats")
-    return villages.annotate(confirmed=Coalesce("stats__yes", 0)).order_by("confirmed", "name")
+    villages = villages.annotate(confirmed=Coalesce("stats__yes", 0), listed=Coalesce("stats__listed", 0))
+    return villages.order_by("confirmed", "name")
 
 
 def district_get_for_user(user, code: str) -> District:

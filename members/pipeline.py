@@ -78,6 +78,10 @@ _ENROLLED_SQL = """
 """
 
 
+# Numbers the call centre could not use: marked wrong now, corrected away, or their member removed for it.
+UNUSABLE_BEFORE = frozenset({MemberStatus.WRONG_NUMBER, MemberChange.Kind.CORRECTED, MemberStatus.REMOVED})
+
+
 def enrolled(mobiles: list[str]) -> dict[str, tuple]:
     """Numbers already known, by mobile: (status, village, district in English, in Hindi). A member's number gives
     the member's status; a number corrected away (one the call centre could not use) gives "corrected"."""
@@ -154,7 +158,7 @@ def _flush(pending: list, checker: RowChecker, spools: _Spools, extra_of: Callab
     for row_number, name, mobile, village, key, address, raw, cells in pending:
         member = found.get(mobile) if found else None
         if member is not None:
-            spools.checked.marked_wrong += member[0] in (MemberStatus.WRONG_NUMBER, MemberChange.Kind.CORRECTED)
+            spools.checked.marked_wrong += member[0] in UNUSABLE_BEFORE
             spools.refuse(row_number, [enrolled_problem(*member)], raw, extra_of(cells), duplicate=True)
             continue
         accept(key, village)

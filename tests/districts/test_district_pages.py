@@ -217,3 +217,11 @@ def test_a_villages_members_download_says_where_each_is_and_their_last_call(clie
     assert rows[0][3:5] == ("गाँव", "ज़िला")
     assert {row[3:5] for row in rows[1:]} == {("रामपुर", "पटना")}, "on every row, for a file forwarded or merged"
     assert "आखिरी कॉल" in rows[0]
+
+
+def test_villages_furthest_from_target_say_which_number_is_the_target_and_when_too_few_are_listed(
+    client, cast, patna_president
+):
+    page = login(client, patna_president).get(reverse("districts:detail", args=["PAT"])).content.decode()
+    below = page[page.index('class="below-target"') :]
+    assert "लक्ष्य 10, पुष्टि 0 · सूची में सिर्फ़ 2 सदस्य" in below[: below.index("</ul>")]

@@ -403,6 +403,7 @@ def test_an_upload_refuses_the_number_of_a_member_taken_off_the_list_saying_so(
     path.write_text("नाम,मोबाइल,गांव\nपुराना नाम,9812345670,रामपुर\n", encoding="utf-8")
     checked = pipeline.check_file(path, district=patna, workdir=tmp_path)
     assert (checked.valid, checked.duplicates) == (0, 1)
+    assert checked.marked_wrong == 1, "counted with the numbers the call centre could not use"
     assert "removed_away" in checked.refused_path.read_text(encoding="utf-8")
     params = {"village": "रामपुर", "district_en": "Patna", "district_hi": "पटना"}
     with translation.override("en"):

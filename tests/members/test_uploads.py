@@ -780,3 +780,20 @@ def test_the_member_list_download_leaves_out_members_taken_off_the_list(client, 
     cast["rampur"].members.filter(mobile="9876543211").update(status=MemberStatus.REMOVED)
     rows = _sheet(login(client, patna_president).get(reverse("members:member_export", args=["PAT"])))
     assert [row[1] for row in rows[1:]] == ["9812345670"], "the list as it stands, ready to upload again"
+
+
+def test_a_list_uploaded_again_says_there_is_nothing_to_fix(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    """Every row already enrolled: not "every row was refused, fix them and upload again" when none is wrong."""
+    login(client, patna_president)
+    again = csv_text([HEAD, ["मोहन", "9812345670", "रामपुर", ""], ["सोहन", "9876543211", "रामपुर", ""]]).encode()
+    post_upload(client, again, capture=django_capture_on_commit_callbacks)
+    page = client.get(url("upload_detail", latest_upload())).content.decode()
+    assert "इस फ़ाइल के सभी सदस्य पहले से दर्ज हैं" in page and "सुधारने को कुछ नहीं है" in page
+    assert "सभी पंक्तियाँ नामंज़ूर हुईं" not in page
+
+    wrong = csv_text([HEAD, ["गीता", "98765", "रामपुर", ""], ["मोहन", "9812345670", "रामपुर", ""]]).encode()
+    post_upload(client, wrong, capture=django_capture_on_commit_callbacks)
+    page = client.get(url("upload_detail", latest_upload())).content.decode()
+    assert "सभी पंक्तियाँ नामंज़ूर हुईं" in page, "a row to fix: fix it and upload again"
