@@ -1,9 +1,10 @@
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.shortcuts import get_object_or_404
 
-from calls.models import CallAttempt
+from calls.models import CallAttempt, Outcome
 from controlroom.roles import Role
 from districts.models import District, User
 from members.models import REJECTS, Member, MemberChange, MemberStatus, RefusedRow, Upload, UploadStats
@@ -80,6 +81,20 @@ def district_rejects(district):
         )
         .order_by("village__name", "name", "id")
     )
+
+
+def with_tries(members) -> list[Member]:
+    """The rejects with the outcomes of their calls on the number they have now, oldest first, as `tries`: what a
+    president reads before sending a number back to be called, or looking for another (one query)."""
+    members = list(members)
+    tries = defaultdict(list)
+    attempts = CallAttempt.objects.filter(member__in=members, undone_at=None).order_by("created_at", "id")
+    for member_id, outcome, at in attempts.values_list("member_id", "outcome", "created_at"):
+        tries[member_id].append((outcome, at))
+    for member in members:
+        since = member.number_since
+        member.tries = [Outcome(outcome).label for outcome, at in tries[member.pk] if since is None or at >= since]
+    return members
 
 
 def member_history(member):

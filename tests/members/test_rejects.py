@@ -278,8 +278,8 @@ def test_rejects_page_query_count_does_not_grow(
     for i in range(10):
         make_member(cast["rampur"], f"70000{i:05d}", status=MemberStatus.UNREACHABLE)
     login(client, patna_president)
-    # (session,) user, district, count, the page of rejects with their last call
-    with django_assert_num_queries(4 + session_query):
+    # (session,) user, district, count, the page of rejects with their last call, and their calls
+    with django_assert_num_queries(5 + session_query):
         client.get(reverse("members:rejects", args=["PAT"]))
 
 
@@ -562,6 +562,8 @@ def test_a_member_never_reached_is_called_again_on_the_same_number_once_checked(
     page = login(client, patna_president).get(reverse("members:rejects", args=["PAT"]))
     assert reverse("members:reject_call_again", args=[unreachable.pk]) in _card(page, unreachable)
     assert "नंबर सही है: फिर से कॉल करें" in _card(page, unreachable)
+    tried = "3 कॉल: फ़ोन नहीं उठाया · फ़ोन नहीं उठाया · फ़ोन नहीं उठाया"
+    assert tried in _card(page, unreachable), "what was tried, read before sending it back"
 
     response = fix(client, unreachable, "call_again")
     assert response.status_code == 302
