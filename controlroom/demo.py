@@ -13,7 +13,7 @@ from controlroom.roles import Role
 from districts import rollup
 from districts.bihar import DISTRICTS
 from districts.models import CallCentre, District, User, Village
-from members.models import Member, MemberStatus
+from members.models import Member, MemberChange, MemberStatus
 
 PASSWORD = "demo-pass-2026"
 VILLAGES_PER_DISTRICT = 20
@@ -89,7 +89,10 @@ def _seed_members(villages):
         village = villages[len(wanted) % len(villages)]
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         wanted.setdefault(_mobile(rng), (village, name, rng.random()))
+    # A demo member whose number was corrected since (on the rejects page, in the admin) is still enrolled, under
+    # their new number: their old one is not enrolled again as someone new.
     existing = set(Member.objects.filter(mobile__in=wanted).values_list("mobile", flat=True))
+    existing |= set(MemberChange.objects.filter(old_mobile__in=wanted).values_list("old_mobile", flat=True))
     new = [
         Member(district=v.district, village=v, name=name, mobile=mobile, address=f"ग्राम {v.name}, {v.district.name_hi}")
         for mobile, (v, name, _) in wanted.items()

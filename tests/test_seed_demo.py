@@ -8,7 +8,7 @@ from django.utils import timezone
 from calls.models import CallAttempt
 from controlroom.roles import Role
 from districts.models import District, User, Village
-from members.models import Member
+from members.models import Member, MemberStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,23 @@ def test_seed_demo_builds_bihar_and_a_second_run_changes_nothing():
     roles = [role for _, role, _ in first["users"]]
     assert (roles.count(Role.OPERATOR), roles.count(Role.DISTRICT_PRESIDENT)) == (6, 2)
     assert (roles.count(Role.STATE_LEADER), roles.count(Role.SUPERVISOR)) == (1, 1)
+
+
+def test_seeding_again_after_a_number_was_corrected_enrols_nobody_twice(django_user_model):
+    """`make run` seeds on every start: a demo member corrected on the rejects page is not enrolled again under
+    their old number (which also crashed the seed, on the old number's call)."""
+    from members import services
+
+    call_command("seed_demo")
+    wrong = Member.objects.filter(status=MemberStatus.WRONG_NUMBER).first()
+    president = django_user_model.objects.get(username="president.patna")
+    services.member_correct_number(member_id=wrong.pk, mobile="7000012345", actor=president)
+    members = Member.objects.count()
+
+    call_command("seed_demo")
+
+    assert Member.objects.count() == members
+    assert not Member.objects.filter(mobile=wrong.mobile).exists()
 
 
 def test_seeded_presidents_lead_different_districts():
