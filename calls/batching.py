@@ -127,8 +127,8 @@ def _fill_one_portably(batch, size, now) -> int:
 
 
 def _interleave(per_district, room):
-    picked, turn = [], 0
-    while len(picked) < room and any(turn < len(members) for members in per_district.values()):
-        picked += [members[turn] for members in per_district.values() if turn < len(members)]
-        turn += 1
-    return picked[:room]
+    """As the PostgreSQL statement ranks them: each district's oldest first, then its second oldest, and so on;
+    within a turn, oldest first. Not in the districts' own order: with more districts than room in the batch,
+    the districts listed last never got a turn."""
+    ranked = [(turn, m.created_at, m.pk, m) for members in per_district.values() for turn, m in enumerate(members)]
+    return [m for *_key, m in sorted(ranked, key=lambda item: item[:3])[:room]]

@@ -36,6 +36,31 @@ def test_start_hands_the_operator_a_batch_fair_across_districts(calling, operato
     assert set(held) <= set(pool["PAT"][:13] + pool["GAY"][:13]), "oldest first in each district"
 
 
+def test_with_more_districts_than_room_in_a_batch_the_oldest_members_go_first_whatever_their_district(
+    client, clock, centre, campaign, operator
+):
+    """A centre serving all 38 districts of a state, a batch of 25: one member from each district per turn, and
+    in a turn the longest waiting first. Not the districts early in the list every time: those late in it were
+    never called."""
+    from districts.models import District
+    from tests.conftest import make_member, make_village
+
+    districts = [
+        District.objects.create(code=f"D{n:02d}", name_en=f"District {n}", name_hi=f"ज़िला {n}") for n in range(30)
+    ]
+    centre.districts.set(districts)
+    enrolled = timezone.now() - datetime.timedelta(days=30)
+    oldest_first = []
+    for age, district in enumerate(reversed(districts)):  # the districts listed last enrolled first
+        member = make_member(make_village(district, "गाँव"), f"700000{age:04d}")
+        Member.objects.filter(pk=member.pk).update(created_at=enrolled + datetime.timedelta(minutes=age))
+        oldest_first.append(member)
+
+    login(client, operator).post("/calls/console/start/")
+
+    assert set(CallBatch.objects.get(operator=operator, closed_at=None).members.all()) == set(oldest_first[:25])
+
+
 def test_console_shows_one_member_with_a_tel_link_and_the_script(calling, operator):
     response = calling.get("/calls/console/")
     member = response.context["member"]
