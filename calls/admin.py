@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from calls import services
 from calls.models import CallAttempt, CallBatch, Campaign
 from controlroom.admin import ViewOnlyAdmin
 
@@ -7,6 +8,10 @@ from controlroom.admin import ViewOnlyAdmin
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "is_active", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.batches_follow_active_campaign()  # operators on shift switch drives at their next member
 
 
 @admin.register(CallBatch)

@@ -49,6 +49,16 @@ def active_campaign() -> Campaign:
     return Campaign.objects.filter(is_active=True).order_by("-created_at").first()
 
 
+def batches_follow_active_campaign() -> int:
+    """After the drive the floor calls for changed (a campaign switched on or off in the admin): the open batches
+    are called for the active one from their next member, with its script, not for the old one until every
+    operator presses Stop. Returns the batches moved over."""
+    campaign = active_campaign()
+    if campaign is None:
+        return 0
+    return CallBatch.objects.filter(closed_at=None).exclude(campaign=campaign).update(campaign=campaign)
+
+
 @transaction.atomic
 def shift_start(*, operator: User, now: datetime | None = None) -> Shift:
     """Put the operator on the floor and give them a batch. Idempotent: a second start keeps the open shift."""

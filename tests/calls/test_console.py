@@ -833,3 +833,25 @@ def test_undo_right_after_stop_and_start_does_not_take_back_the_last_shifts_call
     assert [str(m) for m in response.context["messages"]] == [str(ERRORS["nothing to undo"])]
     member.refresh_from_db()
     assert member.status == MemberStatus.YES
+
+
+def test_a_new_drive_switched_on_in_the_admin_reaches_operators_already_calling(calling, operator, superuser, campaign):
+    """Not only operators who press Start after it: those on shift call for it from their next member, with its
+    script, and their calls are stored for it."""
+    from django.test import Client
+
+    first = current(calling)
+    admin = login(Client(), superuser)
+    old = {"name": campaign.name, "kind": campaign.kind, "script_hi": campaign.script_hi}  # "active" unticked
+    assert admin.post(reverse("admin:calls_campaign_change", args=[campaign.pk]), old).status_code == 302
+    new = {"name": "नागरिक राय दिसंबर", "kind": "feedback", "script_hi": "नमस्ते {name} जी, आपकी राय", "is_active": "on"}
+    assert admin.post(reverse("admin:calls_campaign_add"), new).status_code == 302
+    drive = Campaign.objects.get(name="नागरिक राय दिसंबर")
+
+    response = mark(calling, first, "no_answer")
+
+    assert "आपकी राय" in response.content.decode(), "the next member is called with the new drive's script"
+    second = response.context["member"]
+    mark(calling, second, "yes")
+    assert CallAttempt.objects.get(member=second).campaign == drive
+    assert CallBatch.objects.get(operator=operator, closed_at=None).campaign == drive
