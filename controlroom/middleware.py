@@ -1,4 +1,5 @@
 import logging
+import re
 import sys
 
 from django.conf import settings
@@ -58,6 +59,26 @@ class HtmxRedirectMiddleware:
 
 
 DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+class DownloadReadyMiddleware:
+    """A file download asked for with `?download=<token>` (static/js/downloads.js adds it) answers with the cookie
+    `download=<token>`: the page, which said the file is being made and took no second press, knows it arrived.
+    A district's lakh of members takes a while, and a phone shows nothing until the file comes."""
+
+    TOKEN = re.compile(r"[a-z0-9]{8,40}")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        token = request.GET.get("download", "")
+        attachment = response.get("Content-Disposition", "").startswith("attachment")
+        if attachment and self.TOKEN.fullmatch(token):
+            secure = settings.SESSION_COOKIE_SECURE
+            response.set_cookie("download", token, max_age=120, samesite="Strict", secure=secure, httponly=False)
+        return response
 
 
 def database_unavailable() -> HttpResponse:

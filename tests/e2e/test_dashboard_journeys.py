@@ -370,3 +370,38 @@ def test_district_president_adds_a_member_then_corrects_her_name_and_village_on_
     page.get_by_role("link", name="सीता देवी").click()
     expect(page.locator(".changes")).to_contain_text("पहली कॉल से पहले नंबर ठीक किया गया")
     expect(page.locator(".changes")).to_contain_text("98765 00001 → 98765 00010")
+
+
+def test_a_download_that_takes_a_while_says_so_and_takes_no_second_press(
+    phone_page, base_url, patna_president, patna, monkeypatch
+):
+    """A district's whole list takes a while to make, and a phone shows nothing meanwhile: people pressed again,
+    making the whole file again each time."""
+    import time
+
+    from controlroom.exports import SafeXLSX
+
+    made = []
+    make = SafeXLSX.export_data
+
+    def slowly(self, dataset, **kwargs):
+        made.append(dataset)
+        time.sleep(1.5)
+        return make(self, dataset, **kwargs)
+
+    monkeypatch.setattr(SafeXLSX, "export_data", slowly)
+    make_member(make_village(patna, "रामपुर"), "9876500001", name="सुरेश यादव")
+    page = phone_page
+    log_in(page, base_url, patna_president)
+    page.goto(f"{base_url}/members/uploads/")
+    link = page.locator("a[href='/members/export/PAT.xlsx']")
+
+    with page.expect_download() as download:
+        link.click()
+        expect(page.locator(".download-note")).to_contain_text("फ़ाइल बन रही है")
+        link.click(force=True)  # pressed again while it is being made
+    sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["सुरेश यादव"]
+    expect(page.locator(".download-note")).to_have_count(0)
+    expect(link).not_to_have_attribute("aria-disabled", "true")
+    assert len(made) == 1, "the second press made nothing"
