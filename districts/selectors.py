@@ -136,11 +136,12 @@ def trend(districts, days: int = 14) -> list[dict]:
 
 
 def villages_below_target(district):
-    """Villages that have not yet reached their target of confirmed members, furthest behind first."""
+    """Villages that have not yet reached their target of confirmed members, furthest behind first: the most
+    confirmations still wanted (a village with a target of 50 and 4 confirmed before one of 5 with none)."""
     below = Q(stats__isnull=True) | Q(stats__yes__lt=F("target"))
     villages = district.villages.filter(below, target__gt=0).select_related("stats")
     villages = villages.annotate(confirmed=Coalesce("stats__yes", 0), listed=Coalesce("stats__listed", 0))
-    return villages.order_by("confirmed", "name")
+    return villages.annotate(short=F("target") - F("confirmed")).order_by("-short", "confirmed", "name")
 
 
 def district_get_for_user(user, code: str) -> District:

@@ -225,3 +225,17 @@ def test_villages_furthest_from_target_say_which_number_is_the_target_and_when_t
     page = login(client, patna_president).get(reverse("districts:detail", args=["PAT"])).content.decode()
     below = page[page.index('class="below-target"') :]
     assert "लक्ष्य 10, पुष्टि 0 · सूची में सिर्फ़ 2 सदस्य" in below[: below.index("</ul>")]
+
+
+def test_the_village_furthest_from_its_target_is_the_one_wanting_most_confirmations(
+    client, cast, patna_president, patna
+):
+    big = make_village(patna, "गोपालबिगहा", target=50)
+    small = make_village(patna, "भगवानकला", target=5)
+    for n in range(4):
+        make_member(big, f"70000000{n:02d}", status=MemberStatus.YES)
+    make_member(small, "7000000099", status=MemberStatus.YES)
+    rollup.rebuild()
+    response = login(client, patna_president).get(reverse("districts:detail", args=["PAT"]))
+    names = [village.name for village in response.context["below_target"]]
+    assert names.index("गोपालबिगहा") < names.index("भगवानकला"), "46 still wanted before 4"
