@@ -6,6 +6,7 @@ the upload to IMPORTED in one transaction: a worker killed half-way leaves the u
 and the periodic recovery task hands it to a worker again.
 """
 
+import dataclasses
 import logging
 import shutil
 import tempfile
@@ -349,6 +350,8 @@ class ImportCounts:
     rejected: int
     duplicates: int
     new_villages: int
+    lookalikes: dict = dataclasses.field(default_factory=dict)  # a new village's name -> a village it resembles
+    upload_id: int | None = None  # the record of the import, with its refused rows (none for a dry run)
 
 
 def members_import_file(*, path, district: District, dry_run: bool = False) -> ImportCounts:
@@ -361,7 +364,9 @@ def members_import_file(*, path, district: District, dry_run: bool = False) -> I
     with tempfile.TemporaryDirectory(prefix="import-") as workdir:
         if dry_run:
             checked = pipeline.check_file(path, district=district, workdir=Path(workdir))
-            return ImportCounts(checked.rows, 0, checked.rejected, checked.duplicates, len(checked.new_villages))
+            return ImportCounts(
+                checked.rows, 0, checked.rejected, checked.duplicates, len(checked.new_villages), checked.lookalikes
+            )
         upload = Upload.objects.create(district=district, original_name=path.name[-255:], status=Status.VALIDATING)
         try:
             checked = pipeline.check_file(path, district=district, workdir=Path(workdir), upload_id=upload.pk)
@@ -375,6 +380,8 @@ def members_import_file(*, path, district: District, dry_run: bool = False) -> I
         checked.rejected,
         checked.duplicates + written.late_duplicates,
         written.villages_created,
+        checked.lookalikes,
+        upload.pk,
     )
 
 

@@ -94,3 +94,24 @@ def test_a_number_enrolled_while_the_file_was_checked_is_refused_with_its_other_
     assert run(path, "--district", "PAT")["duplicates"] == 1
     late = Upload.objects.get().refused_rows.get()
     assert (late.row_number, late.mobile, late.extra) == (3, "8123456781", ["13"])
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_new_village_like_one_the_district_has_is_warned_about_and_the_refused_rows_are_pointed_to(
+    cast, tmp_path, dry_run
+):
+    """The web upload asks whether "Rampur" is the district's रामपुर; the command cannot ask, so it says so."""
+    from io import StringIO
+
+    path = tmp_path / "typo.csv"
+    path.write_text(
+        csv_text([HEAD, ["क", "7000012345", "रामपुर ", ""], ["ख", "7000012346", "रामपूर", ""], ["ग", "12", "रामपुर", ""]])
+    )
+    out, err = StringIO(), StringIO()
+    call_command(
+        "import_members", str(path), "--district", "PAT", *(["--dry-run"] if dry_run else []), stdout=out, stderr=err
+    )
+    assert json.loads(out.getvalue())["new_villages"] == 1
+    assert "'रामपूर' looks like 'रामपुर'" in err.getvalue()
+    pointed = "/members/uploads/" in err.getvalue()
+    assert pointed is not dry_run, "a dry run writes no upload to point to"

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import translation
 
 from districts.models import District
@@ -12,8 +13,11 @@ from members.parsing import UnusableFile
 
 class Command(BaseCommand):
     help = (
-        "Import a member list (XLSX, XLS, ODS or CSV) into a district, all or nothing. Prints one JSON object: "
-        "rows read, members imported, rows rejected, duplicates, villages created."
+        "Import a member list (XLSX, XLS, ODS or CSV) into a district. Its valid rows are written all together or "
+        "not at all; rows refused (invalid, or duplicates) are counted and left out, and listed with why on the "
+        "upload's page. Prints one JSON object: rows read, members imported, rows rejected as invalid, "
+        "duplicates, villages created; warnings go to stderr. Exits 0 when the file was read, even if rows were "
+        "refused; 1 with a one-line message when the file or the district is unusable; 2 for wrong arguments."
     )
 
     def add_arguments(self, parser):
@@ -32,6 +36,14 @@ class Command(BaseCommand):
                 counts = services.members_import_file(path=file, district=found, dry_run=dry_run)
             except UnusableFile as problem:
                 raise CommandError(f"{file.name}: {problem.message}") from None
+        for name, similar in counts.lookalikes.items():
+            self.stderr.write(
+                f"Warning: the new village {name!r} looks like {similar!r}, already in {found.name_en}. If it is the "
+                "same village, merge it into that one on the district's page (or fix the file and import again)."
+            )
+        if counts.upload_id is not None and (counts.rejected or counts.duplicates):
+            page = reverse("members:upload_detail", args=[counts.upload_id])
+            self.stderr.write(f"The refused rows, with why, are on the upload's page: {page}")
         self.stdout.write(
             json.dumps(
                 {
