@@ -39,7 +39,7 @@ class Command(BaseCommand):
         for name, similar in counts.lookalikes.items():
             self.stderr.write(
                 f"Warning: the new village {name!r} looks like {similar!r}, already in {found.name_en}. If it is the "
-                "same village, merge it into that one on the district's page (or fix the file and import again)."
+                'same village, merge it into that one from its village page ("Correct the name or merge").'
             )
         if counts.upload_id is not None and (counts.rejected or counts.duplicates):
             page = reverse("members:upload_detail", args=[counts.upload_id])
