@@ -139,7 +139,8 @@ class Outcome(models.TextChoices):
     NO_ANSWER = "no_answer", _("No answer")
     BUSY = "busy", _("Busy")
     SWITCHED_OFF = "switched_off", _("Switched off / unreachable")
-    CALL_BACK = "call_back", _("Call back later")
+    # What the member said, as the other outcomes say what happened: the console's key reads "Call back later".
+    CALL_BACK = "call_back", _("Asked to be called back later")
 
 
 # The outcomes that end a member's calling, and the status each leaves them in.

@@ -183,6 +183,7 @@ def test_a_call_back_coming_due_says_when_it_was_asked_for_and_for_whom(calling,
     assert f"{when:%H:%M}" in html.split("attempts")[1] and "आपके लिए रखा गया" in html, (
         "the operator it is kept for reads: for you"
     )
+    assert "बाद में कॉल करने को कहा" in html.split("attempts")[1], "what the member said, not an instruction"
 
 
 def test_a_personal_call_back_handed_out_and_released_still_comes_back_to_its_operator(
