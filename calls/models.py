@@ -12,10 +12,18 @@ from members.models import MemberStatus
 
 SCRIPT_PLACES = ("name", "village")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_DOUBLED = re.compile(r"\{\{[^{}]*\}\}")
 
 
 def validate_script(script: str) -> None:
     """A call script fills in only {name} and {village}; anything else in braces would be read out as written."""
+    doubled = list(dict.fromkeys(_DOUBLED.findall(script)))  # as written, each once
+    if doubled:  # {{name}}, as other tools write it, would read "{राम कुमार}"
+        raise ValidationError(
+            _("Write each of %(doubled)s with one pair of braces: {name}, {village}."),
+            params={"doubled": ", ".join(doubled)},
+            code="doubled_braces",
+        )
     unknown = sorted({f"{{{found}}}" for found in _PLACEHOLDER.findall(script) if found not in SCRIPT_PLACES})
     if unknown:
         raise ValidationError(
