@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 DEV_ENV := DEBUG=1
+PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run seed test fuzz nightly lint format messages worker beat gunicorn e2e clean
@@ -26,11 +27,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 
 venv: $(VENV)/.installed ## Create .venv and install the requirements
 
-run: $(VENV)/.installed ## Serve the app on 127.0.0.1:8000 with SQLite, eager Celery and demo data
+run: $(VENV)/.installed ## Serve the app on 127.0.0.1:8000 (PORT=…) with SQLite, eager Celery and demo data
 	$(DEV_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEV_ENV) $(PY) manage.py seed_demo
-	@echo "Open http://127.0.0.1:8000 and log in with one of the accounts above."
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Open http://127.0.0.1:$(PORT) and log in with one of the accounts above."
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 seed: $(VENV)/.installed ## Load (or top up) the demo data
 	$(DEV_ENV) $(PY) manage.py seed_demo
@@ -40,6 +41,9 @@ test: $(VENV)/.installed-dev ## Checks, lint and the whole test suite (PostgreSQ
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+e2e: $(VENV)/.installed-dev ## The browser journeys alone, in Chromium (/usr/bin/chromium)
+	$(DEV_ENV) $(BIN)/pytest tests/e2e -p no:cacheprovider $(PYTEST_ARGS)
 
 fuzz: $(VENV)/.installed-dev ## Fuzz the phone normaliser and the upload checks: 10,000 examples per property
 	HYPOTHESIS_PROFILE=nightly $(DEV_ENV) $(BIN)/pytest tests/members/test_fuzz.py -p no:cacheprovider --hypothesis-show-statistics $(PYTEST_ARGS)
