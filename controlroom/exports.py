@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from import_export import fields, widgets
-from import_export.formats.base_formats import XLSX
+from import_export.formats.base_formats import CSV, XLSX
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -37,6 +37,14 @@ def escape_cell(value):
         return value
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+class ExcelCSV(CSV):
+    """CSV that Excel opens as UTF-8: it reads a file without the byte-order mark as the PC's own code page, and
+    the Devanagari comes out garbled."""
+
+    def export_data(self, dataset, **kwargs):
+        return "\ufeff" + super().export_data(dataset, **kwargs)
 
 
 class SafeXLSX(XLSX):

@@ -3,9 +3,10 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from controlroom.exports import ExcelCSV
 from controlroom.models import AuditEvent
 from districts.models import District
 from members import services
@@ -37,7 +38,7 @@ class MemberConfirmImportForm(ConfirmImportForm):
 class MemberAdmin(ImportExportModelAdmin):
     form = MemberAdminForm
     resource_classes = [MemberResource]
-    formats = [XLSX, CSV]
+    formats = [XLSX, ExcelCSV]
     import_form_class = MemberImportForm
     confirm_form_class = MemberConfirmImportForm
     list_display = ["name", "mobile", "village", "district", "status", "attempt_count", "created_at"]

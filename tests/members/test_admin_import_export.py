@@ -120,6 +120,7 @@ def test_admin_export_escapes_formulas(client, cast, superuser):
     make_member(cast["rampur"], "9123456780", name="=2+2")
     login(client, superuser)
     response = client.post("/admin/members/member/export/", {"format": "1", "resource": "0", **_all_fields()})
+    assert response.content.startswith("\ufeffनाम".encode()), "a byte-order mark: Excel reads the file as UTF-8"
     text = response.content.decode("utf-8-sig")
     assert "'=2+2" in text
     assert "\n=2+2" not in text and ",=2+2" not in text
