@@ -63,7 +63,7 @@ class Upload(models.Model):
     error = models.TextField(_("error"), blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     valid = models.PositiveIntegerField(_("valid"), default=0)
-    rejected = models.PositiveIntegerField(_("refused"), default=0)
+    rejected = models.PositiveIntegerField(_("invalid rows"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
     marked_wrong = models.PositiveIntegerField(_("numbers marked wrong before"), default=0)
     imported = models.PositiveIntegerField(_("imported"), default=0)
@@ -150,7 +150,7 @@ class RefusedRow(models.Model):
     """A row of an upload that will not be (or was not) imported, with the cells as typed and the reasons."""
 
     class Kind(models.TextChoices):
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", _("Invalid")
         DUPLICATE = "duplicate", _("Duplicate")
 
     upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="refused_rows")
