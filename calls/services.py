@@ -344,7 +344,10 @@ def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
         older = CallAttempt.objects.filter(
             operator=operator, undone_at=None, created_at__lt=since, created_at__gte=shift_began
         )
-        raise CallError("too late" if older.exists() else "nothing to undo")
+        if older.exists():
+            raise CallError("too late")
+        # A call seconds old, before a Stop pressed by mistake and Start again: not "nothing to undo".
+        raise CallError("before stop" if attempts.exists() else "nothing to undo")
     member = Member.objects.select_for_update().get(pk=attempt.member_id)
     untouched = member.status == attempt.result_status and member.batch_id is None
     if not untouched or member.attempts.filter(created_at__gt=attempt.created_at).exists():

@@ -831,7 +831,7 @@ def test_undo_right_after_stop_and_start_does_not_take_back_the_last_shifts_call
     calling.post("/calls/console/start/")
     calling.get("/calls/console/")  # the page that says the calling stopped, and starts again
     response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
-    assert [str(m) for m in response.context["messages"]] == [str(ERRORS["nothing to undo"])]
+    assert [str(m) for m in response.context["messages"]] == [str(ERRORS["before stop"])], "not 'nothing to undo'"
     member.refresh_from_db()
     assert member.status == MemberStatus.YES
 
