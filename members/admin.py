@@ -93,6 +93,9 @@ class MemberAdmin(ImportExportModelAdmin):
             # The columns a file must have, as the template heads them: not the resource's field names, and not
             # the district and status it exports but never reads.
             context["fields_list"] = [(name, HEADINGS) for name, _ in context["fields_list"]]
+        if context and context.get("result") is not None:
+            for row in context["result"].invalid_rows:
+                row.number += 1  # the spreadsheet's row, as an upload reports it: its headings are row 1
         return response
 
     def process_import(self, request, **kwargs):

@@ -106,9 +106,13 @@ class MemberResource(resources.ModelResource):
             if found:
                 problems.append(enrolled_problem(*found[mobile]))
         if problems:
+            # Shown in the admin's table of refused rows, whose columns are the template's headings: the reasons
+            # under them, and the cells as typed (not "---" under every heading).
             errors = {}
             for column, code, params in problems:
-                errors.setdefault(column, []).append(reason_text(code, params))
+                errors.setdefault(self.heading(column), []).append(reason_text(code, params))
+            row.update(dict.fromkeys(self.get_diff_headers(), ""))  # the district and status: not read
+            row.update({self.heading(field): row.get(field) for field in FIELDS})
             raise ValidationError(errors)
         self.checker.accept(key, village)
         row.update(name=name, mobile=mobile, village=village, address=address, village_key=key)

@@ -274,3 +274,13 @@ def test_staff_work_on_members_in_the_admin_is_in_the_audit_log(client, cast, su
     ]  # fmt: skip
     assert events[2].detail["fields"] == ["name"]
     assert events[3].detail["members"] == [never_touched.pk]
+
+
+def test_the_admin_shows_a_refused_row_as_typed_with_its_spreadsheet_row_and_column(client, cast, superuser, patna):
+    login(client, superuser)
+    content = csv_text([["नाम", "मोबाइल", "गांव"], ["सीता", "7000012345", "रामपुर"], ["", "98765", "रामपुर"]]).encode()
+    response = _admin_import(client, patna, "m.csv", content)
+    [refused] = response.context["result"].invalid_rows
+    assert refused.number == 3, "the spreadsheet's row 3: its headings are row 1"
+    assert "98765" in refused.values and "---" not in refused.values, "the cells as typed"
+    assert set(refused.field_specific_errors) == {"नाम / Name", "मोबाइल / Mobile"}, "the template's headings"
