@@ -14,6 +14,11 @@ class DistrictAdmin(admin.ModelAdmin):
     list_display = ["code", "name_en", "name_hi", "village_target"]
     search_fields = ["code", "name_en", "name_hi"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A supervisor sets the target for new villages; the code and names are in every link, file name and
+        # `import_members --district`, and stay with the superusers.
+        return [] if request.user.is_superuser else ["code", "name_en", "name_hi"]
+
 
 @admin.register(Village)
 class VillageAdmin(admin.ModelAdmin):
@@ -109,17 +114,23 @@ class UserAdmin(_DistrictsInReadingOrder, BaseUserAdmin):
     )
 
     def get_readonly_fields(self, request, obj=None):
-        # Supervisors add and change operators here. Who is a superuser, and with which permissions, stays with
-        # the superusers: a supervisor could otherwise make anyone, themselves included, one.
+        # Supervisors add and change operators here. Who is staff or a superuser, and with which permissions,
+        # stays with the superusers: a supervisor could otherwise make anyone, themselves included, one.
         if request.user.is_superuser:
             return super().get_readonly_fields(request, obj)
         return ["is_staff", "is_superuser", "groups", "user_permissions", "last_login", "date_joined"]
 
     def has_change_permission(self, request, obj=None):
-        # Nor may they change a superuser (their password, say): a superuser is changed by a superuser.
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        # Nor may they change anyone but an operator: a president's, a supervisor's or staff's password reset by a
+        # supervisor would let them act, and be logged, as that person. Those accounts are the superusers' to keep.
+        if obj is not None and not request.user.is_superuser and (obj.role != Role.OPERATOR or obj.is_staff):
             return False
         return super().has_change_permission(request, obj)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [(Role.OPERATOR, Role.OPERATOR.label)]  # supervisors add operators
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         # The admin is the supervisor's tool (controlroom.auth gives them its permissions by role): a supervisor

@@ -84,3 +84,30 @@ def test_other_roles_get_no_admin_permission_from_their_role(cast, operator, pat
 @pytest.fixture
 def superuser_elsewhere(db):
     return User.objects.create_superuser("root2", password=PASSWORD)
+
+
+def test_a_supervisor_changes_operators_only_not_presidents_supervisors_or_staff(
+    client, supervisor, patna_president, operator
+):
+    """A password a supervisor sets for a president, or for another supervisor, would let them act, and be logged,
+    as that person: those accounts are the superusers' to keep."""
+    other = User.objects.create_user("sup4", password=PASSWORD, role=Role.SUPERVISOR, is_staff=True)
+    login(client, supervisor)
+    for target in (patna_president, other):
+        assert client.get(reverse("admin:auth_user_password_change", args=[target.pk])).status_code == 403
+        page = client.get(reverse("admin:districts_user_change", args=[target.pk]))
+        assert not page.context["has_change_permission"], target.username
+    assert client.get(reverse("admin:auth_user_password_change", args=[operator.pk])).status_code == 200
+
+    form = client.get(reverse("admin:districts_user_add")).context["adminform"].form
+    assert [value for value, _label in form.fields["role"].choices] == [Role.OPERATOR], "they add operators"
+
+
+def test_a_supervisor_sets_a_districts_target_but_not_its_code_or_names(client, supervisor, patna):
+    login(client, supervisor)
+    url = reverse("admin:districts_district_change", args=[patna.pk])
+    form = client.get(url).context["adminform"].form
+    assert set(form.fields) == {"village_target"}
+    assert client.post(url, {"village_target": 12, "code": "XXX"}).status_code == 302
+    patna.refresh_from_db()
+    assert (patna.village_target, patna.code) == (12, "PAT")
