@@ -6,7 +6,7 @@ from districts.models import District
 from districts.selectors import village_named
 from members import selectors
 from members.parsing import PROBLEMS, UnusableFile, on_disk, open_table, sniff
-from members.phone import InvalidMobile, normalise_mobile
+from members.phone import InvalidMobile, normalise_mobile, typed_digits
 from members.rows import clean_text, has_letter, reason_text
 
 
@@ -36,6 +36,7 @@ class MobileField(forms.CharField):
 
     def __init__(self, **kwargs):
         super().__init__(max_length=40, **kwargs)  # wider than the stored 10 digits: prefixes and spaces
+        self.stored = ""  # the number the member has: kept as it is, even one the rules now refuse (9876543210)
 
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), "inputmode": "tel", "autocomplete": "off"}
@@ -44,6 +45,8 @@ class MobileField(forms.CharField):
         value = super().to_python(value)
         if not value:
             return value
+        if self.stored and typed_digits(value) == self.stored:
+            return self.stored
         try:
             return normalise_mobile(value)
         except InvalidMobile as invalid:
@@ -113,6 +116,10 @@ class MemberAdminForm(forms.ModelForm):
     )
     address = CleanTextField(label=_("address"), max_length=255, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mobile"].stored = self.instance.mobile if self.instance.pk else ""
+
 
 class CorrectNumberForm(forms.Form):
     mobile = forms.CharField(label=_("Corrected mobile number"), max_length=40)
@@ -158,6 +165,7 @@ class MemberEditForm(forms.Form):
             del self.fields["mobile"]
         else:
             self.fields["mobile"].widget.attrs["aria-describedby"] = self["mobile"].auto_id + "_help"
+            self.fields["mobile"].stored = member.mobile
 
     def clean_village(self):
         village = village_named(self.member.district_id, self.cleaned_data["village"])

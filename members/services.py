@@ -31,7 +31,7 @@ from districts.models import District, Village, VillageAlias
 from members import parsing, pipeline
 from members.models import REJECTS, Member, MemberChange, MemberStatus, RefusedRow, Upload
 from members.parsing import UnusableFile
-from members.phone import InvalidMobile, normalise_mobile
+from members.phone import InvalidMobile, normalise_mobile, typed_digits
 from members.resources import RejectResource
 from members.rows import clean_text, enrolled_problem, reason_text
 
@@ -665,6 +665,10 @@ def _numbers_had(district: District, member_ids: list[int]) -> dict[int, set]:
 
 
 def _is_one_of(mobile, numbers: set) -> bool:
+    if isinstance(mobile, float) and mobile.is_integer():
+        mobile = int(mobile)  # a number cell
+    if typed_digits(str(mobile)) in numbers:
+        return True  # as stored, even a number the rules now refuse (9876543210)
     try:
         return normalise_mobile(mobile) in numbers
     except InvalidMobile:

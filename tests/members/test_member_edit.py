@@ -116,6 +116,29 @@ def test_a_new_number_alone_is_kept_as_a_number_change_only(client, cast, patna_
     assert list(MemberChange.objects.values_list("kind", flat=True)) == [MemberChange.Kind.RETYPED]
 
 
+def test_a_member_enrolled_with_a_number_now_refused_as_made_up_can_still_have_the_name_fixed(
+    client, cast, patna_president, superuser
+):
+    """9876543210 was taken before the rules refused it: the member's number is kept as it is, not a reason
+    to refuse fixing their name, here or in the admin."""
+    member = make_member(cast["rampur"], "9876543210", name="गीता देबी")
+    data = {"name": "गीता देवी", "village": "रामपुर", "mobile": "9876543210"}
+    assert login(client, patna_president).post(edit_url(member), data).status_code == 302
+    member.refresh_from_db()
+    assert (member.name, member.mobile) == ("गीता देवी", "9876543210")
+    retyped = {**data, "mobile": "98765 43210"}
+    assert client.post(edit_url(member), retyped).status_code == 302, "as people write it"
+
+    login(client, superuser)
+    change_url = reverse("admin:members_member_change", args=[member.pk])
+    form = client.get(change_url).context["adminform"].form
+    admin_data = {**{name: form[name].value() or "" for name in form.fields}, "name": "गीता"}
+    assert client.post(change_url, admin_data).status_code == 302
+    other = make_member(cast["rampur"], "9876500009", name="नई")
+    typed = {**data, "name": "नई", "mobile": "9876543210"}
+    assert login(client, patna_president).post(edit_url(other), typed).status_code == 422, "not given to another"
+
+
 def test_staff_corrections_in_the_admin_are_kept_in_the_members_history(client, cast, sita, superuser):
     login(client, superuser)
     change_url = reverse("admin:members_member_change", args=[sita.pk])

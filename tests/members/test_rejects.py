@@ -625,3 +625,21 @@ def test_after_a_fix_the_page_goes_on_to_the_next_reject_on_the_same_page(client
     assert response["Location"] == reverse("members:rejects", args=["PAT"]) + f"#member-{after.pk}"
     response = fix(client, after, "remove", reason="पार्टी छोड़ दी", page="2")
     assert response["Location"] == reverse("members:rejects", args=["PAT"]) + "?page=2", "the last: no anchor"
+
+
+def test_a_corrections_file_leaves_alone_a_number_the_rules_now_refuse_when_left_as_it_is(
+    client, cast, patna_president, operator, tmp_path
+):
+    """A reject enrolled as 9876543210 before the rules refused it, its row left untouched in the file, is not
+    reported as "looks made up": it was not typed over."""
+    placeholder = make_member(cast["rampur"], "9876543210", name="प्लेसहोल्डर", status=MemberStatus.WRONG_NUMBER)
+    other = make_member(cast["rampur"], "7000000009", status=MemberStatus.UNREACHABLE)
+    from districts import rollup
+
+    rollup.rebuild()
+    login(client, patna_president)
+    path = corrections_file(tmp_path, client, "PAT", {str(other.pk): "9123456780"})
+    shown = upload_corrections(client, path)
+    assert [level for level, _text in shown] == ["success"], shown
+    placeholder.refresh_from_db()
+    assert (placeholder.mobile, placeholder.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
