@@ -63,7 +63,8 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 
 class DownloadReadyMiddleware:
     """A file download asked for with `?download=<token>` (static/js/downloads.js adds it) answers with the cookie
-    `download=<token>`: the page, which said the file is being made and took no second press, knows it arrived.
+    `download-<token>`: "ok" with the file, "failed" with anything else (an error, the login page for a session
+    that ran out). The page, which said the file is being made and took no second press, then knows how it went.
     A district's lakh of members takes a while, and a phone shows nothing until the file comes."""
 
     TOKEN = re.compile(r"[a-z0-9]{8,40}")
@@ -74,10 +75,16 @@ class DownloadReadyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         token = request.GET.get("download", "")
-        attachment = response.get("Content-Disposition", "").startswith("attachment")
-        if attachment and self.TOKEN.fullmatch(token):
-            secure = settings.SESSION_COOKIE_SECURE
-            response.set_cookie("download", token, max_age=120, samesite="Strict", secure=secure, httponly=False)
+        if self.TOKEN.fullmatch(token):
+            arrived = response.get("Content-Disposition", "").startswith("attachment")
+            response.set_cookie(
+                f"download-{token}",
+                "ok" if arrived else "failed",
+                max_age=120,
+                samesite="Strict",
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=False,  # read by the page
+            )
         return response
 
 

@@ -405,3 +405,22 @@ def test_a_download_that_takes_a_while_says_so_and_takes_no_second_press(
     expect(page.locator(".download-note")).to_have_count(0)
     expect(link).not_to_have_attribute("aria-disabled", "true")
     assert len(made) == 1, "the second press made nothing"
+
+
+def test_a_download_that_fails_says_so_and_can_be_pressed_again(
+    phone_page, base_url, patna_president, patna, monkeypatch
+):
+    """Not "it downloads by itself" for minutes after the server failed to make it."""
+    from controlroom.exports import SafeXLSX
+
+    def broken(self, dataset, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(SafeXLSX, "export_data", broken)
+    page = phone_page
+    log_in(page, base_url, patna_president)
+    page.goto(f"{base_url}/members/uploads/")
+    link = page.locator("a[href='/members/export/PAT.xlsx']")
+    link.click()
+    expect(page.locator(".download-note")).to_contain_text("फ़ाइल नहीं बन सकी")
+    expect(link).not_to_have_attribute("aria-disabled", "true")
