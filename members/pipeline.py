@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from districts import rollup
@@ -70,7 +71,8 @@ _ENROLLED_SQL = """
     JOIN districts_district d ON d.id = m.district_id
     WHERE c.kind = %(corrected)s AND c.old_mobile = ANY(%(mobiles)s)
     UNION ALL
-    SELECT m.mobile, m.status, v.name, d.name_en, d.name_hi
+    SELECT m.mobile, CASE WHEN m.status = %(removed)s AND m.attempt_count = 0 THEN %(withdrawn)s ELSE m.status END,
+           v.name, d.name_en, d.name_hi
     FROM members_member m
     JOIN districts_village v ON v.id = m.village_id
     JOIN districts_district d ON d.id = m.district_id
@@ -78,6 +80,8 @@ _ENROLLED_SQL = """
 """
 
 
+# A member taken off the list before any call (enrolled by mistake), told apart from one removed from the rejects.
+WITHDRAWN = "withdrawn"
 # Numbers the call centre could not use: marked wrong now, corrected away, or their member removed for it.
 UNUSABLE_BEFORE = frozenset({MemberStatus.WRONG_NUMBER, MemberChange.Kind.CORRECTED, MemberStatus.REMOVED})
 
@@ -91,12 +95,16 @@ def enrolled(mobiles: list[str]) -> dict[str, tuple]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # One array parameter instead of thousands of IN (...) placeholders.
-            cursor.execute(_ENROLLED_SQL, {"mobiles": mobiles, "corrected": corrected})
+            params = {"mobiles": mobiles, "corrected": corrected, "removed": MemberStatus.REMOVED}
+            params["withdrawn"] = WITHDRAWN
+            cursor.execute(_ENROLLED_SQL, params)
             return _members_first(cursor.fetchall())
     where = ("village__name", "district__name_en", "district__name_hi")
     changes = MemberChange.objects.filter(kind=corrected, old_mobile__in=mobiles)
     changes = changes.values_list("old_mobile", *(f"member__{field}" for field in where))
-    members = Member.objects.filter(mobile__in=mobiles).values_list("mobile", "status", *where)
+    withdrawn = When(status=MemberStatus.REMOVED, attempt_count=0, then=Value(WITHDRAWN))
+    members = Member.objects.filter(mobile__in=mobiles).annotate(known_as=Case(withdrawn, default=F("status")))
+    members = members.values_list("mobile", "known_as", *where)
     return _members_first([*((mobile, corrected, *rest) for mobile, *rest in changes), *members])
 
 

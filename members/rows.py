@@ -40,8 +40,21 @@ REASONS = {
         "This number belonged to a member in %(village)s, %(district)s, who was taken off the list after the call "
         "centre could not use it. Do not enrol it again."
     ),
+    "withdrawn_away": _(
+        "This number belonged to a member in %(village)s, %(district)s, who was taken off the list before any "
+        "call. A number is enrolled once."
+    ),
 }
-DUPLICATE_CODES = frozenset({"repeated", "enrolled", "enrolled_wrong", "corrected_away", "removed_away"})
+# What a number already known is, by the status `pipeline.enrolled` gives it: the reason a row with it is refused.
+ENROLLED_CODES = {
+    "wrong": "enrolled_wrong",
+    "corrected": "corrected_away",
+    "removed": "removed_away",
+    "withdrawn": "withdrawn_away",
+}
+DUPLICATE_CODES = frozenset(
+    {"repeated", "enrolled", "enrolled_wrong", "corrected_away", "removed_away", "withdrawn_away"}
+)
 
 # C0/C1 control characters and invisible marks that sneak in from copy-paste, and the direction overrides
 # that would show text reversed; ZWJ/ZWNJ stay, Devanagari needs them.
@@ -90,7 +103,7 @@ def problem_text(problems) -> str:
 
 
 def enrolled_problem(status: str, village: str, district_en: str, district_hi: str):
-    code = {"wrong": "enrolled_wrong", "corrected": "corrected_away", "removed": "removed_away"}.get(status, "enrolled")
+    code = ENROLLED_CODES.get(status, "enrolled")
     return ("mobile", code, {"village": village, "district_en": district_en, "district_hi": district_hi})
 
 

@@ -410,6 +410,23 @@ def test_an_upload_refuses_the_number_of_a_member_taken_off_the_list_saying_so(
         assert "taken off the list" in reason_text("removed_away", params), "not “already enrolled”: it is not"
 
 
+def test_an_upload_refuses_the_number_of_a_member_withdrawn_before_any_call_without_blaming_the_call_centre(
+    client, cast, patna_president, patna, tmp_path
+):
+    from members import pipeline, services
+
+    mistake = make_member(cast["rampur"], "7000000077", name="दो बार")
+    services.member_withdraw(member_id=mistake.pk, reason="दो बार जुड़ गए", actor=patna_president)
+    path = tmp_path / "again.csv"
+    path.write_text("नाम,मोबाइल,गांव\nदो बार,7000000077,रामपुर\n", encoding="utf-8")
+    checked = pipeline.check_file(path, district=patna, workdir=tmp_path)
+    assert (checked.valid, checked.duplicates, checked.marked_wrong) == (0, 1, 0), (
+        "not a number the centre could not use"
+    )
+    refused = checked.refused_path.read_text(encoding="utf-8")
+    assert "withdrawn_away" in refused and "removed_away" not in refused
+
+
 # --- a new number typed over the Mobile column of the rejects download ---
 
 

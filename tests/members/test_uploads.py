@@ -123,17 +123,18 @@ def test_a_double_confirm_imports_once(client, checked, django_capture_on_commit
 
 
 @pytest.mark.parametrize(
-    "status, code",
+    "status, calls, code",
     [
-        (MemberStatus.PENDING, "enrolled"),
-        (MemberStatus.WRONG_NUMBER, "enrolled_wrong"),
-        (MemberStatus.REMOVED, "removed_away"),
+        (MemberStatus.PENDING, 0, "enrolled"),
+        (MemberStatus.WRONG_NUMBER, 1, "enrolled_wrong"),
+        (MemberStatus.REMOVED, 3, "removed_away"),  # from the rejects
+        (MemberStatus.REMOVED, 0, "withdrawn_away"),  # before any call
     ],
 )
 def test_a_number_enrolled_between_preview_and_confirm_is_refused_not_doubled(
-    client, cast, checked, django_capture_on_commit_callbacks, status, code
+    client, cast, checked, django_capture_on_commit_callbacks, status, calls, code
 ):
-    make_member(cast["sitapur"], "8123456781", status=status)
+    make_member(cast["sitapur"], "8123456781", status=status, attempt_count=calls)
     confirm(client, checked, django_capture_on_commit_callbacks)
     checked.refresh_from_db()
     assert (checked.status, checked.imported, checked.duplicates) == (Upload.Status.IMPORTED, 1, 3)
@@ -792,6 +793,12 @@ def test_a_list_uploaded_again_says_there_is_nothing_to_fix(
     page = client.get(url("upload_detail", latest_upload())).content.decode()
     assert "इस फ़ाइल के सभी सदस्य पहले से दर्ज हैं" in page and "सुधारने को कुछ नहीं है" in page
     assert "सभी पंक्तियाँ नामंज़ूर हुईं" not in page
+
+    Member.objects.filter(mobile="9812345670").update(status=MemberStatus.WRONG_NUMBER)
+    post_upload(client, again, capture=django_capture_on_commit_callbacks)
+    page = client.get(url("upload_detail", latest_upload())).content.decode()
+    assert "सुधारने को कुछ नहीं है" not in page, "a number the call centre could not use: there is something to do"
+    assert "और क्या करें" in page
 
     wrong = csv_text([HEAD, ["गीता", "98765", "रामपुर", ""], ["मोहन", "9812345670", "रामपुर", ""]]).encode()
     post_upload(client, wrong, capture=django_capture_on_commit_callbacks)
