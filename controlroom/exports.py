@@ -1,12 +1,12 @@
 """XLSX exports through django-import-export, with every export audited and spreadsheet formulas defused."""
 
 import datetime
+import decimal
 import io
 import re
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from import_export import fields, widgets
 from import_export.formats.base_formats import CSV, XLSX
@@ -82,9 +82,15 @@ def _wraps(value) -> bool:
     return type(value) is str and "\n" in value
 
 
+# What a cell holds as it is; anything else (a translated label, a UUID) is written as its text, as tablib did.
+NATIVE = (str, int, float, bool, decimal.Decimal, datetime.date, datetime.time, datetime.timedelta, type(None))
+
+
 def _plain(value):
-    """A value openpyxl can write: a translated label (a lazy string) as its text."""
-    return str(value) if isinstance(value, Promise) else value
+    """A value openpyxl can write. A time with a time zone is read in India's time: Excel has no time zones."""
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value if isinstance(value, NATIVE) else str(value)
 
 
 def _styled(value) -> bool:
