@@ -357,15 +357,21 @@ class ImportCounts:
 def members_import_file(*, path, district: District, dry_run: bool = False) -> ImportCounts:
     """Check and import a whole file synchronously, as the command line does. Raises UnusableFile.
 
-    With dry_run nothing is written, not even an upload record. Otherwise the file is recorded as an upload
-    (with no uploader) and imported all-or-nothing.
+    With dry_run nothing is written, not even an upload record, and the counts are those the import would give.
+    Otherwise the file is recorded as an upload (with no uploader) and imported all-or-nothing.
     """
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="import-") as workdir:
         if dry_run:
             checked = pipeline.check_file(path, district=district, workdir=Path(workdir))
+            # The numbers the import would report: the valid rows are those it would write.
             return ImportCounts(
-                checked.rows, 0, checked.rejected, checked.duplicates, len(checked.new_villages), checked.lookalikes
+                checked.rows,
+                checked.valid,
+                checked.rejected,
+                checked.duplicates,
+                len(checked.new_villages),
+                checked.lookalikes,
             )
         upload = Upload.objects.create(district=district, original_name=path.name[-255:], status=Status.VALIDATING)
         try:
