@@ -27,7 +27,7 @@ ERRORS = {
     ),
     "nothing to undo": gettext_lazy("There is nothing to undo."),
     "before stop": gettext_lazy(
-        "Your last call was saved before you stopped calling, and can no longer be undone. Nothing was changed."
+        "Your last call was saved before your calling stopped, and can no longer be undone. Nothing was changed."
     ),
     "already moved on": gettext_lazy("Too late to undo: this member has already moved on."),
     "duplicate": gettext_lazy("This outcome was already saved."),

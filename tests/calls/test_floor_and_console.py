@@ -145,7 +145,7 @@ def test_a_scripts_unknown_placeholder_is_refused_in_the_admin_and_the_known_one
     assert not Campaign.objects.exists()
     data["script_hi"] = "नमस्ते {{name}} जी, {{ village }} से?"  # as other tools write them: read "{राम कुमार}"
     errors = str(client.post("/admin/calls/campaign/add/", data).context["adminform"].form.errors["script_hi"])
-    assert "{{name}}, {{ village }}" in errors and "एक जोड़ी" in errors
+    assert "{{name}}, {{ village }}" in errors and "एक ही जोड़ी" in errors
     data["script_hi"] = "नमस्ते {name} जी, {village} से?"
     assert client.post("/admin/calls/campaign/add/", data).status_code == 302
 
