@@ -50,9 +50,10 @@ def active_campaign() -> Campaign:
 
 
 def batches_follow_active_campaign() -> int:
-    """After the drive the floor calls for changed (a campaign switched on or off in the admin): the open batches
-    are called for the active one from their next member, with its script, not for the old one until every
-    operator presses Stop. Returns the batches moved over."""
+    """After a drive is switched on in the admin: the open batches are called for it from their next member, with
+    its script, not for the old drive until every operator presses Stop. The call on screen at that moment is
+    stored for the new drive too. With no drive on, batches keep theirs, and no new ones are built. Returns the
+    batches moved over."""
     campaign = active_campaign()
     if campaign is None:
         return 0
