@@ -2,8 +2,8 @@ from dataclasses import dataclass, fields
 from datetime import timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Lower, NullIf, Replace
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -233,11 +233,31 @@ def with_last_call(members):
     )
 
 
+# Spellings of one name that lists and people mix: a long or short vowel (लालमुनी, लालमुनि), a nukta (ज़, ज), a
+# chandrabindu or an anusvara (गाँव, गांव). A search matches names written either way.
+SPELLINGS = (("ी", "ि"), ("ू", "ु"), ("ई", "इ"), ("ऊ", "उ"), ("ँ", "ं"), ("\u093c", ""))
+
+
+def _folded_text(text: str) -> str:
+    text = text.lower()
+    for written, read in SPELLINGS:
+        text = text.replace(written, read)
+    return text
+
+
+def _folded(expression):
+    expression = Lower(expression)
+    for written, read in SPELLINGS:
+        expression = Replace(expression, Value(written), Value(read))
+    return expression
+
+
 def _matching(members, query: str):
     digits = typed_digits(query)
     if not (digits.isascii() and digits.isdigit()):
+        members = members.annotate(name_read=_folded("name"))
         for word in query.split():
-            members = members.filter(name__icontains=word)
+            members = members.filter(name_read__contains=_folded_text(word))
         return members
     try:
         return members.filter(mobile=normalise_mobile(query))

@@ -30,6 +30,20 @@ def test_a_president_finds_a_member_by_the_number_as_people_write_it(client, cas
     assert found(search(login(client, patna_president), query)) == ["9876543211"]
 
 
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [("लालमुनी देवी", "लालमुनि"), ("सुनीता", "सुनिता"), ("फ़ूलमती", "फुलमति"), ("चाँदनी", "चांदनी"), ("ईश्वर राम", "इश्वर")],
+)
+def test_a_name_is_found_however_its_vowels_nukta_or_chandrabindu_were_written(
+    client, cast, patna_president, written, typed
+):
+    """Lists and people spell one name both ways: लालमुनी and लालमुनि, फ़ूलमती and फुलमति, चाँदनी and चांदनी."""
+    make_member(cast["rampur"], "9876543212", name=written)
+    login(client, patna_president)
+    assert found(search(client, typed)) == ["9876543212"]
+    assert found(search(client, written)) == ["9876543212"], "as written, too"
+
+
 def test_a_president_finds_members_by_words_of_the_name_in_any_order(client, cast, patna_president):
     make_member(cast["rampur"], "9876543212", name="सीता  देवी")
     make_member(cast["rampur"], "9876543213", name="Sita Kumari")
