@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from calls.models import FINAL, CallAttempt, Outcome
 from controlroom.models import AuditEvent
 from districts.models import District, DistrictDay, DistrictStats, Village
-from members.models import Member, MemberStatus
+from members.models import Member, MemberChange, MemberStatus
 from members.phone import InvalidMobile, normalise_mobile, typed_digits
 from members.rows import clean_text, village_lookalikes
 
@@ -260,11 +260,14 @@ def _matching(members, query: str):
             members = members.filter(name_read__contains=_folded_text(word))
         return members
     try:
-        return members.filter(mobile=normalise_mobile(query))
+        mobile = normalise_mobile(query)
     except InvalidMobile:
         if len(digits) < SEARCH_MIN_DIGITS:
             return members.none()
         return members.filter(mobile__contains=digits)
+    # Also by a number they had before it was corrected: the one on the president's paper list.
+    before = MemberChange.objects.filter(old_mobile=mobile).values("member_id")
+    return members.filter(Q(mobile=mobile) | Q(pk__in=before))
 
 
 def member_search_page(user, district: District | None, query: str, number, status: str = "") -> Paginator:

@@ -241,3 +241,18 @@ def test_another_districts_members_are_not_downloaded(client, cast, request, who
         reverse("districts:member_search_export", args=["GAY"]), {"status": "no"}
     )
     assert response.status_code == 404
+
+
+def test_a_member_is_found_by_the_number_they_had_before_it_was_corrected(client, cast, patna_president):
+    """The president's paper list still has the old number."""
+    from districts import rollup
+    from members import services
+
+    member = cast["rampur"].members.get(mobile="9812345670")
+    member.status, member.attempt_count = MemberStatus.WRONG_NUMBER, 1
+    member.save(update_fields=["status", "attempt_count"])
+    rollup.rebuild()
+    services.member_correct_number(member_id=member.pk, mobile="7000012345", actor=patna_president)
+    login(client, patna_president)
+    assert found(search(client, "+91 98123 45670")) == ["7000012345"]
+    assert found(search(client, "7000012345")) == ["7000012345"]
