@@ -33,7 +33,7 @@ from members.models import REJECTS, Member, MemberChange, MemberStatus, RefusedR
 from members.parsing import UnusableFile
 from members.phone import InvalidMobile, normalise_mobile, typed_digits
 from members.resources import RejectResource
-from members.rows import clean_text, enrolled_problem, reason_text
+from members.rows import cell_text, clean_text, enrolled_problem, reason_text
 
 logger = logging.getLogger(__name__)
 
@@ -671,9 +671,7 @@ def _numbers_had(district: District, member_ids: list[int]) -> dict[int, set]:
 
 
 def _is_one_of(mobile, numbers: set) -> bool:
-    if isinstance(mobile, float) and mobile.is_integer():
-        mobile = int(mobile)  # a number cell
-    if typed_digits(str(mobile)) in numbers:
+    if typed_digits(cell_text(mobile)) in numbers:
         return True  # as stored, even a number the rules now refuse (9876543210)
     try:
         return normalise_mobile(mobile) in numbers
