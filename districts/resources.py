@@ -6,7 +6,7 @@ from import_export import fields, resources
 
 from calls.models import Outcome
 from controlroom.exports import number_field
-from members.resources import status_field
+from members.resources import StatusField
 
 
 class _RollupResource(resources.Resource):
@@ -53,7 +53,7 @@ class MemberFollowUpResource(resources.Resource):
     village = fields.Field(attribute="village__name", column_name=_("Village"))
     district = fields.Field(attribute="district__name", column_name=_("District"))
     address = fields.Field(attribute="address", column_name=_("Address"))
-    status = status_field(_("Status"))
+    status = StatusField(_("Status"))
     attempts = number_field("attempt_count", _("Attempts"))
     last_outcome = fields.Field(column_name=_("Last call"))
     last_called_at = fields.Field(column_name=_("Last called at"))

@@ -20,7 +20,7 @@ from districts import rollup
 from districts.models import District, Village
 from members.models import Member, MemberChange, MemberStatus, RefusedRow
 from members.parsing import UnusableFile, max_rows, open_table
-from members.rows import RowChecker, cell_text, enrolled_problem, is_duplicate
+from members.rows import WITHDRAWN, RowChecker, cell_text, enrolled_problem, is_duplicate
 
 CHUNK = 10_000
 # The valid rows kept, as read, for the preview: enough to see that the columns were understood.
@@ -80,8 +80,6 @@ _ENROLLED_SQL = """
 """
 
 
-# A member taken off the list before any call (enrolled by mistake), told apart from one removed from the rejects.
-WITHDRAWN = "withdrawn"
 # Numbers the call centre could not use: marked wrong now, corrected away, or their member removed for it.
 UNUSABLE_BEFORE = frozenset({MemberStatus.WRONG_NUMBER, MemberChange.Kind.CORRECTED, MemberStatus.REMOVED})
 

@@ -45,12 +45,14 @@ REASONS = {
         "call. A number is enrolled once."
     ),
 }
+# A member taken off the list before any call (enrolled by mistake), told apart from one removed from the rejects.
+WITHDRAWN = "withdrawn"
 # What a number already known is, by the status `pipeline.enrolled` gives it: the reason a row with it is refused.
 ENROLLED_CODES = {
     "wrong": "enrolled_wrong",
     "corrected": "corrected_away",
     "removed": "removed_away",
-    "withdrawn": "withdrawn_away",
+    WITHDRAWN: "withdrawn_away",
 }
 DUPLICATE_CODES = frozenset(
     {"repeated", "enrolled", "enrolled_wrong", "corrected_away", "removed_away", "withdrawn_away"}
