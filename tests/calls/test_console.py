@@ -305,13 +305,18 @@ def test_no_numbers_are_handed_out_outside_calling_hours(client, operator, pool,
     assert not Member.objects.filter(batch__isnull=False).exists()
 
 
-def test_when_calling_hours_end_the_next_member_is_not_handed_out(calling, operator, centre, clock):
+def yes_as_the_hours_end(calling, centre, clock):
+    """YES pressed half a minute after calling hours ended (11:30), for the member handed out a minute before."""
     centre.calling_ends = datetime.time(11, 30)
     centre.save()
     clock.move_to(datetime.datetime(2026, 11, 23, 11, 29, tzinfo=IST))
     member = current(calling)
     clock.move_to(datetime.datetime(2026, 11, 23, 11, 30, 30, tzinfo=IST))
-    response = mark(calling, member, "yes")
+    return member, mark(calling, member, "yes")
+
+
+def test_when_calling_hours_end_the_next_member_is_not_handed_out(calling, operator, centre, clock):
+    member, response = yes_as_the_hours_end(calling, centre, clock)
     assert response.context["member"] is None and not response.context["in_hours"]
     member.refresh_from_db()
     assert member.status == MemberStatus.YES, "the call on screen when the hours ended is still saved"
@@ -731,12 +736,7 @@ def test_the_floor_shows_an_operator_idle_since_pressing_start_and_keeps_itself_
 def test_when_calling_hours_end_the_last_call_is_said_saved_and_undo_says_why_it_cannot(
     calling, operator, centre, clock
 ):
-    centre.calling_ends = datetime.time(11, 30)
-    centre.save()
-    clock.move_to(datetime.datetime(2026, 11, 23, 11, 29, tzinfo=IST))
-    member = current(calling)
-    clock.move_to(datetime.datetime(2026, 11, 23, 11, 30, 30, tzinfo=IST))
-    response = mark(calling, member, "yes")
+    member, response = yes_as_the_hours_end(calling, centre, clock)
     assert [str(m) for m in response.context["messages"]] == [str(ERRORS["saved"])]
     assert 'data-key="u"' not in response.content.decode(), "no Undo offered once the numbers are back"
 
