@@ -1,6 +1,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.shortcuts import get_object_or_404
 
@@ -83,10 +84,12 @@ def district_rejects(district):
     )
 
 
-def with_tries(members) -> list[Member]:
-    """The rejects with the outcomes of their calls on the number they have now, oldest first, as `tries`: what a
-    president reads before sending a number back to be called, or looking for another (one query)."""
-    members = list(members)
+def district_rejects_page(district, number) -> Page:
+    """One page (50) of `district_rejects`, each with the outcomes of its calls on the number it has now, oldest
+    first, as `tries`: what a president reads before sending a number back to be called, or looking for another
+    (one query for the page)."""
+    page = Paginator(district_rejects(district), 50).get_page(number)
+    members = list(page)  # the page keeps this list: the template reads these members, with their tries
     tries = defaultdict(list)
     attempts = CallAttempt.objects.filter(member__in=members, undone_at=None).order_by("created_at", "id")
     for member_id, outcome, at in attempts.values_list("member_id", "outcome", "created_at"):
@@ -94,7 +97,7 @@ def with_tries(members) -> list[Member]:
     for member in members:
         since = member.number_since
         member.tries = [Outcome(outcome).label for outcome, at in tries[member.pk] if since is None or at >= since]
-    return members
+    return page
 
 
 def member_history(member):

@@ -144,8 +144,7 @@ FIXES = {
 
 
 def _render_rejects(request, district, page_number, failed=None, status=200):
-    page = Paginator(selectors.district_rejects(district), 50).get_page(page_number)
-    page.object_list = selectors.with_tries(page.object_list)
+    page = selectors.district_rejects_page(district, page_number)
     ctx = {"district": district, "page": page, "can_fix": request.user.role in FIXERS, "failed": failed}
     # Also shown at the address of a fix that failed, which takes only POST: links and the language switch
     # lead to the rejects page itself.
