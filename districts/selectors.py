@@ -299,13 +299,13 @@ SEGMENTS = ("yes", "no", "wrong", "unreachable", "pending")
 
 
 def chart_rows(rows) -> list[dict]:
-    """Stacked bars for the SVG chart: each district's outcomes as percentages of the longest bar."""
-    longest = max((row.listed for row in rows), default=0) or 1
+    """Stacked bars for the SVG chart: each district's outcomes as shares of its own members, so a small
+    district's progress reads as clearly as a big one's (its size is the figure beside the bar)."""
     bars = []
     for row in rows:
         x, segments = 0.0, []
         for name in SEGMENTS:
-            width = 100 * getattr(row, name) / longest
+            width = 100 * getattr(row, name) / (row.listed or 1)
             segments.append({"name": name, "x": round(x, 2), "width": round(width, 2), "count": getattr(row, name)})
             x += width
         bars.append({"row": row, "segments": segments})

@@ -24,6 +24,19 @@ def test_state_leader_sees_every_district_with_counts(client, cast, state_leader
     assert response.context["totals"].listed == 4
 
 
+def test_each_districts_bar_shows_its_own_progress_however_small_its_list(client, cast, state_leader, gaya):
+    """Scaled to the longest list, one big district made every other bar a sliver nobody could read."""
+    sitapur = cast["sitapur"]
+    for i in range(40):
+        make_member(sitapur, f"9{i:02d}1234567", status=MemberStatus.YES if i < 30 else MemberStatus.PENDING)
+    cast["rampur"].members.filter(mobile="9812345670").update(status=MemberStatus.YES)
+    rollup.rebuild()
+    chart = login(client, state_leader).get("/districts/").context["chart"]
+    widths = {bar["row"].obj.code: {seg["name"]: seg["width"] for seg in bar["segments"]} for bar in chart}
+    assert widths["PAT"] == {"yes": 50, "no": 0, "wrong": 0, "unreachable": 0, "pending": 50}  # 1 of 2
+    assert widths["GAY"] == {"yes": 71.43, "no": 0, "wrong": 0, "unreachable": 0, "pending": 28.57}  # 30 of 42
+
+
 def test_district_page_lists_villages_with_member_counts(client, cast, patna_president, patna):
     make_village(patna, "खाली टोला")
     response = login(client, patna_president).get("/districts/PAT/")
