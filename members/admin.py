@@ -4,7 +4,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 
 from controlroom.exports import ExcelCSV
 from controlroom.models import AuditEvent
@@ -34,6 +34,13 @@ class MemberConfirmImportForm(ConfirmImportForm):
     district = forms.ModelChoiceField(queryset=District.objects.all(), widget=forms.HiddenInput)
 
 
+class MemberExportForm(SelectableFieldsExportForm):
+    """The columns to choose are named as the file will head them, in Hindi and English, not "Name (name)"."""
+
+    def _get_field_label(self, resource, field_name):
+        return resource.heading(resource.fields[field_name].column_name)
+
+
 @admin.register(Member)
 class MemberAdmin(ImportExportModelAdmin):
     form = MemberAdminForm
@@ -41,6 +48,7 @@ class MemberAdmin(ImportExportModelAdmin):
     formats = [XLSX, ExcelCSV]
     import_form_class = MemberImportForm
     confirm_form_class = MemberConfirmImportForm
+    export_form_class = MemberExportForm
     list_display = ["name", "mobile", "village", "district", "status", "attempt_count", "created_at"]
     list_filter = ["status", "district"]
     search_fields = ["name", "mobile"]

@@ -284,3 +284,10 @@ def test_the_admin_shows_a_refused_row_as_typed_with_its_spreadsheet_row_and_col
     assert refused.number == 3, "the spreadsheet's row 3: its headings are row 1"
     assert "98765" in refused.values and "---" not in refused.values, "the cells as typed"
     assert set(refused.field_specific_errors) == {"नाम / Name", "मोबाइल / Mobile"}, "the template's headings"
+
+
+def test_the_export_column_chooser_names_the_columns_as_the_file_heads_them(client, superuser):
+    """In Hindi and English, as the template's headings; it listed "Name", "Mobile"… in English only."""
+    page = login(client, superuser).get("/admin/members/member/export/").content.decode()
+    for heading in ("नाम / Name", "मोबाइल / Mobile", "गाँव / Village", "पता / Address", "ज़िला / District"):
+        assert heading in page, heading
