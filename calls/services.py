@@ -180,11 +180,14 @@ def _lock_open_batch(operator: User) -> CallBatch | None:
 
 
 def _claim_for_marking(operator: User, member_id: int) -> tuple[Member, int]:
-    """Lock the member if it is still this operator's to mark: in their batch, or released but untaken.
-    Returns it with the campaign it was called for: its batch's, even when that batch was released since."""
+    """Lock the member if it is still this operator's to mark: the one their batch shows them, or the one it
+    showed before it was released, still untaken. Not another of the batch's members: the console never showed
+    them, so an outcome for one was never a call. Returns the member with the campaign it was called for: its
+    batch's, even when that batch was released since."""
     batch = _lock_open_batch(operator)
     candidates = Member.objects.select_for_update().filter(pk=member_id)
-    member = candidates.filter(batch=batch, status=MemberStatus.IN_BATCH).first() if batch else None
+    shown_now = batch is not None and batch.current_id == member_id
+    member = candidates.filter(batch=batch, status=MemberStatus.IN_BATCH).first() if shown_now else None
     if member is not None:
         member.batch = batch
         return member, batch.campaign_id

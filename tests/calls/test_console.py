@@ -576,6 +576,17 @@ def test_it_rejects_marking_a_member_never_handed_out(calling, pool):
     assert mark(calling, pool["PAT"][-1], "yes").status_code == 404
 
 
+def test_it_rejects_marking_a_member_of_the_batch_the_console_has_not_shown(calling, operator):
+    """Only the member on the screen was called: another of the batch's (their ids run in order) never was."""
+    shown = current(calling)
+    unseen = Member.objects.filter(batch__operator=operator).exclude(pk=shown.pk).first()
+    assert mark(calling, unseen, "yes").status_code == 404
+    assert not CallAttempt.objects.exists()
+    assert Member.objects.get(pk=unseen.pk).status == MemberStatus.IN_BATCH
+    mark(calling, shown, "yes")
+    assert list(CallAttempt.objects.values_list("member", flat=True)) == [shown.pk]
+
+
 @pytest.mark.parametrize("name", ["start", "stop", "mark", "undo"])
 def test_console_actions_need_post(calling, name):
     assert calling.get(reverse(f"calls:{name}")).status_code == 405
