@@ -179,9 +179,10 @@ def _lock_open_batch(operator: User) -> CallBatch | None:
     return batches.filter(operator=operator, closed_at=None).first()
 
 
-def _claim_for_marking(operator: User, member_id: int) -> tuple[Member, int]:
+def _claim_for_marking(operator: User, member_id: int, now: datetime) -> tuple[Member, int]:
     """Lock the member if it is still this operator's to mark: the one their batch shows them, or the one it
-    showed before it was released, still untaken. Not another of the batch's members: the console never showed
+    showed before it was released, still untaken, if not long ago (a call may outlast the idle release, but an
+    outcome sent hours after Stop is not one). Not another of the batch's members: the console never showed
     them, so an outcome for one was never a call. Returns the member with the campaign it was called for: its
     batch's, even when that batch was released since."""
     batch = _lock_open_batch(operator)
@@ -191,9 +192,9 @@ def _claim_for_marking(operator: User, member_id: int) -> tuple[Member, int]:
     if member is not None:
         member.batch = batch
         return member, batch.campaign_id
-    last_batch = CallBatch.objects.filter(operator=operator).order_by("-created_at")[:1]
-    shown = dict(last_batch.values_list("current_id", "campaign_id"))
-    if member_id not in shown:
+    last_batch = CallBatch.objects.filter(operator=operator).order_by("-created_at")
+    last = last_batch.values("current_id", "campaign_id", "closed_at").first()
+    if last is None or last["current_id"] != member_id:
         # By a subquery: an id no bigint can hold finds nothing, where a plain member_id lookup would raise.
         member = Member.objects.filter(pk=member_id).values("pk")
         earlier = CallAttempt.objects.filter(operator=operator, member__in=member, undone_at=None)
@@ -201,11 +202,14 @@ def _claim_for_marking(operator: User, member_id: int) -> tuple[Member, int]:
         if earlier is not None:
             raise AlreadyMarked(earlier.outcome)
         raise NotYours
+    grace = timedelta(minutes=settings.CALLS_IDLE_TIMEOUT_MINUTES)
+    if last["closed_at"] is not None and last["closed_at"] < now - grace:
+        raise CallError("taken back")
     untaken = Q(batch=None, status__in=[MemberStatus.PENDING, MemberStatus.RETRY]) & ~Q(reserved_for__isnull=False)
     member = candidates.filter(untaken).first()
     if member is None:
         raise CallError("taken back")
-    return member, shown[member_id]
+    return member, last["campaign_id"]
 
 
 @contextmanager
@@ -243,7 +247,7 @@ def call_mark(*, operator: User, request: MarkRequest) -> tuple[CallBatch | None
 def _record_outcome(operator, request, now) -> tuple[CallAttempt, CallBatch | None]:
     """The attempt, and the operator's batch when this outcome moved it on (its next member as `current`)."""
     try:
-        member, campaign_id = _claim_for_marking(operator, request.member_id)
+        member, campaign_id = _claim_for_marking(operator, request.member_id, now)
     except CallError:
         # A member no longer ours to mark: most often because this very form was saved already (a double click,
         # a retried request, a twin that held the batch's lock first). Then the answer is that attempt.

@@ -481,6 +481,20 @@ def test_a_late_submit_for_a_released_member_nobody_took_is_kept(calling, operat
     assert (attempt.campaign, attempt.batch) == (campaign, None)
 
 
+def test_an_outcome_sent_long_after_the_numbers_went_back_is_not_stored(calling, operator, clock):
+    """A call may outlast the idle release, and is kept; a form sent hours after Stop, past calling hours, is
+    not a call."""
+    member = current(calling)
+    calling.post("/calls/console/stop/", follow=True)
+    clock.shift(datetime.timedelta(minutes=21))
+    response = mark(calling, member, "yes")
+    assert response["HX-Redirect"] == "/calls/console/"
+    shown = [str(m) for m in calling.get("/calls/console/").context["messages"]]
+    assert shown == [str(ERRORS["taken back"])]
+    assert not CallAttempt.objects.exists()
+    assert Member.objects.get(pk=member.pk).status == MemberStatus.PENDING
+
+
 def test_undo_brings_the_member_back(calling):
     member = current(calling)
     mark(calling, member, "wrong", note="बेटे का नंबर")
