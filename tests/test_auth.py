@@ -123,6 +123,32 @@ def test_five_wrong_passwords_lock_that_username_from_that_address(client, opera
     assert other.status_code == 302, "a colleague behind the same address still gets in"
 
 
+@pytest.mark.parametrize("behind_proxy", [True, False])
+def test_the_lockout_knows_clients_apart_behind_the_tls_proxy_and_cannot_be_dodged_by_a_forged_header(
+    client, operator, settings, behind_proxy
+):
+    """Behind the proxy every request comes from its address: five wrong passwords from anywhere locked the user
+    out for everyone. The proxy appends the client's address to X-Forwarded-For; what comes before is forged."""
+    from controlroom.models import AuditEvent
+
+    settings.BEHIND_TLS_PROXY = behind_proxy
+    proxy = {"REMOTE_ADDR": "172.18.0.5"}
+    for attempt in range(5):  # a different forged address each time: it must not reset the count
+        forged = f"10.0.0.{attempt}, 203.0.113.9"
+        client.post(
+            "/login/", {"username": operator.username, "password": "nope"}, HTTP_X_FORWARDED_FOR=forged, **proxy
+        )
+    wrong_again = {"username": operator.username, "password": PASSWORD}
+    locked = client.post("/login/", wrong_again, HTTP_X_FORWARDED_FOR="10.0.0.99, 203.0.113.9", **proxy)
+    assert locked.status_code == 429, "the attacker stays locked out"
+    at_work = client.post("/login/", wrong_again, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+    if behind_proxy:
+        assert at_work.status_code == 302, "the operator at the call centre still gets in"
+        assert AuditEvent.objects.filter(action="login").get().detail["ip"] == "198.51.100.7"
+    else:
+        assert at_work.status_code == 429, "without the proxy the header is not trusted at all"
+
+
 @pytest.mark.django_db
 def test_createsuperuser_makes_a_supervisor_who_lands_on_the_floor_with_the_admin_at_hand(client):
     from django.core.management import call_command
