@@ -45,7 +45,9 @@ class Login:
 
 
 def _users_spec(patna, gaya, centre):
-    spec = [("supervisor", Role.SUPERVISOR, {"is_staff": True, "is_superuser": True}, [])]
+    # The supervisor has the role's own admin rights, as a real one would; `admin` is the IT person's superuser.
+    spec = [("supervisor", Role.SUPERVISOR, {"is_staff": True}, [])]
+    spec.append(("admin", Role.SUPERVISOR, {"is_staff": True, "is_superuser": True}, []))
     spec.append(("state.leader", Role.STATE_LEADER, {}, []))
     spec.append(("president.patna", Role.DISTRICT_PRESIDENT, {}, [patna]))
     spec.append(("president.gaya", Role.DISTRICT_PRESIDENT, {}, [gaya]))
@@ -166,6 +168,8 @@ def _seed_users(districts):
             user.save(update_fields=["password"])
             user.districts.set(own)
         detail = ", ".join(d.name_en for d in own) or (centre.name if role == Role.OPERATOR else "")
+        if extra.get("is_superuser"):
+            detail = "superuser: the whole admin (users, districts, call centres)"
         logins.append(Login(username, role.label, detail))
     return logins
 

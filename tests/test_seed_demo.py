@@ -36,7 +36,7 @@ def test_seed_demo_builds_bihar_and_a_second_run_changes_nothing():
     assert all(re.fullmatch(r"[6-9]\d{9}", mobile) for mobile, _, _ in first["members"])
     roles = [role for _, role, _ in first["users"]]
     assert (roles.count(Role.OPERATOR), roles.count(Role.DISTRICT_PRESIDENT)) == (6, 2)
-    assert (roles.count(Role.STATE_LEADER), roles.count(Role.SUPERVISOR)) == (1, 1)
+    assert (roles.count(Role.STATE_LEADER), roles.count(Role.SUPERVISOR)) == (1, 2)  # supervisor, admin
 
 
 def test_seeding_again_after_a_number_was_corrected_enrols_nobody_twice(django_user_model):
@@ -65,8 +65,16 @@ def test_seeded_presidents_lead_different_districts():
 def test_seed_demo_prints_a_login_per_role(capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
-    for username in ("supervisor", "state.leader", "president.patna", "operator1"):
+    for username in ("supervisor", "admin", "state.leader", "president.patna", "operator1"):
         assert username in out
+
+
+def test_the_demo_supervisor_has_a_real_supervisors_rights_and_the_superuser_is_apart():
+    """A superuser supervisor showed nobody what a supervisor added in the admin can and cannot do."""
+    call_command("seed_demo")
+    supervisor, admin = User.objects.get(username="supervisor"), User.objects.get(username="admin")
+    assert (supervisor.is_staff, supervisor.is_superuser, admin.is_superuser) == (True, False, True)
+    assert supervisor.has_perm("districts.change_callcentre") and not supervisor.has_perm("members.delete_member")
 
 
 def test_demo_members_were_enrolled_before_they_were_called():
