@@ -362,10 +362,10 @@ def test_an_outcome_with_no_member_id_is_refused_by_the_form(calling, member_id)
 
 
 def test_another_operators_submission_key_does_not_mark_anything(calling, operator, other_operator):
-    theirs = Member.objects.filter(batch__operator=other_operator).first()
+    _batch, theirs = calls.console_next_member(operator=other_operator)
     key = uuid.uuid4()
     calls.call_record_outcome(operator=other_operator, request=calls.MarkRequest(theirs.pk, "no", submission_key=key))
-    mine = Member.objects.filter(batch__operator=operator).first()
+    mine = calling.get(reverse("calls:console"), HTTP_HX_REQUEST="true").context["member"]
     before = state()
     assert post_outcome(calling, mine.pk, key=key).status_code == 404
     assert state() == before
