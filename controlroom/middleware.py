@@ -7,7 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.views import defaults
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -34,6 +34,21 @@ class LanguageMiddleware:
         response = self.get_response(request)
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class PrivatePagesMiddleware:
+    """What a signed-in user is shown (members' names and numbers, the files they download) is kept by no
+    browser cache or proxy: on an office computer several people share, Back after logging out, or the disk
+    cache, showed the next person the last one's pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response
 
 

@@ -191,3 +191,13 @@ def test_the_admin_refuses_an_operator_without_a_call_centre_and_a_president_wit
     )
     assert added.status_code == 302
     assert User.objects.get(username="operator9").call_centre == centre
+
+
+def test_no_browser_keeps_a_copy_of_what_a_signed_in_user_sees(client, cast, state_leader):
+    """Pages and downloads hold members' names and numbers; the next person at a shared computer must not get
+    them back from the cache, or with Back after logging out."""
+    login(client, state_leader)
+    for url in ("/districts/", "/districts/PAT/", "/districts/export.xlsx"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
