@@ -2,8 +2,13 @@
 (function () {
   "use strict";
 
+  // Fields keys type into. Not a checkbox ("keep this call-back for me"): with it focused, N must still mean No.
+  var TEXT_INPUTS = ["text", "search", "tel", "number", "email", "url", "password", "date", "time", "datetime-local"];
+
   function typing(target) {
-    return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].indexOf(target.tagName) >= 0);
+    if (!target) return false;
+    if (target.isContentEditable || target.tagName === "TEXTAREA" || target.tagName === "SELECT") return true;
+    return target.tagName === "INPUT" && TEXT_INPUTS.indexOf(target.type) >= 0;
   }
 
   function openCallback() {

@@ -287,6 +287,19 @@ def test_t_opens_the_note_and_esc_leaves_it_for_the_outcome_key(laptop_page, bas
     assert CallAttempt.objects.get(member=first).note == NOTE, "the T that opened the note is not in it"
 
 
+def test_outcome_keys_still_work_with_the_keep_for_me_box_focused(laptop_page, base_url, operator, floor):
+    """A checkbox is not a field keys type into: after ticking it, or tabbing past it, N was silently ignored."""
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    press(page, "l")
+    page.locator("input[name=personal]").focus()
+    press(page, "n")
+
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    assert attempts(operator) == [(first.pk, Outcome.NO, False)]
+
+
 def test_outcome_keys_work_with_a_hindi_keyboard_layout(laptop_page, base_url, operator, floor):
     page = laptop_page
     start_calling(page, base_url, operator)
