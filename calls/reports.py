@@ -22,7 +22,7 @@ def daily_summary_send(*, day=None) -> int:
 
 
 def _summary(day) -> dict:
-    districts = District.objects.select_related("stats").order_by("name_en")
+    districts = District.objects.select_related("stats").in_reading_order()  # in Hindi's alphabet, as written
     rows = [figures_row(d, getattr(d, "stats", None)) for d in districts]
     today = {d.district_id: d for d in DistrictDay.objects.filter(day=day)}
     lines = [(row, today.get(row.obj.pk)) for row in rows]

@@ -11,6 +11,7 @@ from calls.models import CallAttempt, Campaign, Outcome
 from calls.reports import daily_summary_send
 from controlroom.models import AuditEvent
 from districts import rollup
+from members.models import Member, MemberStatus
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,24 @@ def test_the_daily_summary_goes_to_the_state_office(calls_today, settings):
     message = mail.outbox[0]
     assert message.to == ["office@example.org"]
     assert "4" in message.body and "पटना" in message.body
+
+
+def test_the_daily_summary_reads_as_the_dashboard_does(calls_today, settings):
+    """In Hindi's alphabet (it listed districts by their English names), with the YES rate said to be of those
+    reached, not left beside the members confirmed as if it were their share of the list."""
+    from districts.models import District
+
+    District.objects.create(code="BHO", name_en="Bhojpur", name_hi="भोजपुर")
+    members = Member.objects.order_by("pk")
+    for member, status in zip(members, [MemberStatus.YES, MemberStatus.YES, MemberStatus.NO], strict=False):
+        Member.objects.filter(pk=member.pk).update(status=status)
+    rollup.rebuild()
+    settings.DAILY_SUMMARY_EMAILS = ["office@example.org"]
+    daily_summary_send()
+    body = mail.outbox[0].body
+    assert body.index("गया:") < body.index("पटना:") < body.index("भोजपुर:")  # ग, प, भ; in English B, G, P
+    assert "पुष्टि हुई (हाँ): 2\n" in body and "जिनसे बात हुई, उनमें से हाँ: 67%" in body
+    assert "बाकी: " in body and "इंतज़ार" not in body, "pending, as the dashboard calls it"
 
 
 def test_no_summary_without_recipients(calls_today, settings):
