@@ -192,3 +192,20 @@ def test_stylesheet_and_devanagari_font_load_on_the_login_page(phone_page, base_
     assert "Noto Sans Devanagari 600" in loaded, loaded
     # The stylesheet is applied: the top bar has the brand colour.
     assert phone_page.locator(".topbar").evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(11, 92, 173)"
+
+
+SMALL_TARGETS_JS = """() => [...document.querySelectorAll('a, button, summary')]
+    .filter(e => e.offsetParent !== null && !e.closest('p'))  // links inside a sentence are exempt
+    .map(e => [e.textContent.trim(), e.getBoundingClientRect()])
+    .filter(([_, r]) => r.width < 24 || r.height < 24)
+    .map(([text, r]) => `${text} ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+
+
+@pytest.mark.parametrize("who, url", [("state_leader", "/districts/"), ("patna_president", "/members/uploads/")])
+def test_on_a_phone_every_link_and_button_is_big_enough_for_a_thumb(new_page, base_url, cast, request, who, url):
+    """24px each way at least: the menu's links were 24px tall with their text, a sort heading like "हाँ" 11px wide."""
+    page = new_page(PHONE)
+    log_in(page, base_url, request.getfixturevalue(who))
+    page.goto(f"{base_url}{url}")
+    wait_for_fonts(page)
+    assert page.evaluate(SMALL_TARGETS_JS) == []
