@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,4 +42,5 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.what}"
+        # As the admin's list shows it: in local time, the action in words.
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} {self.get_action_display()} {self.what}".strip()

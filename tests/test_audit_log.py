@@ -198,3 +198,17 @@ def test_the_database_lets_an_event_older_than_a_year_go():
     old = event(days_old=400)
     old.delete()
     assert not AuditEvent.objects.exists()
+
+
+def test_an_event_is_named_in_local_time_and_words_as_its_list_shows_it(db):
+    """Its page's title and breadcrumb said "2026-12-01 15:20 login": the time in UTC, the action as stored."""
+    import datetime
+
+    from django.utils import translation
+
+    from controlroom.models import AuditEvent
+
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 15, 20, tzinfo=datetime.UTC), tick=False):
+        event = AuditEvent.objects.create(action=AuditEvent.Action.LOGIN_FAILED, what="operator1")
+    with translation.override("en"):
+        assert str(event) == "2026-12-01 20:50 Failed login operator1"
