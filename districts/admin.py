@@ -120,6 +120,15 @@ class UserAdmin(_DistrictsInReadingOrder, BaseUserAdmin):
             return super().get_readonly_fields(request, obj)
         return ["is_staff", "is_superuser", "groups", "user_permissions", "last_login", "date_joined"]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # Not even to read: a supervisor can set none of them, and the permissions are a list of a hundred names
+        # in English ("Can add access attempt").
+        hidden = {"is_superuser", "groups", "user_permissions"}
+        return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
+
     def has_change_permission(self, request, obj=None):
         # Nor may they change anyone but an operator: a president's, a supervisor's or staff's password reset by a
         # supervisor would let them act, and be logged, as that person. Those accounts are the superusers' to keep.

@@ -111,3 +111,14 @@ def test_a_supervisor_sets_a_districts_target_but_not_its_code_or_names(client, 
     assert client.post(url, {"village_target": 12, "code": "XXX"}).status_code == 302
     patna.refresh_from_db()
     assert (patna.village_target, patna.code) == (12, "PAT")
+
+
+def test_a_supervisor_is_not_shown_the_permission_lists_they_cannot_set(
+    client, supervisor, operator, superuser_elsewhere
+):
+    """Read-only, they were a hundred English names ("Can add access attempt") on a Hindi page."""
+    url = reverse("admin:districts_user_change", args=[operator.pk])
+    page = login(client, supervisor).get(url).content.decode()
+    assert "user_permissions" not in page and "is_superuser" not in page and "groups" not in page
+    assert 'name="is_active"' in page, "switching an operator off stays theirs"
+    assert "user_permissions" in login(client, superuser_elsewhere).get(url).content.decode()
