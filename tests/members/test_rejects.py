@@ -660,3 +660,16 @@ def test_a_corrections_file_leaves_alone_a_number_the_rules_now_refuse_when_left
     assert [level for level, _text in shown] == ["success"], shown
     placeholder.refresh_from_db()
     assert (placeholder.mobile, placeholder.status) == ("9876543210", MemberStatus.WRONG_NUMBER)
+
+
+def test_every_field_on_the_rejects_page_has_a_label(client, wrong, patna_president):
+    """A screen reader names a field by its label: the corrections file's had none."""
+    import re
+
+    page = login(client, patna_president).get(reverse("members:rejects", args=["PAT"])).content.decode()
+    fields = re.findall(r"<input(?![^>]*type=\"hidden\")[^>]*>", page)
+    assert len(fields) >= 5
+    labelled = set(re.findall(r'<label for="([^"]+)"', page))
+    for field in fields:
+        found = re.search(r'id="([^"]+)"', field)
+        assert found and found.group(1) in labelled, field
