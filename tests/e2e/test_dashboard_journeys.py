@@ -364,7 +364,7 @@ def test_district_president_adds_a_member_then_corrects_her_name_and_village_on_
     page.get_by_role("button", name="सेव करें").click()
 
     expect(page).to_have_url(f"{base_url}/districts/PAT/villages/{rampur.pk}/")
-    expect(page.locator(".messages")).to_contain_text("सीता देवी: सहेजा गया।")
+    expect(page.locator(".messages")).to_contain_text("सीता देवी: सेव हो गया।")
     page.goto(f"{base_url}/districts/PAT/villages/{shivpur.pk}/")
     expect(page.locator("tbody tr")).to_have_text(re.compile(r"सीता देवी\s+98765 00010"))
     page.get_by_role("link", name="सीता देवी").click()

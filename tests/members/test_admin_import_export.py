@@ -216,7 +216,7 @@ def test_the_system_check_insists_on_defusedxml(monkeypatch):
 def test_the_admin_speaks_hindi_with_the_apps_own_names(client, cast, superuser):
     index = login(client, superuser).get("/admin/").content.decode()
     assert "कंट्रोल रूम प्रशासन" in index and "Django" not in index
-    assert "ज़िले, कॉल सेंटर और यूज़र" in index
+    assert "ज़िले, कॉल सेंटर और उपयोगकर्ता" in index
     members = client.get("/admin/members/member/").content.decode()
     for heading in ("गाँव", "ज़िला", "दर्ज हुए"):  # village, district, enrolled: the list's column headings
         assert heading in members, heading
