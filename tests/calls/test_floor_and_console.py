@@ -111,7 +111,7 @@ def test_calls_just_after_midnight_count_as_today(client, cast, operator, campai
 
 
 def test_an_operator_deactivated_in_the_admin_gives_their_numbers_back_at_once(
-    client, cast, operator, superuser, campaign
+    client, cast, operator, superuser, campaign, clock
 ):
     from calls import services
     from calls.models import Shift
