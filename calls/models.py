@@ -179,6 +179,16 @@ class CallAttempt(models.Model):
     # The member's status this attempt left behind; undo checks nothing has moved since.
     result_status = models.CharField(_("member's status after it"), max_length=12, choices=MemberStatus.choices)
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    # Whose personal call-back the member was when called: undone, the call gives it back to them.
+    kept_for_before = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("kept for, before the call"),
+    )
     # One key per rendered form: a double click or a resubmitted form cannot store a second attempt.
     submission_key = models.UUIDField(_("form key"), unique=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)

@@ -319,6 +319,7 @@ def _store_attempt(operator, member, request, *, batch, campaign_id, status, now
         note=request.note,
         call_back_at=request.call_back_at if request.outcome == Outcome.CALL_BACK else None,
         result_status=status,
+        kept_for_before_id=member.reserved_for_id,
         submission_key=request.submission_key,
         created_at=now,
     )
@@ -362,7 +363,7 @@ def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
         raise CallError("already moved on")
     before = (member.status, member.attempt_count)
     attempt.kept_for_operator = member.reserved_for_id == operator.pk  # a personal call-back: the form offers it again
-    _put_back(member, batch, operator, now)
+    _put_back(member, batch, operator, now, kept_for_id=attempt.kept_for_before_id)
     attempt.undone_at = now
     attempt.save(update_fields=["undone_at"])
     batch.current = member
@@ -374,9 +375,10 @@ def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
     return attempt
 
 
-def _put_back(member, batch, operator, now):
+def _put_back(member, batch, operator, now, kept_for_id):
+    """The member back in the batch as before the call: a personal call-back still kept for its operator."""
     member.status, member.batch, member.attempt_count = MemberStatus.IN_BATCH, batch, member.attempt_count - 1
-    member.next_call_at = member.reserved_for = None
+    member.next_call_at, member.reserved_for_id = None, kept_for_id
     member.status_changed_at, member.status_changed_by, member.updated_at = now, operator, now
     fields = ["status", "batch", "attempt_count", "next_call_at", "reserved_for", "status_changed_at"]
     member.save(update_fields=[*fields, "status_changed_by", "updated_at"])

@@ -205,6 +205,27 @@ def test_a_personal_call_back_handed_out_and_released_still_comes_back_to_its_op
     assert Member.objects.get(pk=member.pk).batch.operator == operator, "not stranded: its operator gets it again"
 
 
+def test_a_personal_call_back_marked_by_mistake_and_undone_is_still_kept_for_its_operator(
+    calling, operator, other_operator, clock
+):
+    """Undo puts the member back as before the call: the call-back kept for its operator, not one for anyone."""
+    member = current(calling)
+    when = (datetime.datetime.now(tz=IST) + datetime.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    mark(calling, member, "call_back", call_back_at=when, personal="on")
+    clock.shift(datetime.timedelta(minutes=31))
+    calling.post("/calls/console/stop/")
+    calling.post("/calls/console/start/")
+    assert current(calling) == member, "due: its operator calls it first"
+    mark(calling, member, "no_answer")
+    calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    assert Member.objects.get(pk=member.pk).reserved_for == operator
+    services.shift_stop(operator=operator)  # before calling it again
+    member.refresh_from_db()
+    assert (member.status, member.reserved_for, member.batch) == (MemberStatus.RETRY, operator, None)
+    services.shift_start(operator=other_operator)
+    assert not Member.objects.filter(pk=member.pk, batch__operator=other_operator).exists()
+
+
 def test_a_personal_call_back_its_operator_does_not_come_back_for_goes_to_anyone(
     calling, operator, other_operator, clock, settings
 ):
