@@ -92,6 +92,16 @@
     countNote(note);
   }
 
+  // Logging out: notes not sent stay with no one. The next person in this tab may get the same member.
+  document.addEventListener("submit", function (event) {
+    if (!event.target.matches("[data-logout]")) return;
+    try {
+      Object.keys(sessionStorage).forEach(function (key) {
+        if (key.indexOf(NOTE_KEY) === 0) sessionStorage.removeItem(key);
+      });
+    } catch (e) {}
+  });
+
   document.addEventListener("input", function (event) {
     var note = event.target;
     if (note.name !== "note" || !note.closest("[data-console-form]")) return;

@@ -328,6 +328,18 @@ def test_a_busy_server_asks_for_the_key_again_not_a_reload(laptop_page, base_url
     assert attempts(operator) == [(first.pk, Outcome.YES, False)]
 
 
+def test_a_note_not_sent_is_forgotten_on_logging_out(laptop_page, base_url, operator, floor):
+    """The next person to log in in this tab could be handed the same member, and see the note."""
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    page.locator("textarea[name=note]").fill("नंबर बदल गया")
+    page.locator("textarea[name=note]").dispatch_event("input")
+    assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('console-note:')).length") == 1
+    page.locator("form[data-logout] button").click()
+    expect(page).to_have_url(re.compile(r"/login/"))
+    assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('console-note:')).length") == 0
+
+
 def test_a_note_typed_before_switching_the_language_is_still_there(laptop_page, base_url, operator, floor):
     page = laptop_page
     start_calling(page, base_url, operator)
