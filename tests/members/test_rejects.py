@@ -673,3 +673,6 @@ def test_every_field_on_the_rejects_page_has_a_label(client, wrong, patna_presid
     for field in fields:
         found = re.search(r'id="([^"]+)"', field)
         assert found and found.group(1) in labelled, field
+    # Each card's forms are the same: they are a group named by the card's member.
+    assert f'role="group" aria-labelledby="reject-name-{wrong.pk}"' in page
+    assert re.search(rf'<strong id="reject-name-{wrong.pk}">.*{wrong.name}', page)
