@@ -126,3 +126,27 @@ def test_short_month_names_read_alike_in_hindi():
     with translation.override("hi"):
         months = [dateformat.format(datetime.date(2026, month, 1), "M") for month in range(1, 13)]
     assert months == ["जन", "फ़र", "मार्च", "अप्रैल", "मई", "जून", "जुल", "अग", "सितं", "अक्तू", "नवं", "दिसं"]
+
+
+def test_names_on_an_english_page_say_they_are_hindi_for_screen_readers(client, cast, patna_president):
+    """A Devanagari name read with an English voice is spelled out letter by letter, or skipped."""
+    from members.models import Member
+    from tests.conftest import login
+
+    patna_president.language = "en"
+    patna_president.save(update_fields=["language"])
+    member = Member.objects.filter(village=cast["rampur"]).first()
+    page = login(client, patna_president).get(f"/members/{member.pk}/").content.decode()
+    assert f'<h1 lang="hi">{member.name}</h1>' in page
+    assert '<span lang="hi">रामपुर</span>, Patna' in page
+
+
+def test_the_language_of_a_name_is_read_off_its_letters():
+    from controlroom.templatetags.scripts import lang_of
+
+    assert (lang_of("राम कुमार"), lang_of("Rahul Kumar"), lang_of("Rahul कुमार"), lang_of(None)) == (
+        "hi",
+        "en",
+        "hi",
+        "en",
+    )
