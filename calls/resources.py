@@ -2,7 +2,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
-from controlroom.exports import number_field
+from controlroom.exports import count_field, number_field, percent
 
 
 class OperatorDayResource(resources.Resource):
@@ -10,9 +10,9 @@ class OperatorDayResource(resources.Resource):
 
     operator = fields.Field(attribute="operator__username", column_name=_("Operator"))
     name = fields.Field(attribute="operator__get_full_name", column_name=_("Name"))
-    calls = number_field("calls", _("Calls"))
-    reached = number_field("reached", _("Reached"))
-    yes = number_field("yes", _("YES"))
+    calls = count_field("calls", _("Calls"))
+    reached = count_field("reached", _("Reached"))
+    yes = count_field("yes", _("YES"))
     yes_rate = fields.Field(column_name=_("YES rate (%)"))
     per_hour = number_field("per_hour", _("Calls per hour"))
     first_call = fields.Field(column_name=_("First call"))
@@ -32,7 +32,7 @@ class OperatorDayResource(resources.Resource):
         )
 
     def dehydrate_yes_rate(self, row):
-        return None if row.yes_rate is None else round(100 * row.yes_rate, 1)
+        return percent(row.yes_rate)
 
     def dehydrate_first_call(self, row):
         return _clock(row.first_call)

@@ -22,10 +22,38 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def number_field(attribute, column_name):
-    """A count or rate that stays a number in the spreadsheet; the default widget writes it as text."""
+    """A number that stays a number in the spreadsheet (an id, a rate per hour); the default widget writes text."""
     return fields.Field(
         attribute=attribute, column_name=column_name, widget=widgets.NumberWidget(coerce_to_string=False)
     )
+
+
+class Count(int):
+    """A count in a download, shown grouped as the pages show it (1,00,000), whatever the spreadsheet's locale."""
+
+    FORMAT = r"[>=10000000]##\,##\,##\,##0;[>=100000]##\,##\,##0;##,##0"
+
+
+class Percent(float):
+    """A percentage in a download, always with its one decimal: 80.0 beside 79.7, not 80."""
+
+    FORMAT = "0.0"
+
+
+class _CountWidget(widgets.NumberWidget):
+    def render(self, value, obj=None, **kwargs):
+        value = super().render(value, obj, **kwargs)
+        return Count(value) if type(value) is int else value
+
+
+def count_field(attribute, column_name):
+    """A count (members, calls, villages): a number in the spreadsheet, grouped in lakhs."""
+    return fields.Field(attribute=attribute, column_name=column_name, widget=_CountWidget(coerce_to_string=False))
+
+
+def percent(share):
+    """A share (0 to 1) as the percentage a download shows, or nothing when there is none yet."""
+    return None if share is None else Percent(round(100 * share, 1))
 
 
 def escape_cell(value):
@@ -94,15 +122,20 @@ def _plain(value):
 
 
 def _styled(value) -> bool:
-    return type(value) is datetime.time or _wraps(value)
+    return type(value) in (datetime.time, Count, Percent) or _wraps(value)
 
 
 def _cell(sheet, value, font=None):
+    kind = type(value)
+    if kind in (Count, Percent):
+        value = kind.__base__(value)  # openpyxl writes plain numbers only
     cell = WriteOnlyCell(sheet, value=value)
     if font is not None:
         cell.font = font
-    if type(value) is datetime.time:
+    if kind is datetime.time:
         cell.number_format = "hh:mm"
+    elif kind in (Count, Percent):
+        cell.number_format = kind.FORMAT
     elif _wraps(value):
         cell.alignment = WRAPPED
     return cell

@@ -5,29 +5,29 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
 from calls.models import Outcome
-from controlroom.exports import number_field
+from controlroom.exports import count_field, number_field, percent
 from members.resources import StatusField
 
 
 class _RollupResource(resources.Resource):
-    listed = number_field("listed", _("Listed"))
-    called = number_field("called", _("Called"))
-    yes = number_field("yes", _("YES"))
-    no = number_field("no", _("NO"))
-    wrong = number_field("wrong", _("Wrong number"))
-    unreachable = number_field("unreachable", _("Unreachable"))
-    pending = number_field("pending", _("Pending"))
+    listed = count_field("listed", _("Listed"))
+    called = count_field("called", _("Called"))
+    yes = count_field("yes", _("YES"))
+    no = count_field("no", _("NO"))
+    wrong = count_field("wrong", _("Wrong number"))
+    unreachable = count_field("unreachable", _("Unreachable"))
+    pending = count_field("pending", _("Pending"))
     rate = fields.Field(column_name=_("YES of those reached (%)"))
 
     def dehydrate_rate(self, row):
-        return None if row.rate is None else round(100 * row.rate, 1)
+        return percent(row.rate)
 
 
 class DistrictRollupResource(_RollupResource):
     code = fields.Field(attribute="obj__code", column_name=_("Code"))
     district = fields.Field(attribute="name", column_name=_("District"))
-    villages = number_field("villages", _("Villages"))
-    at_target = number_field("villages_at_target", _("Villages at target"))
+    villages = count_field("villages", _("Villages"))
+    at_target = count_field("villages_at_target", _("Villages at target"))
 
     class Meta:
         fields = ("code", "district", "listed", "called", "yes", "no", "wrong", "unreachable", "pending", "rate")
@@ -36,7 +36,7 @@ class DistrictRollupResource(_RollupResource):
 
 class VillageRollupResource(_RollupResource):
     village = fields.Field(attribute="name", column_name=_("Village"))
-    target = number_field("target", _("Target"))
+    target = count_field("target", _("Target"))
 
     class Meta:
         export_order = ("village", "target", "listed", "called", "yes", "no", "wrong", "unreachable", "pending", "rate")

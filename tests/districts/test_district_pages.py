@@ -224,6 +224,21 @@ def test_a_districts_villages_download_ends_with_the_totals_the_page_shows(clien
     assert summary.listed == 3 and summary.yes == 1
 
 
+def test_downloaded_counts_are_grouped_in_lakhs_and_rates_keep_their_decimal(client, cast, state_leader):
+    """As the pages show them: Excel showed 500000 and a district's rate of 80 beside another's 79.7."""
+    for i in range(3):
+        make_member(cast["rampur"], f"97{i:08d}", status=MemberStatus.YES if i else MemberStatus.NO)
+    rollup.rebuild()
+    response = login(client, state_leader).get(reverse("districts:export"))
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    headings = [cell.value for cell in sheet[1]]
+    patna = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "PAT")
+    listed, rate = patna[headings.index("सूची में")], patna[headings.index("जिनसे बात हुई, उनमें से हाँ (%)")]
+    assert (listed.value, rate.value) == (5, 66.7)
+    assert listed.number_format == r"[>=10000000]##\,##\,##\,##0;[>=100000]##\,##\,##0;##,##0"
+    assert rate.number_format == "0.0"
+
+
 def test_a_villages_members_download_says_where_each_is_and_their_last_call(client, cast, patna_president):
     login(client, patna_president)
     rows = _sheet_rows(client.get(reverse("districts:village_export", args=["PAT", cast["rampur"].pk])))
