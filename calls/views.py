@@ -247,8 +247,10 @@ def productivity_export(request):
     day, _form = _day(request)
     rows = selectors.operator_productivity(day)
     name = f"activity-{day:%Y-%m-%d}"
-    resource = OperatorDayResource()
-    return xlsx_response(request=request, resource=resource, rows=rows, what=name, filename=name, stamped=False)
+    resource, sheet = OperatorDayResource(), f"{_('Productivity')} {day:%Y-%m-%d}"
+    return xlsx_response(
+        request=request, resource=resource, rows=rows, what=name, filename=name, sheet=sheet, stamped=False
+    )
 
 
 @require_POST

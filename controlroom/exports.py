@@ -154,15 +154,16 @@ def _widths(dataset) -> list[int]:
 
 
 def xlsx_response(
-    *, request, resource, rows, what: str, filename: str, stamped: bool = True, footer: list = ()
+    *, request, resource, rows, what: str, filename: str, sheet="", stamped: bool = True, footer: list = ()
 ) -> HttpResponse:
     """Export `rows` with `resource` as an XLSX download, and write who exported what to the audit log.
 
     `footer`: rows after them that are not data, such as totals (not counted in the log). The file name ends
-    with when it was exported, unless it already names its day (`stamped=False`)."""
+    with when it was exported, unless it already names its day (`stamped=False`). `sheet`: the worksheet's
+    name, in the reader's language (the file name, kept in Latin letters, if none)."""
     rows = list(rows)
     dataset = resource.export([*rows, *footer])
-    dataset.title = _sheet_title(filename)
+    dataset.title = _sheet_title(str(sheet) or filename)
     dataset = _escaped(dataset)
     content = SafeXLSX().export_data(dataset)
     AuditEvent.objects.create(actor=request.user, action=AuditEvent.Action.EXPORT, what=what, rows=len(rows))

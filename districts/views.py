@@ -50,6 +50,7 @@ def district_export(request):
         footer=[selectors.totals(rows)],
         what="districts",
         filename="districts",
+        sheet=_("Districts"),
     )
 
 
@@ -99,7 +100,10 @@ def member_search_export(request, code):
     query, status = MemberSearchForm(request.GET or None).terms()
     members = selectors.member_search(request.user, district, query, status)
     name = "-".join(["members", district.code, *(file_name_part(part) for part in (status, query) if part)])
-    return xlsx_response(request=request, resource=MemberFollowUpResource(), rows=members, what=name, filename=name)
+    sheet = f"{_('Members')} - {district.name}"
+    return xlsx_response(
+        request=request, resource=MemberFollowUpResource(), rows=members, what=name, filename=name, sheet=sheet
+    )
 
 
 @role_required(*VIEWERS)
@@ -114,6 +118,7 @@ def district_export_villages(request, code):
         footer=[selectors.totals(rows)],
         what=name,
         filename=name,
+        sheet=f"{_('Villages')} - {district.name}",
     )
 
 
@@ -218,4 +223,7 @@ def village_export(request, code, pk):
     village = selectors.village_get_for_user(request.user, district, pk)
     members = selectors.with_last_call(selectors.village_members(request.user, village))
     name = f"members-{district.code}-{file_name_part(village.name)}"
-    return xlsx_response(request=request, resource=MemberFollowUpResource(), rows=members, what=name, filename=name)
+    sheet = f"{_('Members')} - {village.name}"
+    return xlsx_response(
+        request=request, resource=MemberFollowUpResource(), rows=members, what=name, filename=name, sheet=sheet
+    )

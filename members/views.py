@@ -116,8 +116,10 @@ def member_export(request, code):
     # The list as it stands, ready to upload again: not the members taken off it.
     members = district.members.exclude(status=MemberStatus.REMOVED).select_related("village", "district")
     members = members.order_by("id")
-    name = f"members-{district.code}"
-    return xlsx_response(request=request, resource=MemberResource(), rows=members, what=name, filename=name)
+    name, sheet = f"members-{district.code}", f"{_('Members')} - {district.name}"
+    return xlsx_response(
+        request=request, resource=MemberResource(), rows=members, what=name, filename=name, sheet=sheet
+    )
 
 
 # --- rejects: wrong numbers and unreachable members, back with their district president ---
@@ -164,8 +166,8 @@ def rejects(request, code):
 def rejects_export(request, code):
     district = district_get_for_user(request.user, code)
     rows = selectors.district_rejects(district)
-    name = f"rejects-{district.code}"
-    return xlsx_response(request=request, resource=RejectResource(), rows=rows, what=name, filename=name)
+    name, sheet = f"rejects-{district.code}", f"{_('Rejects')} - {district.name}"
+    return xlsx_response(request=request, resource=RejectResource(), rows=rows, what=name, filename=name, sheet=sheet)
 
 
 @role_required(*FIXERS)

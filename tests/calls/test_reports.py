@@ -67,7 +67,7 @@ def test_daily_activity_report_downloads_and_is_audited(client, calls_today, sup
     assert AuditEvent.objects.get(action="export").rows == 2
     day = timezone.localdate()
     assert response["Content-Disposition"] == f'attachment; filename="activity-{day:%Y-%m-%d}.xlsx"', "one date"
-    assert sheet.title == f"activity-{day:%Y-%m-%d}"
+    assert sheet.title == f"कामकाज {day:%Y-%m-%d}", "named in the reader's language"
 
 
 def test_state_leadership_reads_productivity_too(client, calls_today, state_leader):
