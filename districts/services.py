@@ -81,6 +81,7 @@ def village_rename(*, village_id: int, name: str, actor) -> Village:
     key = Village.key_for(name)
     if Village.objects.filter(district_id=village.district_id, name_key=key).exclude(pk=village.pk).exists():
         raise VillageError(_("This district already has a village of this name. Merge into it instead."))
+    check_not_another_villages_name(district_id=village.district_id, name_key=key, village_id=village.pk)
     old = (village.name, village.name_key)
     if name == old[0]:
         return village
@@ -88,6 +89,20 @@ def village_rename(*, village_id: int, name: str, actor) -> Village:
     village.save(update_fields=["name", "name_key"])
     _renamed(village, old_name=old[0], old_key=old[1], actor=actor)
     return village
+
+
+def check_not_another_villages_name(*, district_id: int, name_key: str, village_id: int | None) -> None:
+    """A president's rename may not take a name that is another village's earlier one (merged into it, or its
+    name before a rename): lists that write it put their members in that village, and would silently go to this
+    one instead. (The admin may: staff bring back a village merged by mistake under its old name.)"""
+    alias = VillageAlias.objects.filter(district_id=district_id, name_key=name_key).exclude(village_id=village_id)
+    alias = alias.select_related("village").first()
+    if alias is not None:
+        text = _(
+            "“%(name)s” is an earlier name of %(village)s: lists that write it put their members there. Merge into"
+            " it instead, or choose another name."
+        )
+        raise VillageError(text % {"name": alias.name, "village": alias.village.name})
 
 
 def _renamed(village: Village, *, old_name: str, old_key: str, actor) -> None:

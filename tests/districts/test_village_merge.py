@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from controlroom.models import AuditEvent
 from districts import services
-from districts.models import DistrictStats, Village, VillageStats
+from districts.models import DistrictStats, Village, VillageAlias, VillageStats
 from members.models import Member, MemberStatus, Upload
 from tests.conftest import login, make_member, make_village, while_merging
 from tests.districts.test_rollup import assert_rollup_matches_group_by
@@ -248,6 +248,24 @@ def test_a_name_another_village_has_is_refused_with_the_way_to_merge(client, cas
     assert "Merge into it instead" in response.content.decode()
     typo.refresh_from_db()
     assert typo.name == "रामपुरर"
+
+
+def test_a_name_that_leads_to_another_village_is_refused_not_taken_from_it(client, cast, typo, patna, patna_president):
+    """Renamed to a merged village's old name, a village silently took the lists that write it from the village
+    they had gone to."""
+    rampur = cast["rampur"]
+    services.village_merge(village_id=typo.pk, into_id=rampur.pk, actor=patna_president)
+    other = make_village(patna, "कोठिया")
+    login(client, patna_president)
+    client.cookies["django_language"] = "en"
+    response = client.post(rename_url(other), {"name": "रामपुरर"})
+    assert response.status_code == 422
+    assert "“रामपुरर” is an earlier name of रामपुर" in response.content.decode()
+    other.refresh_from_db()
+    assert other.name == "कोठिया"
+    assert VillageAlias.objects.get(name_key="रामपुरर").village == rampur
+    renamed_back = client.post(rename_url(rampur), {"name": "रामपुरर"})  # its own earlier name: still its to take
+    assert renamed_back.status_code == 302
 
 
 def test_a_blank_name_is_refused_in_the_words_an_upload_uses(client, cast, typo, patna_president):
