@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from controlroom.models import AuditEvent
+from controlroom.percentages import percentage
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,7 +54,7 @@ def count_field(attribute, column_name):
 
 def percent(share):
     """A share (0 to 1) as the percentage a download shows, or nothing when there is none yet."""
-    return None if share is None else Percent(round(100 * share, 1))
+    return None if share is None else Percent(percentage(share, 1))
 
 
 def escape_cell(value):

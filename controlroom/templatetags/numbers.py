@@ -1,6 +1,8 @@
 from django import template
 from django.utils.formats import number_format
 
+from controlroom.percentages import percentage
+
 register = template.Library()
 
 
@@ -17,7 +19,7 @@ def percent(part, whole):
     """Share of whole as a whole-number percentage, or an em dash when there is nothing to divide."""
     if not whole:
         return "—"
-    return f"{round(100 * part / whole)}%"
+    return f"{percentage(part / whole)}%"
 
 
 @register.filter
@@ -25,7 +27,7 @@ def rate(value):
     """A 0–1 rate as a whole percentage, or an em dash when nobody has been reached yet."""
     if value is None:
         return "—"
-    return f"{round(100 * value)}%"
+    return f"{percentage(value)}%"
 
 
 @register.filter
