@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import date
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from members.models import MemberStatus
 
@@ -228,6 +229,19 @@ def attempt_counted(*, district_id: int, day: date, outcome: str, sign: int = 1)
     params = {"district": district_id, "day": day, "calls": sign, **counts}
     with connection.cursor() as cursor:
         cursor.execute(UPSERT_DAY, params)
+
+
+def calls_moved_district(*, member_id: int, from_district_id: int, to_district_id: int) -> None:
+    """A member staff moved to another district takes the count of their calls with them: a district's calls
+    are its members' (as a rebuild counts them), and an undo takes the call back from where the member is."""
+    from calls.models import CallAttempt  # calls builds on this module
+
+    for created_at, outcome in CallAttempt.objects.filter(member_id=member_id, undone_at=None).values_list(
+        "created_at", "outcome"
+    ):
+        day = timezone.localdate(created_at)
+        attempt_counted(district_id=from_district_id, day=day, outcome=outcome, sign=-1)
+        attempt_counted(district_id=to_district_id, day=day, outcome=outcome)
 
 
 REBUILD_VILLAGES = """

@@ -793,6 +793,10 @@ def member_admin_save(*, member: Member, created: bool, actor) -> None:
         before=before,
         after=after,
     )
+    if stored.district_id != member.district_id:
+        rollup.calls_moved_district(
+            member_id=member.pk, from_district_id=stored.district_id, to_district_id=member.district_id
+        )
 
 
 @transaction.atomic

@@ -164,6 +164,28 @@ def test_rollup_equals_group_by_after_any_sequence(floor, steps):
         transaction.set_rollback(True)
 
 
+def test_a_called_member_staff_move_to_another_district_takes_their_calls_and_an_undo_takes_them_back_there(
+    client, floor, superuser
+):
+    """The day's calls stayed with the old district, and an undo then took one from the new district, which never
+    had it: a district with no other calls that day read -1."""
+    operator, gaya_village = floor["operators"][0], floor["villages"][2]
+    member = make_member(floor["villages"][0], "9000000001")
+    services.shift_start(operator=operator)
+    _, shown = services.console_next_member(operator=operator)
+    assert shown == member
+    services.call_record_outcome(
+        operator=operator, request=services.MarkRequest(member.pk, "yes", submission_key=uuid.uuid4())
+    )
+    moved = {"village": gaya_village.pk, "name": member.name, "mobile": member.mobile, "address": ""}
+    assert login(client, superuser).post(f"/admin/members/member/{member.pk}/change/", moved).status_code == 302
+    assert_rollup_matches_group_by()
+    assert DistrictDay.objects.get(district=gaya_village.district_id).calls == 1
+    services.call_undo(operator=operator)
+    assert_rollup_matches_group_by()
+    assert DistrictDay.objects.get(district=gaya_village.district_id).calls == 0
+
+
 def test_rollup_equals_group_by_after_staff_work_in_the_admin(client, floor, superuser, patna):
     """Staff import, add, move and delete members in the admin; the figures follow every step."""
     rampur, sitapur, gaya_village = floor["villages"]
