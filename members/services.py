@@ -233,6 +233,8 @@ def _village_merges(upload: Upload, moved: dict[str, str]) -> dict[str, str]:
 
 
 def _mark_imported(upload_id: int, written: pipeline.Written) -> None:
+    """The upload is imported, in the transaction that wrote its members; the audit log says who brought them in
+    (whoever confirmed it on the upload page; nobody, for the command line)."""
     now = timezone.now()
     Upload.objects.filter(pk=upload_id).update(
         status=Status.IMPORTED,
@@ -242,6 +244,16 @@ def _mark_imported(upload_id: int, written: pipeline.Written) -> None:
         progress_done=F("progress_total"),
         finished_at=now,
         updated_at=now,
+    )
+    upload = Upload.objects.values("confirmed_by_id", "district_id", "original_name").get(pk=upload_id)
+    detail = {"upload": upload_id, "district_id": upload["district_id"], "new_villages": written.villages_created}
+    detail["by"] = "upload" if upload["confirmed_by_id"] else "command line"
+    AuditEvent.objects.create(
+        actor_id=upload["confirmed_by_id"],
+        action=AuditEvent.Action.IMPORT,
+        what=f"upload {upload_id}: {upload['original_name']}"[:200],
+        rows=written.imported,
+        detail=detail,
     )
 
 

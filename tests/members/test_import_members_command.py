@@ -5,6 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from controlroom.models import AuditEvent
 from districts.models import Village
 from members.models import Member, Upload
 from tests.members.corpus import GOOD, HEAD, csv_text, xlsx_bytes
@@ -36,6 +37,8 @@ def test_it_imports_and_prints_the_counts(cast, members_file, patna):
     upload = Upload.objects.get()
     assert (upload.status, upload.uploaded_by, upload.imported) == (Upload.Status.IMPORTED, None, 3)
     assert Member.objects.filter(upload=upload).count() == 3
+    event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
+    assert (event.actor, event.rows, event.detail["by"]) == (None, 3, "command line"), "in the audit log too"
 
 
 def test_dry_run_reports_the_same_numbers_and_writes_nothing(cast, members_file):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from controlroom.models import AuditEvent
 from districts.models import Village
 from members.models import Member, MemberStatus, RefusedRow, Upload
 from tests.conftest import login, make_member
@@ -113,6 +114,13 @@ def test_confirm_imports_the_valid_rows_as_pending_members_and_creates_new_villa
     assert members["8123456781"].village.name == "नया गांव"
     assert Village.objects.filter(district=patna, name_key="नया गांव").count() == 1
     assert not checked.checked_rows, "the spool of checked rows is dropped once imported"
+    event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
+    assert (event.actor, event.rows, event.detail["upload"], event.detail["by"]) == (
+        patna_president,
+        2,
+        checked.pk,
+        "upload",
+    )
 
 
 def test_a_double_confirm_imports_once(client, checked, django_capture_on_commit_callbacks):
