@@ -161,8 +161,11 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# Uploaded member lists hold personal data: kept outside the web root and never served by URL.
+# Uploaded member lists hold personal data: kept outside the web root and never served by URL, and readable by
+# the app's own user only, whatever the server's umask.
 MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # One operator shift is about 9 hours; a session ends with it.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)

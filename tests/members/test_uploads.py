@@ -67,6 +67,16 @@ def test_upload_only_stores_the_file_and_queues_the_check(client, cast, patna_pr
     assert b'hx-trigger="every 1s"' in page.content
 
 
+def test_an_uploaded_list_is_readable_by_the_apps_own_user_only(client, cast, patna_president):
+    """With the usual umask it was world-readable (-rw-r--r--): anyone with a shell on the server read it."""
+    import os
+    import stat
+
+    post_upload(login(client, patna_president), CONTENT)
+    path = latest_upload().file.path
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
 def test_preview_counts_valid_rejected_duplicate_and_new_villages(client, checked, patna_president):
     assert checked.status == Upload.Status.VALIDATED
     assert (checked.rows, checked.valid, checked.rejected, checked.duplicates) == (6, 2, 2, 2)
