@@ -1,17 +1,39 @@
-"""Writes for the geography: villages added, renamed, re-targeted or deleted by staff in the admin, and a
-village merged into another by its district's president."""
+"""Writes for the geography: the state's districts loaded, villages added, renamed, re-targeted or deleted by
+staff in the admin, and a village merged into another by its district's president."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from controlroom.models import AuditEvent
 from districts import rollup
-from districts.models import Village, VillageAlias
+from districts.models import District, Village, VillageAlias
 from members.models import Member
 
 
 @transaction.atomic
+@transaction.atomic
+def districts_load(rows) -> int:
+    """Create the districts of (code, English name, Hindi name) rows that are not there yet, by code; all or none.
+    Returns how many were created. Raises ValidationError, naming the row, for one that is not a district."""
+    existing = set(District.objects.values_list("code", flat=True))
+    created = 0
+    for number, (code, name_en, name_hi) in enumerate(rows, 1):
+        if code in existing:
+            continue
+        district = District(code=code, name_en=name_en, name_hi=name_hi)
+        try:
+            district.full_clean()
+        except ValidationError as error:
+            problems = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items())
+            raise ValidationError(f"Row {number} ({code or 'no code'}): {problems}") from None
+        district.save()
+        existing.add(code)
+        created += 1
+    return created
+
+
 def village_admin_save(*, village: Village, created: bool, actor) -> None:
     """Save a village from the admin: its match key follows its name, and its district's figures follow it. A
     new name keeps the old one as another name of the village, as a president's rename does."""
