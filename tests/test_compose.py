@@ -9,6 +9,7 @@ import os
 import runpy
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,18 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = shutil.which("docker-compose")
 SECRET = "compose-test-secret"
 # Variables the file interpolates: cleared so the defaults in the file are what gets checked.
+# The settings docker-compose.yml passes on from .env, with the app's own defaults when not given.
+PASSED_ON = (
+    "EMAIL_BACKEND EMAIL_HOST EMAIL_PORT EMAIL_HOST_USER EMAIL_HOST_PASSWORD EMAIL_USE_TLS DEFAULT_FROM_EMAIL "
+    "DAILY_SUMMARY_EMAILS LOG_LEVEL SESSION_COOKIE_AGE UPLOAD_RETENTION_DAYS UPLOAD_STUCK_SECONDS "
+    "UPLOAD_RECEIVED_STUCK_SECONDS UPLOAD_RECOVER_EVERY_SECONDS AUDIT_RETENTION_DAYS CALLS_BATCH_SIZE "
+    "CALLS_TOP_UP_BELOW CALLS_RETRY_COOLDOWN_MINUTES CALLS_MAX_ATTEMPTS CALLS_IDLE_TIMEOUT_MINUTES "
+    "CALLS_UNDO_SECONDS CALLS_PERSONAL_GRACE_MINUTES"
+).split()
 INTERPOLATED = set(
     "SECRET_KEY ALLOWED_HOSTS CSRF_TRUSTED_ORIGINS BEHIND_TLS_PROXY SECURE_SSL_REDIRECT SECURE_COOKIES "
     "COMPOSE_FILE COMPOSE_PROJECT_NAME COMPOSE_PROFILES".split()
-)
+) | set(PASSED_ON)
 APP_SERVICES = ("web", "worker", "worker-imports", "beat")
 
 
@@ -140,3 +149,33 @@ def test_every_queue_has_a_worker_and_imports_run_at_low_priority(services):
 def test_gunicorn_gives_a_large_districts_member_download_time_to_finish():
     config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
     assert config["timeout"] >= 120, "gunicorn's default 30 s kills the worker building a big district's XLSX"
+
+
+SETTINGS_OF = """
+import json, django
+from django.conf import settings
+django.setup()
+names = {names!r}
+values = {{name: getattr(settings, name) for name in names if name != "LOG_LEVEL"}}
+values["LOG_LEVEL"] = settings.LOGGING["root"]["level"]
+print(json.dumps(values))
+"""
+
+
+def _settings_given(environment: dict) -> dict:
+    env = {key: value for key, value in os.environ.items() if key not in PASSED_ON}
+    env.update(environment, DEBUG="1", DJANGO_SETTINGS_MODULE="controlroom.settings")
+    code = SETTINGS_OF.format(names=PASSED_ON)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_readmes_settings_reach_the_app_from_env_with_its_own_defaults(services, compose):
+    """The daily summary could not be emailed, nor the retention changed, without editing the YAML."""
+    environment = services["web"]["environment"]
+    assert set(PASSED_ON) <= set(environment), "passed on to the app"
+    given = {name: environment[name] for name in PASSED_ON}
+    assert _settings_given(given) == _settings_given({}), "the file's defaults are the app's own"
+    result = compose("config", SECRET_KEY=SECRET, DAILY_SUMMARY_EMAILS="office@example.org")
+    assert "office@example.org" in result.stdout
