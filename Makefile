@@ -67,10 +67,11 @@ worker: $(VENV)/.installed ## Start a Celery worker (needs REDIS_URL)
 	$(BIN)/celery -A controlroom worker --loglevel=INFO
 
 beat: $(VENV)/.installed ## Start Celery beat, the periodic scheduler (needs REDIS_URL)
-	$(BIN)/celery -A controlroom beat --loglevel=INFO
+	$(BIN)/celery -A controlroom beat --loglevel=INFO --schedule $(VENV)/celerybeat-schedule
 
-gunicorn: $(VENV)/.installed ## Serve with gunicorn (production settings from the environment)
-	$(BIN)/gunicorn controlroom.wsgi --bind 127.0.0.1:8000 --workers 4
+gunicorn: $(VENV)/.installed ## Serve with gunicorn on 127.0.0.1:$(PORT) (production settings from the environment)
+	$(PY) manage.py collectstatic --noinput -v0
+	$(BIN)/gunicorn controlroom.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -
 
 clean: ## Remove the virtualenv, the SQLite database and caches
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles

@@ -20,6 +20,7 @@ class MaskedLogger(Logger):
 
 logger_class = MaskedLogger
 
-# A district's whole member list is built as XLSX in the request: about 36 s for 1.7 lakh members. Gunicorn's
-# default of 30 s killed that worker mid-download; 120 s covers the largest district a state has.
+# A district's whole member list is built as XLSX in the request: about 11 s a lakh of members, so 20 s and more
+# for the largest district a state has on a busy server. Gunicorn's default of 30 s killed that worker
+# mid-download (it took 36 s before the export was written row by row); 120 s leaves room.
 timeout = 120
