@@ -61,6 +61,15 @@ def batches_follow_active_campaign() -> int:
 
 
 @transaction.atomic
+def campaign_run(*, campaign_id: int) -> Campaign:
+    """Make this drive the running one, and the running one stop, together; the open batches follow it."""
+    Campaign.objects.select_for_update().filter(is_active=True).exclude(pk=campaign_id).update(is_active=False)
+    Campaign.objects.filter(pk=campaign_id).update(is_active=True)
+    batches_follow_active_campaign()
+    return Campaign.objects.get(pk=campaign_id)
+
+
+@transaction.atomic
 def shift_start(*, operator: User, now: datetime | None = None) -> Shift:
     """Put the operator on the floor and give them a batch. Idempotent: a second start keeps the open shift."""
     now = now or timezone.now()

@@ -99,6 +99,21 @@ def test_one_calling_drive_runs_at_a_time(client, campaign, superuser):
     assert list(Campaign.objects.filter(is_active=True)) == [campaign]
 
 
+def test_a_supervisor_switches_drives_in_one_step_and_batches_follow(
+    client, cast, operator, campaign, supervisor, clock
+):
+    """With two saves (the running one off, then the new one on) no drive ran in between."""
+    from calls import services
+
+    services.shift_start(operator=operator)
+    feedback = Campaign.objects.create(name="योजना फीडबैक", script_hi="नमस्ते", is_active=False)
+    data = {"action": "run_this_drive", "_selected_action": [feedback.pk]}
+    response = login(client, supervisor).post("/admin/calls/campaign/", data, follow=True)
+    assert "“योजना फीडबैक” अब चल रहा है" in response.content.decode()
+    assert list(Campaign.objects.filter(is_active=True)) == [feedback]
+    assert CallBatch.objects.get(operator=operator, closed_at=None).campaign == feedback
+
+
 def test_calls_just_after_midnight_count_as_today(client, cast, operator, campaign):
     import datetime
     from zoneinfo import ZoneInfo
