@@ -77,6 +77,18 @@ def _redis_ok() -> bool:
         return False
 
 
+def _static_ok() -> bool:
+    """Every page links the stylesheet: without `collectstatic` its hashed name is unknown and each page is a
+    server error, while the database and Redis are fine."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    try:
+        staticfiles_storage.url("css/app.css")
+    except ValueError:
+        return False
+    return True
+
+
 @never_cache
 @require_GET
 def healthz(request):
@@ -89,5 +101,6 @@ def healthz(request):
         checks["database"] = "error"
     if settings.REDIS_URL:
         checks["redis"] = "ok" if _redis_ok() else "error"
+    checks["static"] = "ok" if _static_ok() else "error"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
