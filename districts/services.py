@@ -13,7 +13,6 @@ from members.models import Member
 
 
 @transaction.atomic
-@transaction.atomic
 def districts_load(rows) -> int:
     """Create the districts of (code, English name, Hindi name) rows that are not there yet, by code; all or none.
     Returns how many were created. Raises ValidationError, naming the row, for one that is not a district."""
@@ -34,6 +33,7 @@ def districts_load(rows) -> int:
     return created
 
 
+@transaction.atomic
 def village_admin_save(*, village: Village, created: bool, actor) -> None:
     """Save a village from the admin: its match key follows its name, and its district's figures follow it. A
     new name keeps the old one as another name of the village, as a president's rename does."""
