@@ -62,8 +62,10 @@ def batches_follow_active_campaign() -> int:
 
 @transaction.atomic
 def campaign_run(*, campaign_id: int) -> Campaign:
-    """Make this drive the running one, and the running one stop, together; the open batches follow it."""
-    Campaign.objects.select_for_update().filter(is_active=True).exclude(pk=campaign_id).update(is_active=False)
+    """Make this drive the running one, and the running one stop, together; the open batches follow it. Every
+    drive is locked first: two switches at once run one after the other, not into the one-running constraint."""
+    list(Campaign.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+    Campaign.objects.filter(is_active=True).exclude(pk=campaign_id).update(is_active=False)
     Campaign.objects.filter(pk=campaign_id).update(is_active=True)
     batches_follow_active_campaign()
     return Campaign.objects.get(pk=campaign_id)
