@@ -387,9 +387,10 @@ def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
 
 
 def _put_back(member, batch, operator, now, kept_for_id):
-    """The member back in the batch as before the call: a personal call-back still kept for its operator."""
+    """The member back in the batch as before the call: a personal call-back still kept for its operator, and due
+    (released before it is called, it waits for them as a due call-back does, not with no time to be due at)."""
     member.status, member.batch, member.attempt_count = MemberStatus.IN_BATCH, batch, member.attempt_count - 1
-    member.next_call_at, member.reserved_for_id = None, kept_for_id
+    member.next_call_at, member.reserved_for_id = (now if kept_for_id else None), kept_for_id
     member.status_changed_at, member.status_changed_by, member.updated_at = now, operator, now
     fields = ["status", "batch", "attempt_count", "next_call_at", "reserved_for", "status_changed_at"]
     member.save(update_fields=[*fields, "status_changed_by", "updated_at"])

@@ -224,6 +224,8 @@ def test_a_personal_call_back_marked_by_mistake_and_undone_is_still_kept_for_its
     assert (member.status, member.reserved_for, member.batch) == (MemberStatus.RETRY, operator, None)
     services.shift_start(operator=other_operator)
     assert not Member.objects.filter(pk=member.pk, batch__operator=other_operator).exists()
+    services.shift_start(operator=operator)
+    assert Member.objects.get(pk=member.pk).batch.operator == operator, "not stranded: its operator gets it again"
 
 
 def test_a_personal_call_back_its_operator_does_not_come_back_for_goes_to_anyone(
