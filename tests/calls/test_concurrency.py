@@ -293,3 +293,14 @@ def test_a_real_worker_builds_batches_over_redis(celery_worker_process, centre, 
         assert time.monotonic() < deadline, "the worker did not build the batches"
         time.sleep(0.2)
     assert Member.objects.filter(batch__operator__in=operators).count() == 75
+
+
+def test_two_drives_switched_on_at_once_run_one_after_the_other(campaign):
+    """Each switch turned off the drive running in its own snapshot, so the second ran into the one-running
+    constraint: a server error. Locking every drive first makes them wait in turn; one drive is running after."""
+    from calls.models import Campaign
+
+    drives = [Campaign.objects.create(name=f"अभियान {i}", script_hi="नमस्ते", is_active=False) for i in range(2)]
+    for _ in range(5):
+        run_threads([(lambda pk=drive.pk: services.campaign_run(campaign_id=pk), ()) for drive in drives])
+        assert Campaign.objects.filter(is_active=True).count() == 1
