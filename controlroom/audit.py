@@ -1,5 +1,7 @@
 """Logins and failed logins go to the audit log, next to imports, exports and corrections."""
 
+import ipaddress
+
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
@@ -18,8 +20,10 @@ def client_address(request) -> str:
         return ""
     if settings.BEHIND_TLS_PROXY:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
-        if forwarded:
-            return forwarded
+        try:  # a proxy that passes the header on as sent, instead of appending to it, may bring anything
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
     return request.META.get("REMOTE_ADDR", "")
 
 

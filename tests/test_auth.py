@@ -149,6 +149,18 @@ def test_the_lockout_knows_clients_apart_behind_the_tls_proxy_and_cannot_be_dodg
         assert at_work.status_code == 429, "without the proxy the header is not trusted at all"
 
 
+def test_a_forwarded_address_that_is_not_one_is_not_trusted(client, operator, settings):
+    """A proxy passing on what the client sent could bring anything: stored as an address, it was a server error."""
+    from controlroom.models import AuditEvent
+
+    settings.BEHIND_TLS_PROXY = True
+    response = client.post(
+        "/login/", {"username": operator.username, "password": "nope"}, HTTP_X_FORWARDED_FOR="not-an-address"
+    )
+    assert response.status_code == 200
+    assert AuditEvent.objects.get(action="login_failed").detail["ip"] == "127.0.0.1"
+
+
 @pytest.mark.django_db
 def test_createsuperuser_makes_a_supervisor_who_lands_on_the_floor_with_the_admin_at_hand(client):
     from django.core.management import call_command
