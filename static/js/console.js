@@ -51,8 +51,10 @@
   // its outcome is saved.
   var NOTE_KEY = "console-note:";
 
+  // Whose note it is too: after a session ran out, the next person to log in in this tab may get the member.
   function noteKey(form) {
-    return NOTE_KEY + form.elements.member.value;
+    var console_ = document.getElementById("console");
+    return NOTE_KEY + (console_ ? console_.dataset.operator : "") + ":" + form.elements.member.value;
   }
 
   function countNote(note) {

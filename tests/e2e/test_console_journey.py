@@ -329,12 +329,14 @@ def test_a_busy_server_asks_for_the_key_again_not_a_reload(laptop_page, base_url
 
 
 def test_a_note_not_sent_is_forgotten_on_logging_out(laptop_page, base_url, operator, floor):
-    """The next person to log in in this tab could be handed the same member, and see the note."""
+    """The next person to log in in this tab could be handed the same member, and see the note. Kept under the
+    operator's name, it is not shown to another after a session that ran out either."""
     page = laptop_page
     start_calling(page, base_url, operator)
     page.locator("textarea[name=note]").fill("नंबर बदल गया")
     page.locator("textarea[name=note]").dispatch_event("input")
-    assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('console-note:')).length") == 1
+    kept = page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('console-note:'))")
+    assert kept == [f"console-note:{operator.pk}:{on_screen(operator).pk}"], "whose note, if the session runs out"
     page.locator("form[data-logout] button").click()
     expect(page).to_have_url(re.compile(r"/login/"))
     assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('console-note:')).length") == 0
