@@ -307,10 +307,15 @@ def write_members(
     with the cells of the file's other columns that `extra_cells` gives for its row number, if given.
     """
     write = _write_postgresql if connection.vendor == "postgresql" else _write_bulk
-    imported, villages_created, late = write(upload_id, district_id, rows_path, new_villages, merges or {})
+    imported, created, late = write(upload_id, district_id, rows_path, new_villages, merges or {})
     if late:
         RefusedRow.objects.bulk_create(_late_refused(upload_id, late, extra_cells), batch_size=1000)
-    written = Written(imported, villages_created, len(late))
+        # A new village whose every row was enrolled by someone else meanwhile would be left with nobody in it,
+        # and counted among the district's villages.
+        empty = Village.objects.filter(district_id=district_id, name_key__in=created, members__isnull=True)
+        created -= set(empty.values_list("name_key", flat=True))
+        empty.delete()
+    written = Written(imported, len(created), len(late))
     if connection.vendor == "postgresql":
         # Check the new rows' foreign keys now rather than at commit, so the rollup rows locked next (which
         # every outcome marked in this district also updates) are held for milliseconds, not for the checks.
@@ -326,6 +331,7 @@ _CREATE_VILLAGES = """
     INSERT INTO districts_village (district_id, name, name_key, target, created_at)
     SELECT %s, name, key, %s, now() FROM unnest(%s::text[], %s::text[]) AS new (key, name)
     ON CONFLICT (district_id, name_key) DO NOTHING
+    RETURNING name_key
 """
 _INSERT_MEMBERS = """
     INSERT INTO members_member
@@ -363,7 +369,7 @@ def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dic
             )
         target = District.objects.values_list("village_target", flat=True).get(pk=district_id)
         cursor.execute(_CREATE_VILLAGES, [district_id, target, list(new_villages), list(new_villages.values())])
-        villages_created = cursor.rowcount
+        created = {key for (key,) in cursor.fetchall()}
         cursor.execute(_INSERT_MEMBERS, [district_id, MemberStatus.PENDING, upload_id, district_id])
         imported = cursor.rowcount
         cursor.execute("SELECT count(*) FROM import_rows")
@@ -372,7 +378,7 @@ def _write_postgresql(upload_id, district_id, rows_path: Path, new_villages: dic
             cursor.execute(_LATE_ROWS, [district_id, upload_id])
             late = cursor.fetchall()
         cursor.execute("DROP TABLE import_rows")
-    return imported, villages_created, late
+    return imported, created, late
 
 
 def _write_bulk(upload_id, district_id, rows_path: Path, new_villages: dict, merges: dict) -> tuple:
@@ -399,7 +405,7 @@ def _write_bulk(upload_id, district_id, rows_path: Path, new_villages: dict, mer
                 imported += _bulk_batch(batch, upload_id, district_id, village_ids, names, late)
                 batch = []
         imported += _bulk_batch(batch, upload_id, district_id, village_ids, names, late)
-    return imported, len(new_villages) - len(existing), late
+    return imported, set(new_villages) - existing, late
 
 
 def _bulk_batch(batch, upload_id, district_id, village_ids, names, late: list) -> int:

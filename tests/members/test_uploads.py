@@ -160,6 +160,9 @@ def test_a_number_enrolled_between_preview_and_confirm_is_refused_not_doubled(
     assert late.kind == RefusedRow.Kind.DUPLICATE
     assert late.problems[0][1] == code
     assert Member.objects.filter(mobile="8123456781").count() == 1
+    # It was the only row of the new village "नया गांव": no village is left with nobody in it, counted as one.
+    assert not Village.objects.filter(name_key="नया गांव").exists()
+    assert checked.new_villages == 0
 
 
 def test_batching_is_triggered_after_the_import_commits(
