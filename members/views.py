@@ -145,20 +145,20 @@ FIXES = {
 }
 
 
-def _render_rejects(request, district, page_number, failed=None, status=200):
-    page = selectors.district_rejects_page(district, page_number)
-    ctx = {"district": district, "page": page, "can_fix": request.user.role in FIXERS, "failed": failed}
-    # Also shown at the address of a fix that failed, which takes only POST: links and the language switch
-    # lead to the rejects page itself.
-    ctx["page_path"] = reverse("members:rejects", args=[district.code])
-    ctx["page_url"] = ctx["page_path"] + (f"?page={page.number}" if page.number > 1 else "")
-    return render(request, "members/rejects.html", ctx, status=status)
+# A fix refused: what the rejects page shows beside the form that was sent, once, after the redirect to it.
+FAILED_FIX = "rejects-failed-fix"
 
 
 @role_required(*VIEWERS)
 @require_GET
 def rejects(request, code):
-    return _render_rejects(request, district_get_for_user(request.user, code), request.GET.get("page"))
+    district = district_get_for_user(request.user, code)
+    page = selectors.district_rejects_page(district, request.GET.get("page"))
+    failed = request.session.pop(FAILED_FIX, None)
+    ctx = {"district": district, "page": page, "can_fix": request.user.role in FIXERS, "failed": failed}
+    ctx["page_path"] = reverse("members:rejects", args=[district.code])
+    ctx["page_url"] = ctx["page_path"] + (f"?page={page.number}" if page.number > 1 else "")
+    return render(request, "members/rejects.html", ctx)
 
 
 @role_required(*VIEWERS)
@@ -185,9 +185,11 @@ def reject_fix(request, pk, action):
             problem = str(error)
     if problem and selectors.is_reject(member.pk):
         # Shown beside the form that failed, with what was typed, on the page it was sent from: on a phone a
-        # message at the top of a long page would be off screen.
-        failed = {"member": member.pk, "action": action, "problem": problem, "data": request.POST}
-        return _render_rejects(request, member.district, request.POST.get("page"), failed, status=422)
+        # message at the top of a long page would be off screen. After a redirect, so that Back later does not
+        # land on the browser's "confirm form resubmission".
+        data = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"}
+        request.session[FAILED_FIX] = {"member": member.pk, "action": action, "problem": problem, "data": data}
+        return redirect(_rejects_at(member.district.code, request.POST.get("page"), member.pk))
     if problem:  # Fixed meanwhile by someone else: the member is no longer on the page to show it beside.
         messages.error(request, f"{member.name}: {problem}")
     else:

@@ -49,11 +49,13 @@ def state(district=None) -> dict:
 
 
 def shown(client, response) -> list[tuple[str, str]]:
-    """What the user is told, as (level, text): the messages the redirect's page shows, or the refusal shown
-    beside the form that was sent."""
-    if response.status_code == 422:
-        return [("error", response.context["failed"]["problem"])]
-    return [(message.level_tag, str(message)) for message in client.get(response["Location"]).context["messages"]]
+    """What the user is told, as (level, text), on the page the redirect leads to: the refusal shown beside the
+    form that was sent, or the messages."""
+    page = client.get(response["Location"])
+    failed = page.context.get("failed")
+    if failed:
+        return [("error", failed["problem"])]
+    return [(message.level_tag, str(message)) for message in page.context["messages"]]
 
 
 @pytest.fixture
