@@ -289,6 +289,7 @@ class Written:
     imported: int
     villages_created: int
     late_duplicates: int
+    villages_not_created: frozenset = frozenset()  # keys of new villages left with nobody in them, so not made
 
 
 def write_members(
@@ -308,14 +309,15 @@ def write_members(
     """
     write = _write_postgresql if connection.vendor == "postgresql" else _write_bulk
     imported, created, late = write(upload_id, district_id, rows_path, new_villages, merges or {})
+    dropped = frozenset()
     if late:
         RefusedRow.objects.bulk_create(_late_refused(upload_id, late, extra_cells), batch_size=1000)
         # A new village whose every row was enrolled by someone else meanwhile would be left with nobody in it,
         # and counted among the district's villages.
         empty = Village.objects.filter(district_id=district_id, name_key__in=created, members__isnull=True)
-        created -= set(empty.values_list("name_key", flat=True))
+        dropped = frozenset(empty.values_list("name_key", flat=True))
         empty.delete()
-    written = Written(imported, len(created), len(late))
+    written = Written(imported, len(created - dropped), len(late), dropped)
     if connection.vendor == "postgresql":
         # Check the new rows' foreign keys now rather than at commit, so the rollup rows locked next (which
         # every outcome marked in this district also updates) are held for milliseconds, not for the checks.

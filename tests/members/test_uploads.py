@@ -162,7 +162,7 @@ def test_a_number_enrolled_between_preview_and_confirm_is_refused_not_doubled(
     assert Member.objects.filter(mobile="8123456781").count() == 1
     # It was the only row of the new village "नया गांव": no village is left with nobody in it, counted as one.
     assert not Village.objects.filter(name_key="नया गांव").exists()
-    assert checked.new_villages == 0
+    assert (checked.new_villages, checked.new_village_names) == (0, []), "nor listed as made on the upload's page"
 
 
 def test_batching_is_triggered_after_the_import_commits(
