@@ -189,7 +189,14 @@ def _lock_open_batch(operator: User) -> CallBatch | None:
     """Lock the operator's open batch. Everything that moves members in or out of a batch (outcome, undo,
     release, the builder) locks the batch before its members, so none of them can deadlock another."""
     batches = CallBatch.objects.select_for_update(no_key=True, of=("self",)).select_related("campaign")
-    return batches.filter(operator=operator, closed_at=None).first()
+    batches = batches.filter(operator=operator, closed_at=None)
+    batch = batches.first()
+    if batch is None and CallBatch.objects.filter(operator=operator, closed_at=None).exists():
+        # The batch moved to another drive (`campaign_run`) while this waited for its lock. PostgreSQL then
+        # rechecks the join with the drive read before the wait, which no longer matches, and finds nothing.
+        # Asked again, after that switch committed, it finds the batch and its new drive.
+        batch = batches.first()
+    return batch
 
 
 def _claim_for_marking(operator: User, member_id: int, now: datetime) -> tuple[Member, int]:

@@ -304,3 +304,32 @@ def test_two_drives_switched_on_at_once_run_one_after_the_other(campaign):
     for _ in range(5):
         run_threads([(lambda pk=drive.pk: services.campaign_run(campaign_id=pk), ()) for drive in drives])
         assert Campaign.objects.filter(is_active=True).count() == 1
+
+
+def test_drives_switched_while_operators_save_calls_never_deadlock(clock, centre, campaign, patna, gaya):
+    """A switch locked every drive FOR UPDATE, which blocks the FOR KEY SHARE a saved call's foreign key takes at
+    commit while its batch is locked, and then waited for that batch: a deadlock. And an outcome whose batch moved
+    to the new drive while it waited for the batch's lock found no batch, and was refused as "taken back". Every
+    call is saved, and every switch too."""
+    from calls.models import Campaign
+
+    enrol([patna, gaya], 200)
+    operators = hire(centre, 4)
+    other = Campaign.objects.create(name="योजना फीडबैक", script_hi="नमस्ते", is_active=False)
+
+    def operator_at_work(operator):
+        services.shift_start(operator=operator)
+        for _ in range(40):
+            _, member = services.console_next_member(operator=operator)
+            if member is None:
+                continue
+            request = services.MarkRequest(member.pk, Outcome.YES, submission_key=uuid.uuid4())
+            services.call_record_outcome(operator=operator, request=request)
+
+    def supervisor_switching():
+        for i in range(30):
+            services.campaign_run(campaign_id=(other, campaign)[i % 2].pk)
+
+    run_threads([(operator_at_work, (op,)) for op in operators] + [(supervisor_switching, ())])
+    assert CallAttempt.objects.count() > 0
+    assert Campaign.objects.filter(is_active=True).count() == 1
