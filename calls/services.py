@@ -383,7 +383,9 @@ def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
         raise CallError("already moved on")
     before = (member.status, member.attempt_count)
     attempt.kept_for_operator = member.reserved_for_id == operator.pk  # a personal call-back: the form offers it again
-    _put_back(member, batch, operator, now, kept_for_id=attempt.kept_for_before_id)
+    kept_for = attempt.kept_for_before_id
+    due = _call_back_time(member, before=attempt) if kept_for else None
+    _put_back(member, batch, operator, now, kept_for_id=kept_for, due=due)
     attempt.undone_at = now
     attempt.save(update_fields=["undone_at"])
     batch.current = member
@@ -395,11 +397,18 @@ def call_undo(*, operator: User, now: datetime | None = None) -> CallAttempt:
     return attempt
 
 
-def _put_back(member, batch, operator, now, kept_for_id):
+def _call_back_time(member, *, before) -> datetime | None:
+    """When the personal call-back the member was before this call was due: the time asked for in that call."""
+    earlier = member.attempts.filter(undone_at=None, outcome=Outcome.CALL_BACK, created_at__lt=before.created_at)
+    return earlier.order_by("-created_at").values_list("call_back_at", flat=True).first()
+
+
+def _put_back(member, batch, operator, now, kept_for_id, due):
     """The member back in the batch as before the call: a personal call-back still kept for its operator, and due
-    (released before it is called, it waits for them as a due call-back does, not with no time to be due at)."""
+    when it was (released before it is called, it waits for them as a due call-back does, for the time left of
+    its grace, not with no time to be due at)."""
     member.status, member.batch, member.attempt_count = MemberStatus.IN_BATCH, batch, member.attempt_count - 1
-    member.next_call_at, member.reserved_for_id = (now if kept_for_id else None), kept_for_id
+    member.next_call_at, member.reserved_for_id = (due or now) if kept_for_id else None, kept_for_id
     member.status_changed_at, member.status_changed_by, member.updated_at = now, operator, now
     fields = ["status", "batch", "attempt_count", "next_call_at", "reserved_for", "status_changed_at"]
     member.save(update_fields=[*fields, "status_changed_by", "updated_at"])

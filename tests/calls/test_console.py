@@ -224,6 +224,7 @@ def test_a_personal_call_back_marked_by_mistake_and_undone_is_still_kept_for_its
     assert (member.status, member.reserved_for, member.batch) == (MemberStatus.RETRY, operator, None)
     services.shift_start(operator=other_operator)
     assert not Member.objects.filter(pk=member.pk, batch__operator=other_operator).exists()
+    assert member.next_call_at == datetime.datetime.fromisoformat(when).replace(tzinfo=IST), "due when it was"
     services.shift_start(operator=operator)
     assert Member.objects.get(pk=member.pk).batch.operator == operator, "not stranded: its operator gets it again"
 
