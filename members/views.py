@@ -156,8 +156,6 @@ def rejects(request, code):
     page = selectors.district_rejects_page(district, request.GET.get("page"))
     failed = request.session.pop(FAILED_FIX, None)
     ctx = {"district": district, "page": page, "can_fix": request.user.role in FIXERS, "failed": failed}
-    ctx["page_path"] = reverse("members:rejects", args=[district.code])
-    ctx["page_url"] = ctx["page_path"] + (f"?page={page.number}" if page.number > 1 else "")
     return render(request, "members/rejects.html", ctx)
 
 
