@@ -245,17 +245,18 @@ def _mark_imported(upload_id: int, written: pipeline.Written) -> None:
         finished_at=now,
         updated_at=now,
     )
+    upload = Upload.objects.only("confirmed_by_id", "district_id", "original_name", "new_village_names").get(
+        pk=upload_id
+    )
     if written.villages_not_created:  # the upload's page lists the villages it made
-        upload = Upload.objects.get(pk=upload_id)
         names = [[key, name] for key, name in upload.new_village_names if key not in written.villages_not_created]
         Upload.objects.filter(pk=upload_id).update(new_village_names=names)
-    upload = Upload.objects.values("confirmed_by_id", "district_id", "original_name").get(pk=upload_id)
-    detail = {"upload": upload_id, "district_id": upload["district_id"], "new_villages": written.villages_created}
-    detail["by"] = "upload" if upload["confirmed_by_id"] else "command line"
+    detail = {"upload": upload_id, "district_id": upload.district_id, "new_villages": written.villages_created}
+    detail["by"] = "upload" if upload.confirmed_by_id else "command line"
     AuditEvent.objects.create(
-        actor_id=upload["confirmed_by_id"],
+        actor_id=upload.confirmed_by_id,
         action=AuditEvent.Action.IMPORT,
-        what=f"upload {upload_id}: {upload['original_name']}"[:200],
+        what=f"upload {upload_id}: {upload.original_name}"[:200],
         rows=written.imported,
         detail=detail,
     )
