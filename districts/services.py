@@ -103,7 +103,7 @@ def village_rename(*, village_id: int, name: str, actor) -> Village:
     key = Village.key_for(name)
     if Village.objects.filter(district_id=village.district_id, name_key=key).exclude(pk=village.pk).exists():
         raise VillageError(_("This district already has a village of this name. Merge into it instead."))
-    check_not_another_villages_name(district_id=village.district_id, name_key=key, village_id=village.pk)
+    _check_not_another_villages_name(village, name_key=key)
     old = (village.name, village.name_key)
     if name == old[0]:
         return village
@@ -113,11 +113,11 @@ def village_rename(*, village_id: int, name: str, actor) -> Village:
     return village
 
 
-def check_not_another_villages_name(*, district_id: int, name_key: str, village_id: int | None) -> None:
+def _check_not_another_villages_name(village: Village, *, name_key: str) -> None:
     """A president's rename may not take a name that is another village's earlier one (merged into it, or its
     name before a rename): lists that write it put their members in that village, and would silently go to this
     one instead. (The admin may: staff bring back a village merged by mistake under its old name.)"""
-    alias = VillageAlias.objects.filter(district_id=district_id, name_key=name_key).exclude(village_id=village_id)
+    alias = VillageAlias.objects.filter(district_id=village.district_id, name_key=name_key).exclude(village=village)
     alias = alias.select_related("village").first()
     if alias is not None:
         text = _(
