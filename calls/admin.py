@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -11,6 +12,17 @@ from controlroom.admin import ViewOnlyAdmin
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "is_active", "created_at"]
     actions = ["run_this_drive"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A drive sent as active is checked against the others, and saved, with every drive locked (as "Run this
+        drive" does): of two sent at once, the later is checked after the earlier is saved, and refused with the
+        form's message, where both passed the check and the later met the one-running constraint as a server
+        error."""
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with transaction.atomic():
+            services.campaigns_lock()
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

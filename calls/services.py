@@ -60,13 +60,19 @@ def batches_follow_active_campaign() -> int:
     return CallBatch.objects.filter(closed_at=None).exclude(campaign=campaign).update(campaign=campaign)
 
 
+def campaigns_lock() -> None:
+    """Lock every drive until the transaction ends, so that whoever changes which drive runs waits for anyone
+    else doing so, and checks the one-running rule against what they saved. Call inside a transaction."""
+    # FOR NO KEY UPDATE: it still makes two switches wait for each other, but not a call being saved, whose
+    # foreign key to its drive is checked (FOR KEY SHARE) at commit while its batch is locked.
+    list(Campaign.objects.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+
+
 @transaction.atomic
 def campaign_run(*, campaign_id: int) -> Campaign:
     """Make this drive the running one, and the running one stop, together; the open batches follow it. Every
     drive is locked first: two switches at once run one after the other, not into the one-running constraint."""
-    # FOR NO KEY UPDATE: it still makes two switches wait for each other, but not a call being saved, whose
-    # foreign key to its drive is checked (FOR KEY SHARE) at commit while its batch is locked.
-    list(Campaign.objects.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+    campaigns_lock()
     Campaign.objects.filter(is_active=True).exclude(pk=campaign_id).update(is_active=False)
     Campaign.objects.filter(pk=campaign_id).update(is_active=True)
     batches_follow_active_campaign()

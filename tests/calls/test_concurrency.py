@@ -306,6 +306,29 @@ def test_two_drives_switched_on_at_once_run_one_after_the_other(campaign):
         assert Campaign.objects.filter(is_active=True).count() == 1
 
 
+def test_two_drives_saved_active_in_the_admin_at_once_are_refused_one_with_the_forms_message(campaign, superuser):
+    """Both forms passed the one-running check before either was saved, and the later save met the constraint:
+    a server error. Checked with every drive locked, the later form is refused and shown again."""
+    from django.test import Client
+
+    from calls.models import Campaign
+
+    def save_active(client, name, answers):
+        data = {"name": name, "kind": "feedback", "script_hi": "नमस्ते", "is_active": "on"}
+        answers.append(client.post("/admin/calls/campaign/add/", data))
+
+    for round_ in range(5):
+        Campaign.objects.update(is_active=False)
+        answers, clients = [], [Client(), Client()]
+        for client in clients:
+            client.force_login(superuser)
+        run_threads([(save_active, (client, f"अभियान {round_}-{i}", answers)) for i, client in enumerate(clients)])
+        assert sorted(answer.status_code for answer in answers) == [200, 302], "one saved, one shown again"
+        refused = next(answer for answer in answers if answer.status_code == 200)
+        assert refused.context["adminform"].form.non_field_errors()
+        assert Campaign.objects.filter(is_active=True).count() == 1
+
+
 def test_drives_switched_while_operators_save_calls_never_deadlock(clock, centre, campaign, patna, gaya):
     """A switch locked every drive FOR UPDATE, which blocks the FOR KEY SHARE a saved call's foreign key takes at
     commit while its batch is locked, and then waited for that batch: a deadlock. And an outcome whose batch moved
