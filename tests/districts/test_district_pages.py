@@ -37,6 +37,17 @@ def test_each_districts_bar_shows_its_own_progress_however_small_its_list(client
     assert widths["GAY"] == {"yes": 71.43, "no": 0, "wrong": 0, "unreachable": 0, "pending": 28.57}  # 30 of 42
 
 
+def test_no_is_striped_so_it_is_told_from_yes_by_more_than_colour(client, cast, state_leader):
+    """YES green and NO red were the same bar to a reader who cannot tell red from green."""
+    from django.contrib.staticfiles import finders
+
+    page = login(client, state_leader).get("/districts/").content.decode()
+    css = open(finders.find("css/app.css"), encoding="utf-8").read()
+    assert '<pattern id="seg-no-stripes"' in page
+    assert ".bar .seg-no { fill: url(#seg-no-stripes); }" in css
+    assert "repeating-linear-gradient" in css.split(".swatch.seg-no {")[1].split("}")[0], "and on the legend"
+
+
 def test_district_page_lists_villages_with_member_counts(client, cast, patna_president, patna):
     make_village(patna, "खाली टोला")
     response = login(client, patna_president).get("/districts/PAT/")
