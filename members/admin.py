@@ -84,7 +84,23 @@ class MemberAdmin(ImportExportModelAdmin):
         AuditEvent.objects.create(actor=request.user, action=AuditEvent.Action.EXPORT, what=what, rows=queryset.count())
         return data
 
+    def get_import_data_kwargs(self, **kwargs):
+        # Confirming writes every row or none, as an upload does: a row refused at the write (its number enrolled
+        # since the preview) takes the others back with it, where it left them imported without it.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
     def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            first = result.invalid_rows[0] if result.invalid_rows else None
+            why = " ".join(first.error.messages) if first else ""
+            message = _(
+                "Nothing was imported: %(count)s rows were refused since the check, the first at row %(row)s"
+                " (%(why)s). Import the file again to see them all."
+            )
+            count = len(result.invalid_rows) or len(result.row_errors())
+            row = first.number + 1 if first else "–"  # the spreadsheet's row: its headings are row 1
+            messages.error(request, message % {"count": count, "row": row, "why": why})
+            return redirect("admin:members_member_changelist")
         totals = {kind: count for kind, count in result.totals.items() if count}
         rows = result.totals.get("new", 0)
         detail = {"totals": totals, "by": "admin"}

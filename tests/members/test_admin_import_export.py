@@ -51,6 +51,24 @@ def test_staff_import_members_through_the_admin(client, cast, superuser, patna):
     assert member.village.target == 7, "a new village starts with its district's target, as an upload's does"
 
 
+def test_an_admin_import_whose_row_is_enrolled_meanwhile_imports_nothing(client, cast, superuser, patna):
+    """Confirming wrote every row but the one enrolled between the preview and the confirmation, and said
+    "Import finished": all or nothing, as an upload."""
+    from tests.districts.test_rollup import assert_rollup_matches_group_by
+
+    login(client, superuser)
+    rows = [["Name", "Mobile", "Village"], ["सीता", "9123456780", "नया गांव"], ["गीता", "9123456781", "नया गांव"]]
+    response = _admin_import(client, patna, "m.csv", csv_text(rows).encode())
+    confirm = response.context["confirm_form"]
+    make_member(cast["sitapur"], "9123456781")  # enrolled in Gaya meanwhile
+    response = client.post("/admin/members/member/process_import/", confirm.initial, follow=True)
+    assert not Member.objects.filter(mobile="9123456780").exists()
+    assert not patna.villages.filter(name="नया गांव").exists()
+    shown = [str(message) for message in response.context["messages"]]
+    assert len(shown) == 1 and "कुछ भी इम्पोर्ट नहीं हुआ" in shown[0] and "पंक्ति 3" in shown[0], shown
+    assert_rollup_matches_group_by()
+
+
 def _admin_import(client, district, name, content, file_format="1"):
     data = {"import_file": SimpleUploadedFile(name, content), "format": file_format, "district": district.pk}
     return client.post("/admin/members/member/import/", {**data, "resource": "0"})
