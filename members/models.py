@@ -69,6 +69,9 @@ class Upload(models.Model):
     imported = models.PositiveIntegerField(_("imported"), default=0)
     new_villages = models.PositiveIntegerField(_("new villages"), default=0)
     new_village_names = models.JSONField(_("names of new villages"), default=list, blank=True)
+    # The district's villages the valid rows go to, [[key, name], ...]: one deleted before the import (staff may
+    # delete an empty village) is made again, rather than its rows lost.
+    villages_used = models.JSONField(_("villages the rows go to"), default=list, blank=True)
     # New village names that look like a misspelling of one the district has: {new name: existing name}.
     similar_villages = models.JSONField(_("look-alike villages"), default=dict, blank=True)
     # Look-alikes the confirming user said are the village the district has: {new key: existing key}. Their

@@ -42,6 +42,7 @@ class Checked:
     duplicates: int = 0
     marked_wrong: int = 0
     new_villages: dict = field(default_factory=dict)  # key -> name as first written
+    villages_used: dict = field(default_factory=dict)  # the district's villages that rows go to: key -> name
     lookalikes: dict = field(default_factory=dict)  # new name -> the village it resembles (see RowChecker)
     unknown_columns: list = field(default_factory=list)
     sheet: str = ""
@@ -57,6 +58,7 @@ class Checked:
             "marked_wrong": self.marked_wrong,
             "unknown_columns": self.unknown_columns,
             "new_village_names": list(self.new_villages.items()),
+            "villages_used": sorted(self.villages_used.items()),
             "similar_villages": self.lookalikes,
             "sheet": self.sheet,
             "valid_sample": self.sample,
@@ -193,6 +195,7 @@ def check_file(
     if not checked.rows:
         raise UnusableFile("no_rows")
     checked.new_villages = dict(sorted(checker.new_villages.items(), key=lambda item: item[1]))
+    checked.villages_used = {key: checker.villages[key] for key in checker.used}
     checked.lookalikes = checker.lookalikes()
     return checked
 

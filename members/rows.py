@@ -241,6 +241,7 @@ class RowChecker:
         self.aliases = aliases or {}
         self.seen: dict[str, int] = {}
         self.new_villages: dict[str, str] = {}
+        self.used: set[str] = set()  # keys of the district's villages that rows go to
         self._village_cache: dict = {}
 
     @classmethod
@@ -306,5 +307,7 @@ class RowChecker:
 
     def accept(self, key: str, village: str) -> None:
         """Note a row that will be written: its village is new unless the district already has it."""
-        if key not in self.villages and key not in self.new_villages:
+        if key in self.villages:
+            self.used.add(key)
+        elif key not in self.new_villages:
             self.new_villages[key] = village

@@ -186,6 +186,7 @@ def upload_import(*, upload_id: int) -> None:
             return
         merges = _village_merges(upload, _lock_villages(upload.district_id))
         new_villages = {key: name for key, name in upload.new_village_names if key not in merges}
+        new_villages.update(_villages_gone(upload.pk, upload.district_id, dict(upload.villages_used), merges))
         with tempfile.TemporaryDirectory(prefix="import-") as workdir:
             written = pipeline.write_members(
                 upload_id=upload_id,
@@ -216,6 +217,18 @@ def _lock_villages(district_id: int) -> dict[str, str]:
     villages = Village.objects.filter(district_id=district_id)
     list(villages.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
     return VillageAlias.objects.keys_for(district_id)
+
+
+def _villages_gone(upload_id: int, district_id: int, used: dict[str, str], merges: dict[str, str]) -> dict[str, str]:
+    """The district's villages that checked rows go to and that were deleted since the check (staff may delete an
+    empty village), {key: name}: made again, as checking the file now would make them, and listed among the
+    upload's new villages. Call with the district's villages locked."""
+    there = Village.objects.filter(district_id=district_id, name_key__in=used).values_list("name_key", flat=True)
+    gone = {key: name for key, name in used.items() if key not in {*there, *merges}}
+    if gone:
+        names = Upload.objects.values_list("new_village_names", flat=True).get(pk=upload_id)
+        Upload.objects.filter(pk=upload_id).update(new_village_names=[*names, *map(list, gone.items())])
+    return gone
 
 
 def _village_merges(upload: Upload, moved: dict[str, str]) -> dict[str, str]:
@@ -413,11 +426,13 @@ def _import_checked(upload: Upload, checked: pipeline.Checked, path: Path) -> pi
     pipeline.save_refused(checked.refused_path)
     Upload.objects.filter(pk=upload.pk).update(**checked.upload_fields(), progress_total=checked.valid)
     moved = _lock_villages(upload.district_id)
+    new_villages = {key: name for key, name in checked.new_villages.items() if key not in moved}
+    new_villages.update(_villages_gone(upload.pk, upload.district_id, checked.villages_used, moved))
     written = pipeline.write_members(
         upload_id=upload.pk,
         district_id=upload.district_id,
         rows_path=checked.rows_path,
-        new_villages={key: name for key, name in checked.new_villages.items() if key not in moved},
+        new_villages=new_villages,
         merges=moved,
         extra_cells=partial(pipeline.extra_cells, path) if checked.unknown_columns else None,
     )

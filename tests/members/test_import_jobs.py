@@ -60,6 +60,31 @@ def test_a_crash_half_way_through_the_import_leaves_no_rows_and_a_retry_imports_
     assert Member.objects.filter(upload=checked).count() == 3
 
 
+def test_rows_for_a_village_deleted_between_the_check_and_the_import_make_it_again(
+    cast, patna, patna_president, superuser
+):
+    """Staff may delete an empty village while an upload that writes to it waits for its confirmation. Its rows
+    were lost: neither written (on PostgreSQL) nor refused, and the upload said imported (on SQLite, the job
+    failed). The village is made again, as checking the file now would make it."""
+    from districts import services as district_services
+    from tests.conftest import make_village
+    from tests.districts.test_rollup import assert_rollup_matches_group_by
+
+    empty = make_village(patna, "खाली टोला")
+    content = csv_text([HEAD, ["सीता देवी", "9123456780", "रामपुर", ""], ["गीता", "7123456782", "खाली टोला", ""]])
+    upload = Upload.objects.create(district=patna, uploaded_by=patna_president, original_name="m.csv")
+    upload.file.save("m.csv", ContentFile(content.encode()))
+    services.upload_validate(upload_id=upload.pk)
+    district_services.villages_admin_delete(village_ids=[empty.pk])
+    _confirmed(upload, patna_president)
+    tasks.upload_import_task(upload.pk)
+    upload.refresh_from_db()
+    assert (upload.status, upload.valid, upload.imported, upload.new_villages) == (Upload.Status.IMPORTED, 2, 2, 1)
+    assert Member.objects.get(mobile="7123456782").village.name == "खाली टोला"
+    assert [name for _key, name in upload.new_village_names] == ["खाली टोला"], "listed among the villages made"
+    assert_rollup_matches_group_by()
+
+
 def test_a_check_run_twice_keeps_one_set_of_refused_rows(checked):
     Upload.objects.filter(pk=checked.pk).update(status=Upload.Status.VALIDATING)
     tasks.upload_validate_task(checked.pk)
