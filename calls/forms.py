@@ -40,6 +40,7 @@ class NoteField(forms.CharField):
 class MarkForm(forms.Form):
     member = forms.IntegerField(widget=forms.HiddenInput)
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    number = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
     outcome = forms.ChoiceField(choices=Outcome.choices)
     note = NoteField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     call_back_at = forms.DateTimeField(
@@ -85,6 +86,7 @@ class MarkForm(forms.Form):
             call_back_at=data["call_back_at"],
             personal=data["personal"],
             submission_key=data["submission_key"],
+            number=data["number"],
         )
 
 

@@ -168,6 +168,7 @@ class MarkRequest:
     call_back_at: datetime | None = None
     personal: bool = False
     submission_key: uuid.UUID | None = None
+    number: str = ""  # the number the console showed, if it says: an outcome for a number changed since is refused
 
 
 def _next_state(member: Member, request: MarkRequest, operator: User, now: datetime) -> dict:
@@ -218,8 +219,9 @@ def _claim_for_marking(operator: User, member_id: int, now: datetime) -> tuple[M
     if member is not None:
         member.batch = batch
         return member, batch.campaign_id
-    last_batch = CallBatch.objects.filter(operator=operator).order_by("-created_at")
-    last = last_batch.values("current_id", "campaign_id", "closed_at").first()
+    # Locked: of two pages of this member sent at once (two tabs), the later reads the batch the earlier moved on.
+    last_batch = CallBatch.objects.select_for_update().filter(operator=operator).order_by("-created_at")
+    last = last_batch.values("pk", "current_id", "campaign_id", "closed_at").first()
     if last is None or last["current_id"] != member_id:
         # By a subquery: an id no bigint can hold finds nothing, where a plain member_id lookup would raise.
         member = Member.objects.filter(pk=member_id).values("pk")
@@ -235,6 +237,9 @@ def _claim_for_marking(operator: User, member_id: int, now: datetime) -> tuple[M
     member = candidates.filter(untaken).first()
     if member is None:
         raise CallError("taken back")
+    # Moved on, as an outcome moves an open batch on: another page of this member (another tab, an older page)
+    # is then told the call was saved, not stored as a second call.
+    CallBatch.objects.filter(pk=last["pk"]).update(current=None)
     return member, last["campaign_id"]
 
 
@@ -281,6 +286,10 @@ def _record_outcome(operator, request, now) -> tuple[CallAttempt, CallBatch | No
         if previous is None:
             raise
         return previous, None
+    if request.number and request.number != member.mobile:
+        # Staff changed the number while it was being called (which takes the member out of the batch): this
+        # outcome is the old number's, and the member is called again on the new one.
+        raise CallError("number changed")
     batch, before = member.batch, (member.status, member.attempt_count)
     state = _next_state(member, request, operator, now)
     attempt = _store_attempt(

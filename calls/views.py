@@ -26,6 +26,10 @@ ERRORS = {
         "Nothing was saved."
     ),
     "nothing to undo": gettext_lazy("There is nothing to undo."),
+    "number changed": gettext_lazy(
+        "This member's number was changed while you were calling, and they will be called on the new one. "
+        "Nothing was saved."
+    ),
     "before stop": gettext_lazy(
         "Your last call was saved before your calling stopped, and can no longer be undone. Nothing was changed."
     ),

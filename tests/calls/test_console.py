@@ -505,6 +505,43 @@ def test_a_late_submit_for_a_released_member_nobody_took_is_kept(calling, operat
     assert (attempt.campaign, attempt.batch) == (campaign, None)
 
 
+def test_two_pages_of_one_released_call_store_one_attempt(calling, operator, supervisor):
+    """After a release, the call's member could be marked from every page still showing it (two tabs, an older
+    page), each with its own key: two attempts for one call, and a member made unreachable by calls never made."""
+    member = current(calling)
+    services.shift_stop(operator=operator, by=supervisor)  # released while the operator is on the phone
+    mark(calling, member, "no_answer")
+    mark(calling, member, "busy")  # the same member's page in another tab
+    assert list(CallAttempt.objects.filter(member=member).values_list("outcome", flat=True)) == ["no_answer"]
+
+
+@pytest.mark.parametrize("by", ["admin", "president"])
+def test_an_outcome_for_a_number_changed_while_it_was_called_is_not_stored(
+    calling, operator, supervisor, patna_president, by
+):
+    """Staff changed the number of the member on an operator's screen; the operator's "wrong number", for the old
+    number, was stored against the new one, never dialled, and sent it to the rejects."""
+    from members import services as member_services
+
+    member = current(calling)
+    if by == "admin":
+        changed = Member.objects.get(pk=member.pk)
+        changed.mobile = "9000012345"
+        member_services.member_admin_save(member=changed, created=False, actor=supervisor)
+    else:
+        services.shift_stop(operator=operator, by=supervisor)
+        member_services.member_edit(
+            member_id=member.pk, actor=patna_president, name=member.name, mobile="9000012345",
+            village_id=member.village_id, address=member.address,
+        )  # fmt: skip
+    response = mark(calling, member, "wrong")
+    shown = [str(message) for message in response.context["messages"]] if response.context else []
+    shown = shown or [str(m) for m in calling.get("/calls/console/").context["messages"]]
+    assert shown == [str(ERRORS["number changed"])]
+    assert not CallAttempt.objects.filter(member=member).exists()
+    assert Member.objects.get(pk=member.pk).status == MemberStatus.PENDING, "called again, on the new number"
+
+
 def test_an_outcome_sent_long_after_the_numbers_went_back_is_not_stored(calling, operator, clock):
     """A call may outlast the idle release, and is kept; a form sent hours after Stop, past calling hours, is
     not a call."""
