@@ -151,13 +151,37 @@ def batch_release(*, batches, now: datetime | None = None) -> int:
 
 
 def batch_release_stale(*, now: datetime | None = None) -> int:
-    """Release every batch whose operator has been idle past the lease, and end their shift."""
+    """Release every batch whose operator has been idle past the lease, and end their shift; end the shifts
+    that calling hours ended."""
     now = now or timezone.now()
     stale = CallBatch.objects.filter(closed_at=None, expires_at__lt=now)
     operators = list(stale.values_list("operator_id", flat=True))
     released = batch_release(batches=stale, now=now)
     Shift.objects.filter(operator_id__in=operators, ended_at=None).update(ended_at=now)
+    shifts_end_with_the_hours(now=now)
     return released
+
+
+def shifts_end_with_the_hours(*, now: datetime) -> int:
+    """End the open shifts that began before their call centre's calling hours last ended, once their numbers
+    are back in the pool (the hours' end releases a batch at its next outcome, idleness at the lease's end).
+
+    Most operators go home at the end of the day without pressing Stop. Left open, their shift showed them on
+    the floor all night, and the next morning's top-up handed each a batch that waited, uncalled, for the idle
+    release. A shift begun since the hours ended is someone waiting for them to begin, and stays open."""
+    open_batch = Exists(CallBatch.objects.filter(operator=OuterRef("operator"), closed_at=None))
+    ended = 0
+    for ends in CallCentre.objects.values_list("calling_ends", flat=True).distinct():
+        shifts = Shift.objects.filter(~open_batch, ended_at=None, operator__call_centre__calling_ends=ends)
+        ended += shifts.filter(started_at__lt=_hours_last_ended(ends, now)).update(ended_at=now)
+    return ended
+
+
+def _hours_last_ended(ends, now: datetime) -> datetime:
+    """The last moment, up to `now`, at which calling hours ending at the time of day `ends` ended."""
+    local = timezone.localtime(now)
+    today = timezone.make_aware(datetime.combine(local.date(), ends))
+    return today if today <= now else today - timedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -41,13 +41,14 @@ ERRORS = {
     ),
     "shift ended": gettext_lazy(
         "Your calling stopped and your numbers went back to the pool: Stop was pressed (in another tab, or by "
-        "your supervisor), or there was a long pause. Press Start calling to go on."
+        "your supervisor), there was a long pause, or calling hours ended. Press Start calling to go on."
     ),
     "saved": gettext_lazy("Your last call was saved."),
     "hours over": gettext_lazy("Too late to undo: calling hours are over, and your numbers went back to the pool."),
     "saved, shift ended": gettext_lazy(
         "Your last call was saved. Then your calling stopped and your numbers went back to the pool: Stop was "
-        "pressed (in another tab, or by your supervisor), or there was a long pause. Press Start calling to go on."
+        "pressed (in another tab, or by your supervisor), there was a long pause, or calling hours ended. Press "
+        "Start calling to go on."
     ),
 }
 

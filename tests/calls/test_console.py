@@ -348,6 +348,46 @@ def test_when_calling_hours_end_the_next_member_is_not_handed_out(calling, opera
     assert Shift.objects.filter(operator=operator, ended_at=None).exists()
 
 
+def test_a_shift_ends_with_the_calling_hours_and_nobody_absent_is_handed_numbers_the_next_morning(
+    calling, operator, centre, clock
+):
+    """Most operators go home without pressing Stop. Their shift stayed open all night (the floor showed them on
+    it), and the next morning's top-up handed each a batch that waited twenty minutes for nobody."""
+    from calls.tasks import batch_build_all
+
+    yes_as_the_hours_end(calling, centre, clock)  # the hours end at 11:30; the last call gives the batch back
+    assert Shift.objects.filter(operator=operator, ended_at=None).exists()
+    clock.move_to(datetime.datetime(2026, 11, 23, 11, 31, tzinfo=IST))
+    services.batch_release_stale()  # every minute
+    assert not Shift.objects.filter(operator=operator, ended_at=None).exists()
+    clock.move_to(datetime.datetime(2026, 11, 24, 9, 1, tzinfo=IST))
+    batch_build_all()
+    assert not CallBatch.objects.filter(operator=operator, closed_at=None).exists()
+
+
+def test_a_shift_holding_numbers_when_the_hours_end_ends_when_they_go_back(calling, operator, centre, clock):
+    current(calling)  # at 11:00: the lease runs to 11:20
+    centre.calling_ends = datetime.time(11, 10)
+    centre.save()
+    clock.move_to(datetime.datetime(2026, 11, 23, 11, 11, tzinfo=IST))
+    services.batch_release_stale()
+    assert Shift.objects.filter(operator=operator, ended_at=None).exists(), "on the phone with their last call"
+    clock.move_to(datetime.datetime(2026, 11, 23, 11, 21, tzinfo=IST))
+    services.batch_release_stale()  # idle past the lease: the numbers go back, and the shift ends
+    assert not Shift.objects.filter(operator=operator, ended_at=None).exists()
+    assert not CallBatch.objects.filter(operator=operator, closed_at=None).exists()
+
+
+def test_a_shift_started_before_the_hours_begin_waits_for_them(client, operator, centre, clock, pool):
+    centre.calling_starts = datetime.time(11, 30)
+    centre.save()
+    login(client, operator).post("/calls/console/start/")  # at 11:00, half an hour early
+    services.batch_release_stale()
+    assert Shift.objects.filter(operator=operator, ended_at=None).exists()
+    clock.move_to(datetime.datetime(2026, 11, 23, 11, 30, 30, tzinfo=IST))
+    assert current(client) is not None
+
+
 def test_an_operator_still_on_shift_gets_numbers_when_the_hours_begin(calling, operator, centre, clock):
     member = current(calling)
     centre.calling_starts, centre.calling_ends = datetime.time(11, 30), datetime.time(21, 0)
