@@ -28,7 +28,7 @@ slots AS (
     SELECT need.batch_id, need.centre_id,
            row_number() OVER (PARTITION BY need.centre_id ORDER BY s, need.batch_id) AS slot
     FROM need CROSS JOIN LATERAL generate_series(1, need.n) AS s
-    WHERE need.n > 0
+    WHERE need.n > %(size)s - %(below)s
 ),
 wanted AS (SELECT centre_id, count(*) AS total FROM slots GROUP BY centre_id),
 served AS (
@@ -84,21 +84,23 @@ WHERE m.id = assign.member_id
 """
 
 
-def fill(*, batches, size: int, now, wait: bool = False) -> int:
-    """Top each batch up to `size` members. Returns how many members were handed out.
+def fill(*, batches, size: int, now, wait: bool = False, below: int | None = None) -> int:
+    """Top each batch holding fewer than `below` members (default: any not full) up to `size` members. Returns
+    how many members were handed out. Due personal call-backs go into every batch given.
 
     The periodic builder skips a batch another builder is filling (`wait=False`); an operator whose own
     batch is empty waits for that builder instead, so their console is not left empty.
     """
     if not batches:
         return 0
+    below = size if below is None else min(below, size)
     if connection.vendor == "postgresql":
         sql = FILL_SQL.format(skip_locked="" if wait else "SKIP LOCKED")
         with connection.cursor() as cursor:
             params = {"batch_ids": [b.pk for b in batches], "size": size, "now": now, "lapsed": _lapsed(now)}
-            cursor.execute(sql, params)
+            cursor.execute(sql, {**params, "below": below})
             return cursor.rowcount
-    return sum(_fill_one_portably(batch, size, now) for batch in batches)
+    return sum(_fill_one_portably(batch, size, below, now) for batch in batches)
 
 
 def _lapsed(now):
@@ -110,11 +112,12 @@ def _callable(now):
     return Member.objects.filter(Q(status=MemberStatus.PENDING) | Q(status=MemberStatus.RETRY, next_call_at__lte=now))
 
 
-def _fill_one_portably(batch, size, now) -> int:
+def _fill_one_portably(batch, size, below, now) -> int:
     personal = _callable(now).filter(reserved_for=batch.operator_id, status=MemberStatus.RETRY)
     handed = personal.update(batch=batch, status=MemberStatus.IN_BATCH, updated_at=now)
-    room = size - Member.objects.filter(batch=batch).count()
-    if room <= 0:
+    held = Member.objects.filter(batch=batch).count()
+    room = size - held
+    if held - handed >= below or room <= 0:  # as the statement: judged by what the batch held before
         return handed
     district_ids = list(batch.call_centre.districts.values_list("id", flat=True))
     pool = _callable(now).filter(district_id__in=district_ids)

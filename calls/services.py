@@ -125,12 +125,10 @@ def batch_build(*, operator_ids: list[int] | None = None, now: datetime | None =
     """Top up the batches of operators on shift (all of them, or these). Safe to run concurrently."""
     now = now or timezone.now()
     batches = _open_batches_for(operator_ids, now)
-    low = [b for b in batches if _remaining(b) < settings.CALLS_TOP_UP_BELOW] if operator_ids else batches
-    return batching.fill(batches=low, size=settings.CALLS_BATCH_SIZE, now=now, wait=operator_ids is not None)
-
-
-def _remaining(batch) -> int:
-    return Member.objects.filter(batch=batch).count()
+    # Only batches running low, by the periodic builder too: one topped up to the full size after every call
+    # made the console's "number x of y" grow with each call.
+    size, below = settings.CALLS_BATCH_SIZE, settings.CALLS_TOP_UP_BELOW
+    return batching.fill(batches=batches, size=size, now=now, wait=operator_ids is not None, below=below)
 
 
 def batch_release(*, batches, now: datetime | None = None) -> int:

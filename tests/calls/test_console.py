@@ -83,6 +83,22 @@ def test_marking_yes_confirms_and_shows_the_next_member(calling, operator):
     assert response.context["progress"].position == 2
 
 
+def test_the_periodic_top_up_leaves_a_batch_alone_until_it_runs_low(calling, operator):
+    """Every 30 seconds it filled every batch back to 25, so after each call "number 2 of 25" became "2 of 26",
+    and the batch never emptied."""
+    from calls.tasks import batch_build_all
+
+    for _ in range(3):
+        mark(calling, current(calling), "yes")
+    batch_build_all()
+    progress = calling.get("/calls/console/").context["progress"]
+    assert (progress.position, progress.total) == (4, 25)
+    while progress.remaining >= 5:  # down to the mark: four left
+        progress = mark(calling, current(calling), "yes").context["progress"]
+    batch_build_all()
+    assert CallBatch.objects.get(operator=operator, closed_at=None).members.count() == 25, "topped up"
+
+
 @pytest.mark.parametrize("outcome, status", [("no", MemberStatus.NO), ("wrong", MemberStatus.WRONG_NUMBER)])
 def test_final_outcomes(calling, outcome, status):
     member = current(calling)
