@@ -25,7 +25,7 @@ WITH need AS (
     FOR UPDATE OF b {skip_locked}
 ),
 slots AS (
-    SELECT need.batch_id, need.centre_id,
+    SELECT need.batch_id, need.centre_id, need.operator_id,
            row_number() OVER (PARTITION BY need.centre_id ORDER BY s, need.batch_id) AS slot
     FROM need CROSS JOIN LATERAL generate_series(1, need.n) AS s
     WHERE need.n > %(size)s - %(below)s
@@ -64,7 +64,7 @@ ranked AS (
     FROM claimed
 ),
 personal AS (
-    SELECT mm.id AS member_id, need.batch_id FROM need
+    SELECT mm.id AS member_id, need.batch_id, need.operator_id FROM need
     JOIN LATERAL (
         SELECT id FROM members_member
         WHERE reserved_for_id = need.operator_id AND status = 'retry' AND next_call_at <= %(now)s
@@ -72,13 +72,14 @@ personal AS (
     ) mm ON true
 ),
 assign AS (
-    SELECT ranked.id AS member_id, slots.batch_id FROM ranked
+    SELECT ranked.id AS member_id, slots.batch_id, slots.operator_id FROM ranked
     JOIN slots ON slots.centre_id = ranked.centre_id AND slots.slot = ranked.slot
     UNION ALL
-    SELECT member_id, batch_id FROM personal
+    SELECT member_id, batch_id, operator_id FROM personal
 )
 UPDATE members_member m
-SET batch_id = assign.batch_id, status = 'in_batch', updated_at = %(now)s
+SET batch_id = assign.batch_id, status = 'in_batch', updated_at = %(now)s,
+    status_changed_at = %(now)s, status_changed_by_id = assign.operator_id
 FROM assign
 WHERE m.id = assign.member_id
 """
@@ -114,7 +115,9 @@ def _callable(now):
 
 def _fill_one_portably(batch, size, below, now) -> int:
     personal = _callable(now).filter(reserved_for=batch.operator_id, status=MemberStatus.RETRY)
-    handed = personal.update(batch=batch, status=MemberStatus.IN_BATCH, updated_at=now)
+    handed_to = {"batch": batch, "status": MemberStatus.IN_BATCH, "updated_at": now, "status_changed_at": now}
+    handed_to["status_changed_by_id"] = batch.operator_id
+    handed = personal.update(**handed_to)
     held = Member.objects.filter(batch=batch).count()
     room = size - held
     if held - handed >= below or room <= 0:  # as the statement: judged by what the batch held before
@@ -124,9 +127,7 @@ def _fill_one_portably(batch, size, below, now) -> int:
     pool = pool.filter(Q(reserved_for__isnull=True) | Q(next_call_at__lte=_lapsed(now)))
     per_district = {d: list(pool.filter(district_id=d).order_by("created_at", "id")[:room]) for d in district_ids}
     picked = _interleave(per_district, room)
-    return handed + Member.objects.filter(pk__in=[m.pk for m in picked]).update(
-        batch=batch, status=MemberStatus.IN_BATCH, updated_at=now
-    )
+    return handed + Member.objects.filter(pk__in=[m.pk for m in picked]).update(**handed_to)
 
 
 def _interleave(per_district, room):

@@ -94,7 +94,8 @@ def shift_stop(*, operator: User, now: datetime | None = None, by: User | None =
     released them, which their console then says."""
     now = now or timezone.now()
     Shift.objects.filter(operator=operator, ended_at=None).update(ended_at=now, ended_by=by)
-    return batch_release(batches=CallBatch.objects.filter(operator=operator, closed_at=None), now=now)
+    batches = CallBatch.objects.filter(operator=operator, closed_at=None)
+    return batch_release(batches=batches, now=now, by=by or operator)
 
 
 def _open_batches_for(operator_ids, now):
@@ -131,21 +132,30 @@ def batch_build(*, operator_ids: list[int] | None = None, now: datetime | None =
     return batching.fill(batches=batches, size=size, now=now, wait=operator_ids is not None, below=below)
 
 
-def batch_release(*, batches, now: datetime | None = None) -> int:
-    """Close these batches; members not yet called go back to the pool. Returns members released."""
-    now = now or timezone.now()
+def batch_release(*, batches, now: datetime | None = None, by: User | None = None) -> int:
+    """Close these batches; members not yet called go back to the pool. Returns members released. `by`: who
+    released them (the operator's Stop, a supervisor), None when it was the floor's own rules."""
+    return _release(batches, now or timezone.now(), by)[0]
+
+
+def _release(batches, now: datetime, by: User | None) -> tuple[int, list[int]]:
+    """Close the batches still open and put their members back in the pool: (members released, the operators
+    whose batches were closed)."""
     with transaction.atomic():
-        ids = list(batches.filter(closed_at=None).select_for_update().values_list("pk", flat=True))
+        closing = list(batches.filter(closed_at=None).select_for_update().values_list("pk", "operator_id"))
+        ids = [pk for pk, _operator in closing]
         released = Member.objects.filter(batch_id__in=ids, status=MemberStatus.IN_BATCH).update(
             batch=None,
             # A personal call-back stays its operator's: due again for them, not stranded in the common pool.
             status=Case(
                 When(reserved_for__isnull=False, then=Value(MemberStatus.RETRY)), default=Value(MemberStatus.PENDING)
             ),
+            status_changed_at=now,
+            status_changed_by=by,
             updated_at=now,
         )
         CallBatch.objects.filter(pk__in=ids).update(closed_at=now)
-    return released
+    return released, [operator for _pk, operator in closing]
 
 
 def batch_release_stale(*, now: datetime | None = None) -> int:
@@ -153,8 +163,9 @@ def batch_release_stale(*, now: datetime | None = None) -> int:
     that calling hours ended."""
     now = now or timezone.now()
     stale = CallBatch.objects.filter(closed_at=None, expires_at__lt=now)
-    operators = list(stale.values_list("operator_id", flat=True))
-    released = batch_release(batches=stale, now=now)
+    # The shifts of the operators whose batches were released, as found under the batches' lock: not of one
+    # whose lease an outcome renewed meanwhile, left with an open batch and no shift (no top-ups, no undo).
+    released, operators = _release(stale, now, by=None)
     Shift.objects.filter(operator_id__in=operators, ended_at=None).update(ended_at=now)
     shifts_end_with_the_hours(now=now)
     return released
@@ -488,6 +499,7 @@ def _claim_next(batch, operator: User, now: datetime) -> Member | None:
     queue = queue.filter(Q(batch=batch, status=MemberStatus.IN_BATCH) | own_due)
     member = queue.order_by(F("next_call_at").asc(nulls_last=True), "id").first()
     if member is not None and member.batch_id != batch.pk:
-        Member.objects.filter(pk=member.pk).update(batch=batch, status=MemberStatus.IN_BATCH, updated_at=now)
+        handed = {"batch": batch, "status": MemberStatus.IN_BATCH, "updated_at": now, "status_changed_at": now}
+        Member.objects.filter(pk=member.pk).update(**handed, status_changed_by=operator)
         member.batch, member.status = batch, MemberStatus.IN_BATCH
     return member

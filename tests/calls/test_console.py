@@ -83,6 +83,28 @@ def test_marking_yes_confirms_and_shows_the_next_member(calling, operator):
     assert response.context["progress"].position == 2
 
 
+def test_handing_out_and_taking_back_numbers_say_who_and_when(calling, operator, supervisor, clock):
+    """A member handed out, or back in the pool after a release, kept the who and when of its last call (or
+    none): "pending" with no time, or "retry" by the operator who last called it, hours before."""
+
+    def just_now(when):
+        return abs(timezone.now() - when) < datetime.timedelta(seconds=5)
+
+    member = current(calling)
+    member.refresh_from_db()
+    assert (member.status, member.status_changed_by) == (MemberStatus.IN_BATCH, operator)
+    assert just_now(member.status_changed_at)
+    clock.shift(datetime.timedelta(minutes=21))
+    services.batch_release_stale()  # idle: the floor's own rule, nobody's
+    member.refresh_from_db()
+    assert (member.status, member.status_changed_by) == (MemberStatus.PENDING, None)
+    assert just_now(member.status_changed_at)
+    calling.post("/calls/console/start/")
+    services.shift_stop(operator=operator, by=supervisor)
+    released = Member.objects.filter(status=MemberStatus.PENDING, status_changed_by=supervisor)
+    assert released.count() == 25, "released from the floor by the supervisor"
+
+
 def test_the_periodic_top_up_leaves_a_batch_alone_until_it_runs_low(calling, operator):
     """Every 30 seconds it filled every batch back to 25, so after each call "number 2 of 25" became "2 of 26",
     and the batch never emptied."""
