@@ -14,6 +14,11 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
+def _spellings(words, suffixes) -> tuple[str, ...]:
+    """Every word with every suffix: people write "मोबाईल न.", "फोन नं." and "मो. नम्बर" as often as the rest."""
+    return tuple(f"{word} {suffix}".strip() for word in words for suffix in suffixes)
+
+
 @dataclass(frozen=True)
 class Column:
     field: str
@@ -43,6 +48,8 @@ COLUMNS = (
             "name of the member",
             "member",
             "full name",
+            "पूरा नाम",
+            "सदस्य का पूरा नाम",
             "naam",
         ),
         True,
@@ -53,16 +60,7 @@ COLUMNS = (
         _("Mobile"),
         "मोबाइल / Mobile",
         (
-            "मोबाइल",
-            "मोबाइल नंबर",
-            "मोबाइल नम्बर",
-            "मोबाइल नं",
-            "मो",
-            "मो नं",
-            "फोन",
-            "फ़ोन",
-            "फोन नंबर",
-            "फ़ोन नंबर",
+            *_spellings(("मोबाइल", "मोबाईल", "मो", "फोन", "फ़ोन", "संपर्क"), ("", "नंबर", "नम्बर", "नं", "न")),
             "mobile",
             "mobile number",
             "mobile no",
@@ -86,6 +84,7 @@ COLUMNS = (
             "गांव",
             "गाँव",
             "गाव",
+            "गावं",
             "ग्राम",
             "गांव का नाम",
             "गाँव का नाम",
@@ -117,7 +116,8 @@ HEADINGS = tuple(column.heading for column in COLUMNS)
 BY_FIELD = {column.field: column for column in COLUMNS}
 REQUIRED = tuple(column.field for column in COLUMNS if column.required)
 
-_PUNCTUATION = re.compile(r"[\s.:;*#()\[\]_\-–—]+")
+# "॰" is the Devanagari abbreviation sign (मो॰ नं॰); a zero right after a letter (मो० नं०) is typed for it too.
+_PUNCTUATION = re.compile(r"[\s.:;*#()\[\]_\-–—\u0970]+|(?<=[\u0900-\u0963])\u0966")
 
 
 def header_key(text) -> str:

@@ -87,6 +87,15 @@ PROBLEMS = {
     "expired": _("The checked rows of this upload were removed after the retention period. Upload the file again."),
 }
 
+# Said after a problem's message when the problem carries the parameters for it.
+DETAILS = {
+    "missing_columns": _("Row %(row)s was read as the headings; it has: %(found)s."),
+}
+DETAIL_PARAMS = {"missing_columns": ("row", "found")}
+# How many of a header row's cells the missing-columns message quotes, and how much of each.
+QUOTED_HEADINGS = 12
+QUOTED_HEADING_LENGTH = 40
+
 
 class UnusableFile(Exception):
     """The file itself cannot be used. Carries a code and parameters; the message is translated when shown."""
@@ -108,7 +117,11 @@ def problem_message(code: str, params: dict) -> str:
     }
     if "kind" in params:
         params["kind"] = KINDS.get(params["kind"], params["kind"])
-    return str(PROBLEMS.get(code, PROBLEMS["broken"])) % params
+    message = str(PROBLEMS.get(code, PROBLEMS["broken"])) % params
+    # Problems stored before a detail was added have no parameters for it, and keep their message as it was.
+    if code in DETAILS and all(key in params for key in DETAIL_PARAMS[code]):
+        message = f"{message} {str(DETAILS[code]) % params}"
+    return message
 
 
 def max_bytes() -> int:
@@ -481,9 +494,19 @@ def _table(sheet: str, numbered_rows: Iterator, total: int, position) -> Table:
     header = map_header(cells)
     if header.missing:
         names = ", ".join(BY_FIELD[field].heading for field in header.missing)
-        raise UnusableFile("missing_columns", columns=names)
+        raise UnusableFile("missing_columns", columns=names, row=header_row, found=_quoted_headings(cells))
     # The rows under the header, blank ones included: the caller skips them in its own loop.
     return Table(sheet, header, header_row, numbered_rows, total, position)
+
+
+def _quoted_headings(cells) -> str:
+    """A header row's cells as the missing-columns message quotes them: the president sees what was read."""
+    texts = [" ".join(cell_id(cell).split()) for cell in cells if cell is not None]
+    texts = [text if len(text) <= QUOTED_HEADING_LENGTH else text[: QUOTED_HEADING_LENGTH - 1] + "…" for text in texts]
+    quoted = [f"“{text}”" for text in texts if text]
+    if len(quoted) > QUOTED_HEADINGS:
+        quoted = [*quoted[:QUOTED_HEADINGS], "…"]
+    return ", ".join(quoted)
 
 
 def _calamine_rows(sheet) -> Iterator:

@@ -516,6 +516,24 @@ def _cases() -> list[Case]:
             counts=ok3,
             unknown=[],
         ),
+        Case(
+            "Hindi headings abbreviated: सदस्य का नाम, फोन नं., ग्राम",
+            "members.xlsx",
+            writes(lambda: xlsx_bytes([["सदस्य का नाम", "फोन नं.", "ग्राम", "पूरा पता"], *GOOD])),
+            counts=ok3,
+            unknown=[],
+        ),
+        Case(
+            "Hindi headings with the abbreviation sign and the ई spelling: मो॰ नं॰, मोबाईल नं.",
+            "members.csv",
+            writes(
+                csv_text(
+                    [["नाम", "मो॰ नं॰", "गाँव", "मोबाईल नं."], ["सीता", "9123456780", "रामपुर", "9123456789"]]
+                ).encode()
+            ),
+            counts={"rows": 1, "valid": 1, "rejected": 0, "duplicates": 0, "new_villages": 0},
+            unknown=["मोबाईल नं."],
+        ),
     ]
 
 

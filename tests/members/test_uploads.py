@@ -216,6 +216,23 @@ def test_a_file_that_cannot_be_used_fails_with_a_message_and_no_confirm_button(
     assert 'id="confirm-import"' not in page
 
 
+def test_a_file_without_a_mobile_column_says_which_headings_it_found_instead(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    """The message named the missing columns only, so a president whose "फोन नं." was not recognised, or who
+    uploaded the wrong sheet, could not see what had been read as the headings."""
+    login(client, patna_president)
+    rows = [["पटना जिला"], [], ["क्र.", "नाम", "फोन नंबर 1", "गाँव"], ["1", "सीता", "9123456780", "रामपुर"]]
+    post_upload(client, csv_text(rows).encode(), capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+
+    page = client.get(url("upload_detail", upload)).content.decode()
+
+    assert (upload.status, upload.error_code) == (Upload.Status.FAILED, "missing_columns")
+    assert "मोबाइल / Mobile" in page
+    assert "“क्र.”, “नाम”, “फोन नंबर 1”, “गाँव”" in page
+
+
 def test_the_form_refuses_an_empty_file_at_once(client, cast, patna_president):
     login(client, patna_president)
     response = post_upload(client, b"")
