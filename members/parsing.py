@@ -14,6 +14,7 @@ import re
 import tempfile
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ MAX_CELLS = 12 * MAX_ROWS
 # with one instruction (paste the values) rather than every row with the same reason.
 MAX_FORMULA_ROWS = 1_000
 HEADER_SEARCH_ROWS = 20
+# How many non-blank lines of a CSV its separator is guessed from.
+DELIMITER_LINES = 10
+_DELIMITERS = (",", "\t", ";", "|")
 
 PROBLEMS = {
     "empty": _("The file is empty."),
@@ -557,10 +561,40 @@ def _spreadsheet_table(path: Path, facts: ZipFacts | None) -> Table:
     raise first_problem or UnusableFile("empty")
 
 
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
+def _delimiter(lines: list[str]) -> str:
+    """The separator that splits the most of the first records into the same number of cells: a title line above
+    the header ("सदस्य सूची, पटना") has none or another, and commas in the addresses of a list separated by
+    semicolons vary from row to row. Counted by records, not lines, so quoted cells may hold anything."""
+    sample = "".join(lines)
+
+    def agreement(delimiter):
+        widths = Counter()
+        try:
+            for row in csv.reader(io.StringIO(sample), delimiter=delimiter):
+                widths[len(row)] += len(row) > 1
+        except csv.Error:
+            pass  # the sample may end inside a quoted cell
+        return max(((records, width) for width, records in widths.items()), default=(0, 0))
+
+    best = max(_DELIMITERS, key=agreement)
+    return best if agreement(best)[0] else ","
+
+
+def _first_lines(text) -> list[str]:
+    """The first few non-blank lines of a CSV, to guess its separator from (they may run past the bytes checked)."""
+    lines, read = [], 0
+    while len(lines) < DELIMITER_LINES and read < 65536:
+        try:
+            line = text.readline()
+        except UnicodeDecodeError:
+            raise UnusableFile("not_utf8") from None
+        if not line:
+            break
+        read += len(line)
+        if line.strip():
+            lines.append(line)
+    text.seek(0)
+    return lines
 
 
 def _csv_table(path: Path, handle) -> Table:
@@ -568,12 +602,7 @@ def _csv_table(path: Path, handle) -> Table:
     handle.seek(0)
     encoding = text_encoding(head)
     text = io.TextIOWrapper(handle, encoding=encoding, errors="strict", newline="")
-    try:
-        first_line = text.readline()  # may run past the bytes checked above
-    except UnicodeDecodeError:
-        raise UnusableFile("not_utf8") from None
-    text.seek(0)
-    reader = csv.reader(text, delimiter=_delimiter(first_line))
+    reader = csv.reader(text, delimiter=_delimiter(_first_lines(text)))
     size = path.stat().st_size
 
     def numbered():

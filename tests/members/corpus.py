@@ -534,6 +534,29 @@ def _cases() -> list[Case]:
             counts={"rows": 1, "valid": 1, "rejected": 0, "duplicates": 0, "new_villages": 0},
             unknown=["मोबाईल नं."],
         ),
+        Case(
+            "a title line above a CSV separated by semicolons, commas in its addresses; row numbers as in the file",
+            "members.csv",
+            writes(
+                (
+                    "सदस्य सूची पटना\r\n"
+                    + csv_text(
+                        [HEAD, *[[*row[:3], "वार्ड 1, पोस्ट रामपुर, थाना सदर, पटना"] for row in GOOD]]
+                        + [["", "123", "रामपुर", ""]],
+                        delimiter=";",
+                    )
+                ).encode()
+            ),
+            counts={"rows": 4, "valid": 3, "rejected": 1, "duplicates": 0, "new_villages": 1},
+            refused={6: ["required", "wrong_length"]},
+        ),
+        Case(
+            "a title line with a comma above a list separated by tabs",
+            "members.csv",
+            writes(("सदस्य सूची, पटना\r\n" + csv_text([HEAD, *GOOD], delimiter="\t")).encode()),
+            counts=ok3,
+            unknown=[],
+        ),
     ]
 
 
