@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -27,7 +28,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
-from members.columns import BY_FIELD, FIELDS, HeaderMap, looks_like_header, map_header
+from members.columns import BY_FIELD, FIELDS, HeaderMap, map_header
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 500_000
@@ -471,16 +472,25 @@ class Table:
         return get
 
 
-def _find_header(numbered_rows: Iterator) -> tuple[int, list] | None:
-    first = None
+def _find_header(numbered_rows: Iterator) -> tuple[int, list, list] | None:
+    """The header row, and the rows read past it while looking, to be read again as data.
+
+    A row naming every required column wins; failing that, the first naming two columns, since a grouped
+    header's caption row ("सदस्य | | फोन |") names some above the row of real headings; failing that, the first."""
+    scanned, candidate = [], None
     for seen, (number, cells) in enumerate(numbered_rows):
-        if first is None:
-            first = (number, cells)
-        if looks_like_header(cells):
-            return number, cells
+        scanned.append((number, cells))
+        header = map_header(cells)
+        if not header.missing:
+            return number, cells, []
+        if candidate is None and len(header.positions) >= 2:
+            candidate = seen
         if seen >= HEADER_SEARCH_ROWS:
             break
-    return first
+    if not scanned:
+        return None
+    chosen = candidate or 0
+    return (*scanned[chosen], scanned[chosen + 1 :])
 
 
 def _non_blank(numbered_rows: Iterator) -> Iterator:
@@ -494,13 +504,13 @@ def _table(sheet: str, numbered_rows: Iterator, total: int, position) -> Table:
     found = _find_header(_non_blank(numbered_rows))
     if found is None:
         raise UnusableFile("empty")
-    header_row, cells = found
+    header_row, cells, read_past = found
     header = map_header(cells)
     if header.missing:
         names = ", ".join(BY_FIELD[field].heading for field in header.missing)
         raise UnusableFile("missing_columns", columns=names, row=header_row, found=_quoted_headings(cells))
     # The rows under the header, blank ones included: the caller skips them in its own loop.
-    return Table(sheet, header, header_row, numbered_rows, total, position)
+    return Table(sheet, header, header_row, chain(read_past, numbered_rows), total, position)
 
 
 def _quoted_headings(cells) -> str:

@@ -557,6 +557,32 @@ def _cases() -> list[Case]:
             counts=ok3,
             unknown=[],
         ),
+        Case(
+            "a grouped header: captions over the headings (सदस्य | | फोन |)",
+            "members.xlsx",
+            writes(
+                lambda: xlsx_bytes(
+                    [["सदस्य", "", "फोन", ""], ["नाम", "पिता का नाम", "मोबाइल नंबर", "गाँव"]]
+                    + [[name, "श्याम", mobile, village] for name, mobile, village, _address in GOOD]
+                )
+            ),
+            counts=ok3,
+            unknown=["पिता का नाम"],
+        ),
+        Case(
+            "a grouped header in English (Member | | Contact | Address); row numbers as in the file",
+            "members.csv",
+            writes(
+                csv_text(
+                    [["Member", "", "Contact", "Address"], ["Name", "Father's name", "Mobile", "Village"]]
+                    + [[name, "Shyam", mobile, village] for name, mobile, village, _address in GOOD]
+                    + [["", "Shyam", "123", "रामपुर"]]
+                ).encode()
+            ),
+            counts={"rows": 4, "valid": 3, "rejected": 1, "duplicates": 0, "new_villages": 1},
+            unknown=["Father's name"],
+            refused={6: ["required", "wrong_length"]},
+        ),
     ]
 
 
