@@ -209,6 +209,8 @@ def _check_rows(table, checker: RowChecker, spools: _Spools, progress: Callable 
         if not any(cells):
             continue
         raw = get(cells)
+        if not any(raw):
+            continue  # only columns not read are filled, like a template's numbered rows left blank
         rows += 1
         if rows > limit:
             raise UnusableFile("too_many_rows", max_rows=limit)

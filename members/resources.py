@@ -98,8 +98,9 @@ class MemberResource(resources.ModelResource):
 
     def before_import_row(self, row, row_number=None, **kwargs):
         """Clean and check the row as an upload would; a refused row becomes a validation error on its columns."""
-        if all(value is None or value == "" for value in row.values()):
-            # Skipped, as an upload skips a blank row: a total whose formula was never calculated reads as nothing.
+        if all(row.get(field) in (None, "") for field in FIELDS):
+            # Skipped, as an upload skips a blank row: a total whose formula was never calculated reads as nothing,
+            # and a template's numbered rows left blank have only their serial number.
             row["blank"] = True
             return
         name, mobile, village, key, address, problems = self.checker.check(

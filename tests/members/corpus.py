@@ -273,6 +273,10 @@ NAMES = [
     ["सी\x00ता\x07", "12", "राम\x1bपुर", "\x0b"],  # row 9: control characters in a refused row
 ]
 
+# A template numbered in advance: the serial number goes on below the members, in rows left blank.
+NUMBERED_BLANKS = [["क्र.सं.", *HEAD]] + [[number, *row] for number, row in enumerate(GOOD, 1)]
+NUMBERED_BLANKS += [[number, "", "", "", ""] for number in range(4, 9)]
+
 
 def _cases() -> list[Case]:
     good_csv = csv_text([HEAD, *GOOD])
@@ -582,6 +586,13 @@ def _cases() -> list[Case]:
             counts={"rows": 4, "valid": 3, "rejected": 1, "duplicates": 0, "new_villages": 1},
             unknown=["Father's name"],
             refused={6: ["required", "wrong_length"]},
+        ),
+        Case(
+            "a template's numbered rows left blank below the members",
+            "members.xlsx",
+            writes(lambda: xlsx_bytes(NUMBERED_BLANKS)),
+            counts=ok3,
+            unknown=["क्र.सं."],
         ),
     ]
 

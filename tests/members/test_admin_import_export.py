@@ -11,7 +11,7 @@ from members import pipeline
 from members.models import Member
 from members.resources import MemberResource
 from tests.conftest import login, make_member
-from tests.members.corpus import DUPLICATES, MESSY_PHONES, NAMES, VILLAGES, csv_text
+from tests.members.corpus import DUPLICATES, MESSY_PHONES, NAMES, NUMBERED_BLANKS, VILLAGES, csv_text
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,17 @@ def test_admin_resource_and_upload_pipeline_refuse_the_same_rows(rows, cast, mar
     assert refused_by_admin == refused_by_pipeline
     assert result.totals["new"] == checked.valid
     assert not result.has_errors()
+
+
+def test_the_admin_import_skips_numbered_rows_left_blank_as_the_district_upload_does(cast, patna):
+    """Rows with only their serial number filled in were each refused three times over (no name, no mobile, no
+    village), burying the real errors under them."""
+    dataset = tablib.Dataset().load(csv_text(NUMBERED_BLANKS), format="csv")
+
+    result = MemberResource(district=patna).import_data(dataset, dry_run=True)
+
+    assert not result.invalid_rows
+    assert result.totals["new"] == 3
 
 
 def test_staff_import_members_through_the_admin(client, cast, superuser, patna):
