@@ -82,6 +82,8 @@ class Upload(models.Model):
     # Personal data: purged with the refused rows.
     valid_sample = models.JSONField(_("first valid rows"), default=list, blank=True)
     sheet = models.CharField(_("sheet"), max_length=255, blank=True)
+    # A workbook's later sheets that hold a list too: only the first list is read, and the preview says so.
+    other_sheets = models.JSONField(_("other sheets with a list"), default=list, blank=True)
     # Progress of the running job, in rows (spreadsheets) or bytes (CSV).
     progress_done = models.PositiveIntegerField(_("progress done"), default=0)
     progress_total = models.PositiveIntegerField(_("progress total"), default=0)

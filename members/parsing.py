@@ -439,6 +439,8 @@ class Table:
     position: object  # () -> progress units done so far
     # Rows with a formula in a column read, and the problems that refuse them (see `formula_rows`).
     formula_rows: dict = field(default_factory=dict)
+    # The workbook's later sheets that hold a list of their own, which is not read: the president is told.
+    other_sheets: list = field(default_factory=list)
 
     def getter(self):
         """A fast function from a row's cells to (name, mobile, village, address); short rows are padded."""
@@ -555,20 +557,35 @@ def _spreadsheet_table(path: Path, facts: ZipFacts | None) -> Table:
 
     workbook = _open_workbook(path)
     first_problem = None
-    for meta in workbook.sheets_metadata:
-        if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
-            continue
-        sheet = _calamine(workbook.get_sheet_by_name, meta.name)
+    names = [
+        meta.name
+        for meta in workbook.sheets_metadata
+        if meta.typ == SheetTypeEnum.WorkSheet and meta.visible == SheetVisibleEnum.Visible
+    ]
+    for index, name in enumerate(names):
+        sheet = _calamine(workbook.get_sheet_by_name, name)
         try:
-            table = _table(meta.name, _calamine_rows(sheet), sheet.height, None)
+            table = _table(name, _calamine_rows(sheet), sheet.height, None)
         except UnusableFile as problem:
             first_problem = first_problem or problem
             continue
-        if facts and (facts.formulas.get(meta.name) or facts.formulas.get("*")):
+        if facts and (facts.formulas.get(name) or facts.formulas.get("*")):
             columns = {sheet.start[1] + position: field for field, position in table.header.positions.items()}
-            table.formula_rows = formula_rows(path, facts, meta.name, columns)
+            table.formula_rows = formula_rows(path, facts, name, columns)
+        table.other_sheets = [other for other in names[index + 1 :] if _has_list(workbook, other)]
         return table
     raise first_problem or UnusableFile("empty")
+
+
+def _has_list(workbook, name: str) -> bool:
+    """Whether a sheet has a header naming every required column, with a row under it. A sheet that cannot be
+    read holds no list: the one read is imported all the same."""
+    try:
+        rows = _non_blank(_calamine_rows(_calamine(workbook.get_sheet_by_name, name)))
+    except UnusableFile:
+        return False
+    found = _find_header(rows)
+    return found is not None and not map_header(found[1]).missing and next(chain(found[2], rows), None) is not None
 
 
 def _delimiter(lines: list[str]) -> str:

@@ -46,6 +46,7 @@ class Checked:
     lookalikes: dict = field(default_factory=dict)  # new name -> the village it resembles (see RowChecker)
     unknown_columns: list = field(default_factory=list)
     sheet: str = ""
+    other_sheets: list = field(default_factory=list)  # later sheets holding a list too, not read
     sample: list = field(default_factory=list)  # the first SAMPLE_ROWS valid rows, cleaned
 
     def upload_fields(self) -> dict:
@@ -61,6 +62,7 @@ class Checked:
             "villages_used": sorted(self.villages_used.items()),
             "similar_villages": self.lookalikes,
             "sheet": self.sheet,
+            "other_sheets": self.other_sheets,
             "valid_sample": self.sample,
         }
 
@@ -189,6 +191,7 @@ def check_file(
     try:
         with open_table(path) as table:
             checked.sheet, checked.unknown_columns = table.sheet, list(table.header.unknown)
+            checked.other_sheets = table.other_sheets
             _check_rows(table, checker, spools, progress)
     finally:
         spools.close()

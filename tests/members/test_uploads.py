@@ -233,6 +233,40 @@ def test_a_file_without_a_mobile_column_says_which_headings_it_found_instead(
     assert "“क्र.”, “नाम”, “फोन नंबर 1”, “गाँव”" in page
 
 
+def test_the_preview_names_the_sheet_the_list_was_read_from(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    """The sheet read was kept but never shown, so with a workbook of several sheets nobody could tell which."""
+    login(client, patna_president)
+    content = xlsx_bytes([HEAD, *GOOD], title="सदस्य सूची", first=("निर्देश", [["नीचे की शीट भरें"]]))
+    post_upload(client, content, "members.xlsx", capture=django_capture_on_commit_callbacks)
+
+    page = client.get(url("upload_detail", latest_upload())).content.decode()
+
+    assert "“सदस्य सूची”" in page
+
+
+def test_a_workbook_with_a_list_on_each_sheet_warns_that_the_later_sheets_were_not_read(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    """Only the first sheet's list was imported and nothing was said about the others, so their members were
+    silently left out."""
+    login(client, patna_president)
+    first = [HEAD, ["सीता", "9123456780", "रामपुर", ""], ["गीता", "9123456781", "रामपुर", ""]]
+    second = [HEAD, ["राधा", "9123456782", "शिवनगर", ""]]
+    third = [HEAD[:2], ["मीरा", "9123456783"]]  # no village column: not a list
+    content = xlsx_bytes(first, title="रामनगर", extra_sheets=[("शिवनगर", second), ("टिप्पणी", third)])
+    post_upload(client, content, "members.xlsx", capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+
+    page = client.get(url("upload_detail", upload)).content.decode()
+
+    assert (upload.valid, upload.sheet, upload.other_sheets) == (2, "रामनगर", ["शिवनगर"])
+    assert 'class="card notice notice-warn other-sheets"' in page
+    assert "“रामनगर”" in page and "“शिवनगर”" in page
+    assert "टिप्पणी" not in page
+
+
 def test_the_form_refuses_an_empty_file_at_once(client, cast, patna_president):
     login(client, patna_president)
     response = post_upload(client, b"")
