@@ -43,6 +43,9 @@ MAX_FORMULA_ROWS = 1_000
 HEADER_SEARCH_ROWS = 20
 # How many non-blank lines of a CSV its separator is guessed from.
 DELIMITER_LINES = 10
+# How many non-blank lines of a CSV are looked at for letters saved as "?", and how many such cells tell.
+SAMPLE_LINES = 100
+LOST_LETTER_CELLS = 3
 _DELIMITERS = (",", "\t", ";", "|")
 
 PROBLEMS = {
@@ -607,10 +610,25 @@ def _delimiter(lines: list[str]) -> str:
     return best if agreement(best)[0] else ","
 
 
+def _letters_lost(lines: list[str], delimiter: str) -> bool:
+    """Whether the letters were lost before upload: Excel's "CSV (Comma delimited)" writes every letter its code
+    page lacks, every Devanagari one, as "?", leaving cells like "??????" in a file of plain ASCII."""
+    if not all(line.isascii() for line in lines):
+        return False
+    try:
+        cells = [cell for row in csv.reader(lines, delimiter=delimiter) for cell in row]
+    except csv.Error:
+        return False
+    lost = sum(1 for cell in cells if cell.count("?") >= 2 and not cell.replace("?", "").strip())
+    # A "??" typed once for something unknown is not enough; a short list needs fewer cells.
+    return lost >= min(LOST_LETTER_CELLS, max(1, len(lines) - 1))
+
+
 def _first_lines(text) -> list[str]:
-    """The first few non-blank lines of a CSV, to guess its separator from (they may run past the bytes checked)."""
+    """The first non-blank lines of a CSV, to guess its separator from and to look at (they may run past the
+    bytes checked)."""
     lines, read = [], 0
-    while len(lines) < DELIMITER_LINES and read < 65536:
+    while len(lines) < SAMPLE_LINES and read < 65536:
         try:
             line = text.readline()
         except UnicodeDecodeError:
@@ -629,7 +647,11 @@ def _csv_table(path: Path, handle) -> Table:
     handle.seek(0)
     encoding = text_encoding(head)
     text = io.TextIOWrapper(handle, encoding=encoding, errors="strict", newline="")
-    reader = csv.reader(text, delimiter=_delimiter(_first_lines(text)))
+    lines = _first_lines(text)
+    delimiter = _delimiter(lines[:DELIMITER_LINES])
+    if _letters_lost(lines, delimiter):
+        raise UnusableFile("not_utf8")
+    reader = csv.reader(text, delimiter=delimiter)
     size = path.stat().st_size
 
     def numbered():

@@ -594,6 +594,17 @@ def _cases() -> list[Case]:
             counts=ok3,
             unknown=["क्र.सं."],
         ),
+        Case(
+            "a CSV saved by Excel on a Hindi PC as “CSV (Comma delimited)”: every Devanagari letter a “?”",
+            "members.csv",
+            writes(
+                csv_text(
+                    [["Name", "Mobile", "Village"], ["Ram Kumar", "9123456780", "??????"]]
+                    + [["Sita Devi", "9123456781", "??????"], ["???? ????", "9123456782", "?????? ???"]]
+                ).encode()
+            ),
+            error="not_utf8",
+        ),
     ]
 
 

@@ -267,6 +267,25 @@ def test_a_workbook_with_a_list_on_each_sheet_warns_that_the_later_sheets_were_n
     assert "टिप्पणी" not in page
 
 
+def test_a_csv_whose_letters_were_saved_as_question_marks_is_refused_but_not_one_with_a_question_mark_typed(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    """Excel's "CSV (Comma delimited)" on a Hindi PC writes every Devanagari letter as "?": the file was
+    accepted, and a village "??????" would have been created."""
+    login(client, patna_president)
+    lost = [["???", "Mobile", "????"], ["????", "9123456780", "??????"], ["?? ????", "9123456781", "??????"]]
+    typed = [["Name", "Mobile", "Village"], ["Ram ??", "9123456782", "Rampur"], ["Sita", "9123456783", "??"]]
+
+    post_upload(client, csv_text(lost).encode(), capture=django_capture_on_commit_callbacks)
+    refused = latest_upload()
+    post_upload(client, csv_text(typed).encode(), capture=django_capture_on_commit_callbacks)
+    accepted = latest_upload()
+
+    assert (refused.status, refused.error_code) == (Upload.Status.FAILED, "not_utf8")
+    assert "CSV UTF-8" in client.get(url("upload_detail", refused)).content.decode()
+    assert (accepted.status, accepted.valid) == (Upload.Status.VALIDATED, 2)
+
+
 def test_the_form_refuses_an_empty_file_at_once(client, cast, patna_president):
     login(client, patna_president)
     response = post_upload(client, b"")
