@@ -108,6 +108,8 @@ QUOTED_HEADING_LENGTH = 40
 class UnusableFile(Exception):
     """The file itself cannot be used. Carries a code and parameters; the message is translated when shown."""
 
+    columns_found = 0  # for a header missing columns, how many it names: of several sheets, the closest explains
+
     def __init__(self, code: str, **params):
         super().__init__(code)
         self.code = code
@@ -513,7 +515,9 @@ def _table(sheet: str, numbered_rows: Iterator, total: int, position) -> Table:
     header = map_header(cells)
     if header.missing:
         names = ", ".join(BY_FIELD[field].heading for field in header.missing)
-        raise UnusableFile("missing_columns", columns=names, row=header_row, found=_quoted_headings(cells))
+        problem = UnusableFile("missing_columns", columns=names, row=header_row, found=_quoted_headings(cells))
+        problem.columns_found = len(header.positions)
+        raise problem
     # The rows under the header, blank ones included: the caller skips them in its own loop.
     return Table(sheet, header, header_row, chain(read_past, numbered_rows), total, position)
 
@@ -559,7 +563,7 @@ def _spreadsheet_table(path: Path, facts: ZipFacts | None) -> Table:
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
     workbook = _open_workbook(path)
-    first_problem = None
+    best_problem = None
     names = [
         meta.name
         for meta in workbook.sheets_metadata
@@ -570,14 +574,16 @@ def _spreadsheet_table(path: Path, facts: ZipFacts | None) -> Table:
         try:
             table = _table(name, _calamine_rows(sheet), sheet.height, None)
         except UnusableFile as problem:
-            first_problem = first_problem or problem
+            # Of the sheets that cannot be used, the one closest to a list explains best (not an instructions sheet).
+            if best_problem is None or problem.columns_found > best_problem.columns_found:
+                best_problem = problem
             continue
         if facts and (facts.formulas.get(name) or facts.formulas.get("*")):
             columns = {sheet.start[1] + position: field for field, position in table.header.positions.items()}
             table.formula_rows = formula_rows(path, facts, name, columns)
         table.other_sheets = [other for other in names[index + 1 :] if _has_list(workbook, other)]
         return table
-    raise first_problem or UnusableFile("empty")
+    raise best_problem or UnusableFile("empty")
 
 
 def _has_list(workbook, name: str) -> bool:

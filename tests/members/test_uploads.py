@@ -233,6 +233,26 @@ def test_a_file_without_a_mobile_column_says_which_headings_it_found_instead(
     assert "“क्र.”, “नाम”, “फोन नंबर 1”, “गाँव”" in page
 
 
+def test_a_workbook_whose_list_sheet_lacks_a_column_quotes_that_sheets_headings_not_the_instructions(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    """The first sheet's problem was the one shown, so a list on the second sheet missing its mobile column was
+    explained by quoting the instructions on the first."""
+    login(client, patna_president)
+    content = xlsx_bytes(
+        [["नाम", "फोन नंबर 1", "गाँव"], ["सीता", "9123456780", "रामपुर"]],
+        first=("निर्देश", [["नीचे की शीट भरें"]]),
+    )
+    post_upload(client, content, "members.xlsx", capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+
+    page = client.get(url("upload_detail", upload)).content.decode()
+
+    assert upload.error_code == "missing_columns"
+    assert "“नाम”, “फोन नंबर 1”, “गाँव”" in page
+    assert "नीचे की शीट भरें" not in page
+
+
 def test_the_preview_names_the_sheet_the_list_was_read_from(
     client, cast, patna_president, django_capture_on_commit_callbacks
 ):
