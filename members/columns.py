@@ -176,7 +176,3 @@ def map_header(cells) -> HeaderMap:
             unknown.append(text)
             extra.append(index)
     return HeaderMap(positions, tuple(unknown), tuple(extra))
-
-
-def looks_like_header(cells) -> bool:
-    return len(map_header(cells).positions) >= 2
