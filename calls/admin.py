@@ -13,6 +13,12 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "is_active", "created_at"]
     actions = ["run_this_drive"]
 
+    def get_changeform_initial_data(self, request):
+        # A new drive starts active only when none is running: ticked beside a running one, the form was refused
+        # as it stood. It is run later with "Run this drive".
+        initial = super().get_changeform_initial_data(request)
+        return {"is_active": not Campaign.objects.filter(is_active=True).exists(), **initial}
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """A drive sent as active is checked against the others, and saved, with every drive locked (as "Run this
         drive" does): of two sent at once, the later is checked after the earlier is saved, and refused with the

@@ -99,6 +99,14 @@ def test_one_calling_drive_runs_at_a_time(client, campaign, superuser):
     assert list(Campaign.objects.filter(is_active=True)) == [campaign]
 
 
+def test_a_new_drive_starts_active_only_when_none_is_running(client, campaign, superuser):
+    """Ticked by default beside the running drive, the new drive's form was refused as it stood."""
+    form = login(client, superuser).get("/admin/calls/campaign/add/").context["adminform"].form
+    assert form["is_active"].value() is False
+    Campaign.objects.update(is_active=False)
+    assert client.get("/admin/calls/campaign/add/").context["adminform"].form["is_active"].value() is True
+
+
 def test_a_supervisor_switches_drives_in_one_step_and_batches_follow(
     client, cast, operator, campaign, supervisor, clock
 ):
