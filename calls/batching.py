@@ -98,19 +98,25 @@ def fill(*, batches, size: int, now, wait: bool = False, below: int | None = Non
     if connection.vendor == "postgresql":
         sql = FILL_SQL.format(skip_locked="" if wait else "SKIP LOCKED")
         with connection.cursor() as cursor:
-            params = {"batch_ids": [b.pk for b in batches], "size": size, "now": now, "lapsed": _lapsed(now)}
+            params = {"batch_ids": [b.pk for b in batches], "size": size, "now": now, "lapsed": lapsed(now)}
             cursor.execute(sql, {**params, "below": below})
             return cursor.rowcount
     return sum(_fill_one_portably(batch, size, below, now) for batch in batches)
 
 
-def _lapsed(now):
+def lapsed(now):
     """Personal call-backs due before this are anyone's: their operator did not come back for them in time."""
     return now - timedelta(minutes=settings.CALLS_PERSONAL_GRACE_MINUTES)
 
 
 def _callable(now):
     return Member.objects.filter(Q(status=MemberStatus.PENDING) | Q(status=MemberStatus.RETRY, next_call_at__lte=now))
+
+
+def callable_by_anyone(now):
+    """Members any operator may be handed now, as the statement above finds them: pending, or waiting to retry
+    and past their time; not a personal call-back still kept for its operator."""
+    return _callable(now).filter(Q(reserved_for__isnull=True) | Q(next_call_at__lte=lapsed(now)))
 
 
 def _fill_one_portably(batch, size, below, now) -> int:
@@ -123,8 +129,7 @@ def _fill_one_portably(batch, size, below, now) -> int:
     if held - handed >= below or room <= 0:  # as the statement: judged by what the batch held before
         return handed
     district_ids = list(batch.call_centre.districts.values_list("id", flat=True))
-    pool = _callable(now).filter(district_id__in=district_ids)
-    pool = pool.filter(Q(reserved_for__isnull=True) | Q(next_call_at__lte=_lapsed(now)))
+    pool = callable_by_anyone(now).filter(district_id__in=district_ids)
     per_district = {d: list(pool.filter(district_id=d).order_by("created_at", "id")[:room]) for d in district_ids}
     picked = _interleave(per_district, room)
     return handed + Member.objects.filter(pk__in=[m.pk for m in picked]).update(**handed_to)

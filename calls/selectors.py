@@ -8,16 +8,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from calls import batching
 from calls.models import CallAttempt, CallBatch, Shift
 from controlroom.roles import Role
 from districts.models import District, User
-from members.models import Member, MemberChange, MemberStatus
+from members.models import Member, MemberChange
 
 
 def callable_members(now=None):
-    """Members an operator may be handed now: pending, or waiting to retry and past their time."""
-    now = now or timezone.now()
-    return Member.objects.filter(Q(status=MemberStatus.PENDING) | Q(status=MemberStatus.RETRY, next_call_at__lte=now))
+    """Members any operator may be handed now (the floor's "ready to call"): not a personal call-back kept for
+    another operator, which batches do not take either."""
+    return batching.callable_by_anyone(now or timezone.now())
 
 
 def queue_depth_by_district(districts):

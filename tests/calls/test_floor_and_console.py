@@ -32,6 +32,19 @@ def test_console_home_shows_my_calls_today_and_the_queue(client, cast, operator,
     assert {d.code: n for d, n in response.context["queue"]} == {"PAT": 2, "GAY": 2}
 
 
+def test_ready_to_call_leaves_out_a_personal_call_back_kept_for_another_operator(
+    client, cast, operator, other_operator, supervisor
+):
+    """It counted one no batch would take: the floor said 54 ready where 53 could be handed to anyone."""
+    from members.models import Member, MemberStatus
+
+    kept = cast["rampur"].members.first()
+    due = timezone.now() - timezone.timedelta(minutes=1)
+    Member.objects.filter(pk=kept.pk).update(status=MemberStatus.RETRY, next_call_at=due, reserved_for=other_operator)
+    response = login(client, supervisor).get("/calls/floor/")
+    assert {d.code: n for d, n in response.context["queue"]} == {"PAT": 1, "GAY": 2}
+
+
 def test_floor_shows_each_operators_recent_calls(client, cast, operator, other_operator, supervisor, campaign):
     first, second = cast["rampur"].members.all()[:2]
     _attempt(first, operator, campaign, Outcome.BUSY)
