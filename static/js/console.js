@@ -91,6 +91,7 @@
       // A note the page brings wins: the one refused with a call-back time, or the one of an undone call.
       if (kept && !note.value) note.value = kept;
     } catch (e) {}
+    keepNote(note);  // one the page brings is kept across a reload too, as one typed is
     countNote(note);
   }
 

@@ -287,6 +287,26 @@ def test_t_opens_the_note_and_esc_leaves_it_for_the_outcome_key(laptop_page, bas
     assert CallAttempt.objects.get(member=first).note == NOTE, "the T that opened the note is not in it"
 
 
+def test_the_note_of_an_undone_call_is_still_there_after_a_reload(laptop_page, base_url, operator, floor):
+    """Undo brings the call's note back into the box, but it was kept for a reload only once typed into: F5 or
+    switching the language lost it."""
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    press(page, "t")
+    page.keyboard.type(NOTE)
+    page.keyboard.press("Escape")
+    press(page, "n")
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    press(page, "u")
+    expect(page.locator(NAME)).to_have_text(first.name)
+    note = page.locator("textarea[name=note]")
+    expect(note).to_have_value(NOTE)
+    page.reload()
+    expect(page.locator("[data-note-count]")).to_have_text(f"{len(NOTE)}/500")  # the console's script has run
+    expect(note).to_have_value(NOTE)
+
+
 def test_outcome_keys_still_work_with_the_keep_for_me_box_focused(laptop_page, base_url, operator, floor):
     """A checkbox is not a field keys type into: after ticking it, or tabbing past it, N was silently ignored."""
     page = laptop_page
