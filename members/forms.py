@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import District
 from districts.selectors import village_named
-from members import selectors
+from members import pipeline, selectors
 from members.parsing import PROBLEMS, UnusableFile, on_disk, open_table, sniff
 from members.phone import InvalidMobile, normalise_mobile, typed_digits
 from members.rows import clean_text, has_letter, reason_text
@@ -119,6 +119,15 @@ class MemberAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mobile"].stored = self.instance.mobile if self.instance.pk else ""
+
+    def clean_mobile(self):
+        """A new number is refused for what an upload, a president's form and the admin import refuse: a member
+        has it (saying where), or it was corrected away as one the call centre could not use."""
+        mobile = self.cleaned_data["mobile"]
+        reason = pipeline.enrolled_reason(mobile) if mobile and mobile != self.fields["mobile"].stored else None
+        if reason is not None:
+            raise ValidationError(reason, code="enrolled")
+        return mobile
 
 
 class CorrectNumberForm(forms.Form):

@@ -20,7 +20,7 @@ from districts import rollup
 from districts.models import District, Village
 from members.models import Member, MemberChange, MemberStatus, RefusedRow
 from members.parsing import UnusableFile, max_rows, open_table
-from members.rows import WITHDRAWN, RowChecker, cell_text, enrolled_problem, is_duplicate
+from members.rows import WITHDRAWN, RowChecker, cell_text, enrolled_problem, is_duplicate, reason_text
 
 CHUNK = 10_000
 # The valid rows kept, as read, for the preview: enough to see that the columns were understood.
@@ -108,6 +108,16 @@ def enrolled(mobiles: list[str]) -> dict[str, tuple]:
     members = Member.objects.filter(mobile__in=mobiles).annotate(known_as=Case(withdrawn, default=F("status")))
     members = members.values_list("mobile", "known_as", *where)
     return _members_first([*((mobile, corrected, *rest) for mobile, *rest in changes), *members])
+
+
+def enrolled_reason(mobile: str) -> str | None:
+    """Why nobody can be enrolled with this number, as an upload says it (a member has it, or it was corrected
+    away as one the call centre could not use), in the active language; None if it is free."""
+    known = enrolled([mobile]).get(mobile)
+    if known is None:
+        return None
+    _column, code, params = enrolled_problem(*known)
+    return reason_text(code, params)
 
 
 def _members_first(rows) -> dict[str, tuple]:

@@ -33,7 +33,7 @@ from members.models import REJECTS, Member, MemberChange, MemberStatus, RefusedR
 from members.parsing import UnusableFile
 from members.phone import InvalidMobile, normalise_mobile, typed_digits
 from members.resources import RejectResource
-from members.rows import cell_text, clean_text, enrolled_problem, reason_text
+from members.rows import cell_text, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -534,10 +534,9 @@ def _check_free(mobile: str, member: Member) -> None:
 
 def _check_enrollable(mobile: str) -> None:
     """Refuse a number nobody can be enrolled with, for the reasons an upload refuses it."""
-    known = pipeline.enrolled([mobile]).get(mobile)
-    if known is not None:
-        _column, code, params = enrolled_problem(*known)
-        raise RejectError(f"{mobile}: {reason_text(code, params)}")
+    reason = pipeline.enrolled_reason(mobile)
+    if reason is not None:
+        raise RejectError(f"{mobile}: {reason}")
 
 
 @contextmanager
@@ -811,8 +810,14 @@ def member_admin_save(*, member: Member, created: bool, actor) -> None:
     before = after = (stored.status, stored.attempt_count)
     fields = ADMIN_FIELDS
     if member.mobile != stored.mobile:
-        fields = [*fields, *_renumber(member, old_mobile=stored.mobile, new_mobile=member.mobile, actor=actor)]
-        after = (member.status, stored.attempt_count)
+        new_mobile, member.mobile = member.mobile, stored.mobile
+        if stored.never_called:
+            # A number typed wrong on the list, as a president retypes it: not one the call centre could not use,
+            # which nobody could be enrolled with again.
+            fields = [*fields, *_retype(member, new_mobile, actor)]
+        else:
+            fields = [*fields, *_renumber(member, old_mobile=stored.mobile, new_mobile=new_mobile, actor=actor)]
+            after = (member.status, stored.attempt_count)
     member.save(update_fields=fields)
     _record_edit(member, _details(stored), actor)
     if stored.village_id == member.village_id:

@@ -186,6 +186,45 @@ def test_admin_member_form_normalises_the_mobile(client, cast, superuser):
     assert "mobile" in response.context["adminform"].form.errors
 
 
+def test_the_admin_refuses_a_number_the_call_centre_could_not_use_as_uploads_do(client, cast, superuser):
+    """Staff could enrol a number corrected away as wrong, which an upload, a president and the admin import all
+    refuse."""
+    from members.models import MemberChange
+
+    member = Member.objects.get(mobile="9812345670")
+    MemberChange.objects.create(
+        member=member,
+        kind=MemberChange.Kind.CORRECTED,
+        old_mobile="9123456780",
+        new_mobile=member.mobile,
+        actor=superuser,
+    )
+    data = {"village": cast["rampur"].pk, "name": "नया सदस्य", "mobile": "9123456780", "address": ""}
+    response = login(client, superuser).post("/admin/members/member/add/", data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["mobile"]
+    assert not Member.objects.filter(mobile="9123456780").exists()
+
+
+def test_a_number_staff_change_before_any_call_is_a_retyped_one_that_may_be_enrolled_again(client, cast, superuser):
+    """Recorded as corrected away, the number typed on the list counted as one the call centre could not use:
+    nobody could be enrolled with it again, though nobody had dialled it."""
+    from members.models import MemberChange
+
+    member = Member.objects.get(mobile="9812345670")
+    data = {"village": member.village_id, "name": member.name, "mobile": "9123456780", "address": ""}
+    response = login(client, superuser).post(f"/admin/members/member/{member.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    change = MemberChange.objects.get(member=member)
+    assert (change.kind, change.old_mobile, change.new_mobile) == (
+        MemberChange.Kind.RETYPED,
+        "9812345670",
+        "9123456780",
+    )
+    data = {"village": member.village_id, "name": "दूसरा", "mobile": "9812345670", "address": ""}
+    assert client.post("/admin/members/member/add/", data).status_code == 302
+
+
 def test_the_admin_takes_a_members_district_from_its_village(client, cast, superuser, patna):
     member = Member.objects.get(mobile="9812345670")
     login(client, superuser)
