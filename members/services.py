@@ -463,7 +463,8 @@ def member_correct_number(*, member_id: int, mobile: str, actor) -> Member:
     _check_free(new_mobile, member)
     before = (member.status, member.attempt_count)
     fields = _renumber(member, old_mobile=member.mobile, new_mobile=new_mobile, actor=actor)
-    member.save(update_fields=fields)
+    with _still_free(new_mobile):
+        member.save(update_fields=fields)
     rollup.member_moved(member, before=before, after=(member.status, member.attempt_count))
     return member
 
@@ -574,10 +575,11 @@ def member_replace(*, member_id: int, name: str, mobile: str, address: str, acto
     member = _rejected_member(member_id)
     new_mobile = normalise_mobile(mobile)
     _check_free(new_mobile, member)
-    replacement = Member.objects.create(
-        district_id=member.district_id, village_id=member.village_id, name=clean_text(name),
-        mobile=new_mobile, address=clean_text(address),
-    )  # fmt: skip
+    with _still_free(new_mobile):
+        replacement = Member.objects.create(
+            district_id=member.district_id, village_id=member.village_id, name=clean_text(name),
+            mobile=new_mobile, address=clean_text(address),
+        )  # fmt: skip
     rollup.member_created(village_id=member.village_id, district_id=member.district_id)
     _take_off(member, actor, MemberChange.Kind.REPLACED, reason="", replacement=replacement)
     AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.REPLACE, what=f"member {member.pk}", rows=1)

@@ -188,6 +188,20 @@ def test_a_refused_fix_says_why_inside_the_form_that_was_sent(client, wrong, pat
     assert reverse(f"members:{form_of}", args=[wrong.pk]) in with_alert[0]
 
 
+@pytest.mark.parametrize("action, data", [("correct", {}), ("replace", {"name": "नया सदस्य"})])
+def test_a_number_enrolled_by_someone_else_during_the_fix_is_refused_not_a_server_error(
+    client, wrong, patna_president, cast, monkeypatch, action, data
+):
+    """Checked free, then enrolled by an upload before the fix was written: the database's refusal was a 500."""
+    from members import services
+
+    monkeypatch.setattr(services, "_check_free", lambda mobile, member: None)  # the check ran before the upload
+    make_member(cast["sitapur"], "9123456780")
+    page = refused(login(client, patna_president), wrong, action, mobile="9123456780", **data)
+    assert "9123456780" in page.content.decode()
+    assert Member.objects.get(pk=wrong.pk).status == MemberStatus.WRONG_NUMBER, "nothing was changed"
+
+
 def test_a_number_that_is_not_a_mobile_is_refused(client, wrong, patna_president):
     fix(login(client, patna_president), wrong, "correct", mobile="12345")
     wrong.refresh_from_db()
