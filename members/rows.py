@@ -64,6 +64,9 @@ _INVISIBLE = dict.fromkeys(
     [*range(0, 32), 127, *range(128, 160), 0x200B, *range(0x202A, 0x202F), 0x2060, *range(0x2066, 0x206A), 0xFEFF]
 )
 _nfc = unicodedata.normalize
+# A joiner at either end of a word has nothing to join: pasted after "भगवानपुर", it made a second village that
+# looks the same.
+_LOOSE_JOINERS = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
 
 
 def cell_text(value) -> str:
@@ -84,7 +87,7 @@ def clean_text(value) -> str:
     """
     text = " ".join((value if type(value) is str else cell_text(value)).split())
     if not text.isprintable():
-        text = " ".join(text.translate(_INVISIBLE).split())
+        text = " ".join(_LOOSE_JOINERS.sub("", text.translate(_INVISIBLE)).split())
     if text[:1] == "'":
         text = text[1:].lstrip()
     return text if text.isascii() else _nfc("NFC", text)

@@ -705,6 +705,17 @@ def test_the_valid_rows_are_not_shown_outside_the_uploads_district(client, check
     assert "91234" not in response.content.decode()
 
 
+@pytest.mark.parametrize("pasted", ["भगवानपुर\u200c", "\u200dभगवानपुर", "भगवानपुर\u200c \u200c"])
+def test_a_joiner_pasted_at_the_end_of_a_name_does_not_make_a_second_village(pasted):
+    """The twin looked the same, and the preview said "भगवानपुर — same village as “भगवानपुर”"."""
+    from members.rows import RowChecker, clean_text
+
+    checker = RowChecker({"भगवानपुर": "भगवानपुर"})
+    _name, _mobile, village, key, _address, problems = checker.check(2, "सीता", "9123456780", pasted, "")
+    assert (village, key, problems) == ("भगवानपुर", "भगवानपुर", [])
+    assert clean_text("क्\u200dष") == "क्\u200dष", "inside a word, a joiner shapes the letters, and stays"
+
+
 @pytest.mark.parametrize(
     "new",
     ["ग्राम रामपुर", "ग्राम- रामपुर", "रामपुर।", "रामपुर (पटना)", "राम पुर", "गाँव रामपुर", "Vill. Rampur", "rampur gaon"],
