@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from controlroom.models import AuditEvent
 from districts import rollup
 from districts.models import District, Village, VillageAlias
-from members.models import Member
+from members.models import Member, MemberChange
 
 
 @transaction.atomic
@@ -78,7 +78,14 @@ def village_merge(*, village_id: int, into_id: int, actor) -> int:
     village, into = villages.get(village_id), villages.get(into_id)
     if village is None or into is None or village_id == into_id or village.district_id != into.district_id:
         raise VillageError(_("One of the two villages was merged or deleted meanwhile. Nothing was changed."))
-    Member.objects.filter(village=village).update(village=into, updated_at=timezone.now())
+    members = Member.objects.filter(village=village)
+    # Each member's history says the village changed, by whom and when, as an edit of one member's says it.
+    details = {"village": [village.name, into.name]}
+    MemberChange.objects.bulk_create(
+        MemberChange(member_id=pk, kind=MemberChange.Kind.EDITED, details=details, actor=actor)
+        for pk in members.values_list("pk", flat=True)
+    )
+    members.update(village=into, updated_at=timezone.now())
     moved = rollup.villages_merged(village_id=village.pk, into_id=into.pk, district_id=village.district_id)
     # Its name, and the names merged into it before, lead later uploads to the village it went into.
     VillageAlias.objects.filter(village=village).update(village=into)

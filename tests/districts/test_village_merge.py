@@ -47,6 +47,18 @@ def test_a_president_merges_a_misspelt_village_into_the_right_one(client, cast, 
     assert_rollup_matches_group_by()
 
 
+def test_each_merged_members_history_says_the_village_changed_by_whom(cast, typo, patna_president):
+    """A merge moved the members without a word in their own history: only the audit log, by village, knew."""
+    from members.models import MemberChange
+
+    moved = set(typo.members.values_list("pk", flat=True))
+    services.village_merge(village_id=typo.pk, into_id=cast["rampur"].pk, actor=patna_president)
+    changes = MemberChange.objects.filter(member__in=moved)
+    assert {(c.member_id, c.kind, c.actor, tuple(c.details["village"])) for c in changes} == {
+        (pk, MemberChange.Kind.EDITED, patna_president, ("रामपुरर", "रामपुर")) for pk in moved
+    }
+
+
 def test_the_district_figures_follow_the_merge(cast, typo, patna, patna_president):
     """The misspelt village was at its target (1 confirmed of 1); after the merge the district has one village
     fewer, and "रामपुर" (target 10) is not at its target yet."""
