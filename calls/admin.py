@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from calls import services
-from calls.models import CallAttempt, CallBatch, Campaign
+from calls.models import NOT_YET_RUNNABLE, CallAttempt, CallBatch, Campaign
 from controlroom.admin import ViewOnlyAdmin
 
 
@@ -41,7 +41,11 @@ class CampaignAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, _("Choose one drive: one runs at a time."), messages.WARNING)
             return
-        campaign = services.campaign_run(campaign_id=queryset.get().pk)
+        try:
+            campaign = services.campaign_run(campaign_id=queryset.get().pk)
+        except services.CallError:
+            self.message_user(request, NOT_YET_RUNNABLE, messages.ERROR)
+            return
         self.message_user(request, _("“%(name)s” is running now.") % {"name": campaign.name}, messages.SUCCESS)
 
 

@@ -72,6 +72,18 @@ class Campaign(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        if self.is_active and self.kind != self.Kind.VERIFICATION:
+            raise ValidationError({"is_active": NOT_YET_RUNNABLE})
+
+
+# Outcomes are written to the members' verification (YES confirms a member): a feedback or turnout drive's
+# answers would be taken for it. Those drives can be prepared, with their scripts, but not run yet.
+NOT_YET_RUNNABLE = _(
+    "Only a membership verification drive can run for now: the answers of this kind of drive would be counted as "
+    "members' verification."
+)
+
 
 class Shift(models.Model):
     """An operator's time on the floor, from "Start calling" to "Stop" (or going idle)."""

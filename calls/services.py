@@ -73,6 +73,8 @@ def campaign_run(*, campaign_id: int) -> Campaign:
     """Make this drive the running one, and the running one stop, together; the open batches follow it. Every
     drive is locked first: two switches at once run one after the other, not into the one-running constraint."""
     campaigns_lock()
+    if Campaign.objects.filter(pk=campaign_id).exclude(kind=Campaign.Kind.VERIFICATION).exists():
+        raise CallError("not runnable")
     Campaign.objects.filter(is_active=True).exclude(pk=campaign_id).update(is_active=False)
     Campaign.objects.filter(pk=campaign_id).update(is_active=True)
     batches_follow_active_campaign()

@@ -314,7 +314,7 @@ def test_two_drives_saved_active_in_the_admin_at_once_are_refused_one_with_the_f
     from calls.models import Campaign
 
     def save_active(client, name, answers):
-        data = {"name": name, "kind": "feedback", "script_hi": "नमस्ते", "is_active": "on"}
+        data = {"name": name, "kind": "verification", "script_hi": "नमस्ते", "is_active": "on"}
         answers.append(client.post("/admin/calls/campaign/add/", data))
 
     for round_ in range(5):

@@ -1009,9 +1009,9 @@ def test_a_new_drive_switched_on_in_the_admin_reaches_operators_already_calling(
     admin = login(Client(), superuser)
     old = {"name": campaign.name, "kind": campaign.kind, "script_hi": campaign.script_hi}  # "active" unticked
     assert admin.post(reverse("admin:calls_campaign_change", args=[campaign.pk]), old).status_code == 302
-    new = {"name": "नागरिक राय दिसंबर", "kind": "feedback", "script_hi": "नमस्ते {name} जी, आपकी राय", "is_active": "on"}
+    new = {"name": "सत्यापन दिसंबर", "kind": "verification", "script_hi": "नमस्ते {name} जी, आपकी राय", "is_active": "on"}
     assert admin.post(reverse("admin:calls_campaign_add"), new).status_code == 302
-    drive = Campaign.objects.get(name="नागरिक राय दिसंबर")
+    drive = Campaign.objects.get(name="सत्यापन दिसंबर")
 
     response = mark(calling, first, "no_answer")
 

@@ -103,13 +103,29 @@ def test_with_no_drive_running_the_operator_and_the_floor_are_told_why_no_number
 
 
 def test_one_calling_drive_runs_at_a_time(client, campaign, superuser):
-    data = {"name": "योजना फीडबैक", "kind": "feedback", "script_hi": "नमस्ते", "is_active": "on"}
+    data = {"name": "सत्यापन 2027", "kind": "verification", "script_hi": "नमस्ते", "is_active": "on"}
     response = login(client, superuser).post("/admin/calls/campaign/add/", data)
     assert response.status_code == 200, "refused, with the form shown again"
     assert response.context["adminform"].form.non_field_errors()
     data.pop("is_active")
     login(client, superuser).post("/admin/calls/campaign/add/", data)
     assert list(Campaign.objects.filter(is_active=True)) == [campaign]
+
+
+def test_a_feedback_drive_is_prepared_but_not_run_while_outcomes_are_verification(client, campaign, superuser):
+    """Run, its answers were written to the members' verification: a YES to a question about a scheme confirmed
+    a member, and counted in the state's figures."""
+    feedback = {"name": "योजना फीडबैक", "kind": "feedback", "script_hi": "नमस्ते", "is_active": "on"}
+    Campaign.objects.update(is_active=False)
+    response = login(client, superuser).post("/admin/calls/campaign/add/", feedback)
+    assert response.status_code == 200 and response.context["adminform"].form.errors["is_active"]
+    feedback.pop("is_active")
+    assert client.post("/admin/calls/campaign/add/", feedback).status_code == 302, "prepared, with its script"
+    drive = Campaign.objects.get(name="योजना फीडबैक")
+    data = {"action": "run_this_drive", "_selected_action": [drive.pk]}
+    response = client.post("/admin/calls/campaign/", data, follow=True)
+    assert "सदस्यता सत्यापन" in str(list(response.context["messages"])[-1])
+    assert not Campaign.objects.filter(is_active=True).exists()
 
 
 def test_a_new_drive_starts_active_only_when_none_is_running(client, campaign, superuser):
