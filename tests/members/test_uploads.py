@@ -420,9 +420,28 @@ def test_a_row_refused_at_the_write_keeps_the_files_own_other_columns_too(
     upload.refresh_from_db()
     assert (upload.imported, upload.duplicates) == (1, 1)
     assert upload.refused_rows.get().extra == ["13", "श्याम"]
+    assert "किसी दूसरी सूची से" in client.get(url("upload_detail", upload)).content.decode()
     report = b"".join(client.get(url("upload_report", upload)).streaming_content)
     sheet = list(load_workbook(io.BytesIO(report), read_only=True).worksheets[0].values)
     assert sheet[1][:7] == ("गीता", "8123456781", "रामपुर", None, "13", "श्याम", 3)
+
+
+def test_a_list_uploaded_twice_and_confirmed_twice_says_the_second_imported_nobody(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    """It said "0 members imported. They are waiting for their first call.", and that someone else had enrolled
+    the numbers, when it was the president's own first upload of the list."""
+    login(client, patna_president)
+    content = csv_text([HEAD, *GOOD]).encode()
+    uploads = []
+    for _ in range(2):
+        post_upload(client, content, capture=django_capture_on_commit_callbacks)
+        uploads.append(latest_upload())
+    for upload in uploads:
+        confirm(client, upload, django_capture_on_commit_callbacks)
+    page = client.get(url("upload_detail", uploads[1])).content.decode()
+    assert "कोई सदस्य इम्पोर्ट नहीं हुआ।" in page
+    assert "पहली कॉल" not in page and "शायद यही फ़ाइल" in page
 
 
 def test_template_has_hindi_and_english_headers(client, cast, patna_president):
