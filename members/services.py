@@ -186,7 +186,8 @@ def upload_import(*, upload_id: int) -> None:
             return
         merges = _village_merges(upload, _lock_villages(upload.district_id))
         new_villages = {key: name for key, name in upload.new_village_names if key not in merges}
-        new_villages.update(_villages_gone(upload.pk, upload.district_id, dict(upload.villages_used), merges))
+        made_again = _villages_gone(upload.district_id, dict(upload.villages_used), merges)
+        new_villages.update(made_again)
         with tempfile.TemporaryDirectory(prefix="import-") as workdir:
             written = pipeline.write_members(
                 upload_id=upload_id,
@@ -198,7 +199,7 @@ def upload_import(*, upload_id: int) -> None:
                 if upload.unknown_columns and upload.file
                 else None,
             )
-        _mark_imported(upload_id, written)
+        _mark_imported(upload_id, written, made_again)
         transaction.on_commit(lambda: _drop_checked_rows(upload_id), robust=True)
         transaction.on_commit(_trigger_batching, robust=True)
 
@@ -219,16 +220,12 @@ def _lock_villages(district_id: int) -> dict[str, str]:
     return VillageAlias.objects.keys_for(district_id)
 
 
-def _villages_gone(upload_id: int, district_id: int, used: dict[str, str], merges: dict[str, str]) -> dict[str, str]:
+def _villages_gone(district_id: int, used: dict[str, str], merges: dict[str, str]) -> dict[str, str]:
     """The district's villages that checked rows go to and that were deleted since the check (staff may delete an
-    empty village), {key: name}: made again, as checking the file now would make them, and listed among the
-    upload's new villages. Call with the district's villages locked."""
+    empty village), {key: name}: made again, as checking the file now would make them. Call with the district's
+    villages locked."""
     there = Village.objects.filter(district_id=district_id, name_key__in=used).values_list("name_key", flat=True)
-    gone = {key: name for key, name in used.items() if key not in {*there, *merges}}
-    if gone:
-        names = Upload.objects.values_list("new_village_names", flat=True).get(pk=upload_id)
-        Upload.objects.filter(pk=upload_id).update(new_village_names=[*names, *map(list, gone.items())])
-    return gone
+    return {key: name for key, name in used.items() if key not in {*there, *merges}}
 
 
 def _village_merges(upload: Upload, moved: dict[str, str]) -> dict[str, str]:
@@ -245,9 +242,10 @@ def _village_merges(upload: Upload, moved: dict[str, str]) -> dict[str, str]:
     return {**moved, **{new: existing for new, existing in chosen.items() if existing in there}}
 
 
-def _mark_imported(upload_id: int, written: pipeline.Written) -> None:
+def _mark_imported(upload_id: int, written: pipeline.Written, made_again: dict[str, str]) -> None:
     """The upload is imported, in the transaction that wrote its members; the audit log says who brought them in
-    (whoever confirmed it on the upload page; nobody, for the command line)."""
+    (whoever confirmed it on the upload page; nobody, for the command line). `made_again`: villages deleted since
+    the check that the import made again, listed with those it made new."""
     now = timezone.now()
     Upload.objects.filter(pk=upload_id).update(
         status=Status.IMPORTED,
@@ -261,8 +259,9 @@ def _mark_imported(upload_id: int, written: pipeline.Written) -> None:
     upload = Upload.objects.only("confirmed_by_id", "district_id", "original_name", "new_village_names").get(
         pk=upload_id
     )
-    if written.villages_not_created:  # the upload's page lists the villages it made
-        names = [[key, name] for key, name in upload.new_village_names if key not in written.villages_not_created]
+    if written.villages_not_created or made_again:  # the upload's page lists the villages it made
+        made = [*upload.new_village_names, *map(list, made_again.items())]
+        names = [[key, name] for key, name in made if key not in written.villages_not_created]
         Upload.objects.filter(pk=upload_id).update(new_village_names=names)
     detail = {"upload": upload_id, "district_id": upload.district_id, "new_villages": written.villages_created}
     detail["by"] = "upload" if upload.confirmed_by_id else "command line"
@@ -427,7 +426,8 @@ def _import_checked(upload: Upload, checked: pipeline.Checked, path: Path) -> pi
     Upload.objects.filter(pk=upload.pk).update(**checked.upload_fields(), progress_total=checked.valid)
     moved = _lock_villages(upload.district_id)
     new_villages = {key: name for key, name in checked.new_villages.items() if key not in moved}
-    new_villages.update(_villages_gone(upload.pk, upload.district_id, checked.villages_used, moved))
+    made_again = _villages_gone(upload.district_id, checked.villages_used, moved)
+    new_villages.update(made_again)
     written = pipeline.write_members(
         upload_id=upload.pk,
         district_id=upload.district_id,
@@ -436,7 +436,7 @@ def _import_checked(upload: Upload, checked: pipeline.Checked, path: Path) -> pi
         merges=moved,
         extra_cells=partial(pipeline.extra_cells, path) if checked.unknown_columns else None,
     )
-    _mark_imported(upload.pk, written)
+    _mark_imported(upload.pk, written, made_again)
     transaction.on_commit(_trigger_batching, robust=True)
     return written
 
