@@ -612,8 +612,9 @@ def _delimiter(lines: list[str]) -> str:
             pass  # the sample may end inside a quoted cell
         return max(((records, width) for width, records in widths.items()), default=(0, 0))
 
-    best = max(_DELIMITERS, key=agreement)
-    return best if agreement(best)[0] else ","
+    scores = {delimiter: agreement(delimiter) for delimiter in _DELIMITERS}
+    best = max(scores, key=scores.get)
+    return best if scores[best][0] else ","
 
 
 def _letters_lost(lines: list[str], delimiter: str) -> bool:
