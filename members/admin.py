@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -11,10 +12,11 @@ from controlroom.models import AuditEvent
 from districts.models import District
 from members import services
 from members.columns import HEADINGS
-from members.forms import MemberAdminForm, check_member_list
+from members.forms import MemberAdminForm
 from members.models import Member, Upload
+from members.parsing import UnusableFile
 from members.phone import InvalidMobile, normalise_mobile
-from members.resources import MemberResource
+from members.resources import MemberListFormat, MemberResource
 
 
 class MemberImportForm(ImportForm):
@@ -23,11 +25,6 @@ class MemberImportForm(ImportForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = District.objects.in_reading_order()
-
-    def clean_import_file(self):
-        upload = self.cleaned_data["import_file"]
-        check_member_list(upload)
-        return upload
 
 
 class MemberConfirmImportForm(ConfirmImportForm):
@@ -46,6 +43,8 @@ class MemberAdmin(ImportExportModelAdmin):
     form = MemberAdminForm
     resource_classes = [MemberResource]
     formats = [XLSX, ExcelCSV]
+    # Read as a district upload reads a file, whatever kind it is.
+    import_formats = [MemberListFormat]
     import_form_class = MemberImportForm
     confirm_form_class = MemberConfirmImportForm
     export_form_class = MemberExportForm
@@ -98,7 +97,7 @@ class MemberAdmin(ImportExportModelAdmin):
                 " (%(why)s). Import the file again to see them all."
             )
             count = len(result.invalid_rows) or len(result.row_errors())
-            row = first.number + 1 if first else "–"  # the spreadsheet's row: its headings are row 1
+            row = first.number if first else "–"  # the spreadsheet's row (see MemberResource.import_data)
             messages.error(request, message % {"count": count, "row": row, "why": why})
             return redirect("admin:members_member_changelist")
         totals = {kind: count for kind, count in result.totals.items() if count}
@@ -117,10 +116,14 @@ class MemberAdmin(ImportExportModelAdmin):
             # The columns a file must have, as the template heads them: not the resource's field names, and not
             # the district and status it exports but never reads.
             context["fields_list"] = [(name, HEADINGS) for name, _ in context["fields_list"]]
-        if context and context.get("result") is not None:
-            for row in context["result"].invalid_rows:
-                row.number += 1  # the spreadsheet's row, as an upload reports it: its headings are row 1
         return response
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        """A file the district upload would refuse is refused with its reason, not the name of an exception."""
+        if isinstance(e, UnusableFile):
+            form.add_error("import_file", ValidationError(e.message, code=e.code))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def process_import(self, request, **kwargs):
         try:

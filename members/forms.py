@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from districts.models import District
 from districts.selectors import village_named
 from members import pipeline, selectors
-from members.parsing import PROBLEMS, UnusableFile, on_disk, open_table, sniff
+from members.parsing import PROBLEMS, UnusableFile, sniff
 from members.phone import InvalidMobile, normalise_mobile, typed_digits
 from members.rows import clean_text, has_letter, reason_text
 
@@ -88,19 +88,6 @@ class UploadForm(forms.Form):
         except UnusableFile as problem:
             raise ValidationError(problem.message, code=problem.code) from None
         return upload
-
-
-def check_member_list(upload) -> None:
-    """Refuse a whole file the district upload would refuse (damaged, password, formulas, no Name column, ...),
-    with the same message: the admin's import would otherwise name the exception it met."""
-    try:
-        with on_disk(upload) as path, open_table(path) as table:
-            if table.formula_rows:
-                # The district upload refuses those rows one by one; the admin's import would read what the
-                # formulas last showed, so here the file is refused whole, with the same instruction.
-                raise UnusableFile("formulas_somewhere")
-    except UnusableFile as problem:
-        raise ValidationError(problem.message, code=problem.code) from None
 
 
 class MemberAdminForm(forms.ModelForm):

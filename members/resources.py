@@ -1,24 +1,76 @@
 """The django-import-export resource for members: columns with header aliases, for the admin and the exports.
 
-Imports through it (the admin's, for staff) run every row through the same `RowChecker` as the district
-upload pipeline, so both refuse the same rows for the same reasons. Bulk district uploads use the set-based
-pipeline in members.pipeline instead of saving row by row.
+Imports through it (the admin's, for staff) read the file with the district upload's own reader
+(`MemberListFormat`) and run every row through the same `RowChecker` as the district upload pipeline, so both
+read the same rows and refuse them for the same reasons. Bulk district uploads use the set-based pipeline in
+members.pipeline instead of saving row by row.
 """
 
+import tempfile
+
+import tablib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
+from import_export.formats.base_formats import Format
 
 from controlroom.exports import escape_cell, number_field
 from districts import rollup
 from districts.models import Village
 from members.columns import BY_FIELD, FIELDS, map_header
 from members.models import Member, MemberStatus
+from members.parsing import UnusableFile, max_rows, open_table
 from members.pipeline import enrolled
 from members.rows import RowChecker, enrolled_problem, reason_text
+
+
+class MemberListFormat(Format):
+    """Any file a district upload takes, read by its reader (members.parsing): XLSX, XLS, ODS, or CSV in UTF-8 or
+    UTF-16 with whatever separator; the header found where an upload finds it (under a title line, under a
+    grouped header's captions); blank rows and a template's numbered blank rows skipped. Each row keeps its row
+    number in the spreadsheet, which the admin names as an upload does.
+
+    An unusable file raises `UnusableFile` with the upload's reason. So does a file with formulas in the columns
+    read: an upload refuses those rows one by one, the admin would read what the formulas last showed."""
+
+    def __init__(self, encoding=None):
+        """The admin passes the encoding it would decode a text file with; the reader tells it from the bytes."""
+
+    def get_title(self):
+        return "XLSX / XLS / ODS / CSV"
+
+    def can_import(self):
+        return True
+
+    def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
+        with tempfile.NamedTemporaryFile() as copy:
+            copy.write(in_stream)
+            copy.flush()
+            with open_table(copy.name) as table:
+                if table.formula_rows:
+                    raise UnusableFile("formulas_somewhere")
+                return _dataset(table)
+
+
+def _dataset(table) -> tablib.Dataset:
+    """The rows read as `members.pipeline` reads them, with the cells of the columns it reads."""
+    get, limit = table.getter(), max_rows()
+    dataset, numbers = tablib.Dataset(headers=list(FIELDS)), []
+    for number, cells in table.rows:
+        values = get(cells) if any(cells) else None
+        if not values or not any(values):
+            continue
+        if len(numbers) == limit:
+            raise UnusableFile("too_many_rows", max_rows=limit)
+        dataset.append(values)
+        numbers.append(number)
+    if not numbers:
+        raise UnusableFile("no_rows")
+    dataset.row_numbers = numbers
+    return dataset
 
 
 class StatusField(fields.Field):
@@ -59,6 +111,7 @@ class MemberResource(resources.ModelResource):
         self.district = district
         self.checker = None
         self._villages = {}
+        self._row_numbers = None
 
     # --- export ---------------------------------------------------------------------------------------
 
@@ -95,6 +148,19 @@ class MemberResource(resources.ModelResource):
             if field not in header.positions:
                 dataset.append_col([""] * len(dataset), header=field)
         self.checker = RowChecker.for_district(self.district.pk)
+        self._row_numbers = getattr(dataset, "row_numbers", None)
+
+    def spreadsheet_row(self, row_number: int) -> int:
+        """The row in the spreadsheet of the dataset's `row_number` (from 1): as `MemberListFormat` read it, or,
+        for a dataset loaded otherwise, under headings in row 1."""
+        return self._row_numbers[row_number - 1] if self._row_numbers else row_number + 1
+
+    def import_data(self, dataset, **kwargs):
+        """Refused rows are numbered by their row in the spreadsheet, as an upload names them."""
+        result = super().import_data(dataset, **kwargs)
+        for invalid in result.invalid_rows:
+            invalid.number = self.spreadsheet_row(invalid.number)
+        return result
 
     def before_import_row(self, row, row_number=None, **kwargs):
         """Clean and check the row as an upload would; a refused row becomes a validation error on its columns."""
@@ -104,7 +170,7 @@ class MemberResource(resources.ModelResource):
             row["blank"] = True
             return
         name, mobile, village, key, address, problems = self.checker.check(
-            row_number + 1, *(row.get(field) for field in FIELDS)
+            self.spreadsheet_row(row_number), *(row.get(field) for field in FIELDS)
         )
         if not problems:
             found = enrolled([mobile])

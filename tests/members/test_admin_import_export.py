@@ -1,6 +1,8 @@
 """The admin's django-import-export import and export agree with the district upload pipeline, row for row."""
 
+import csv
 import io
+import json
 import re
 
 import pytest
@@ -9,9 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from members import pipeline
 from members.models import Member
-from members.resources import MemberResource
+from members.parsing import UnusableFile
+from members.resources import MemberListFormat, MemberResource
 from tests.conftest import login, make_member
-from tests.members.corpus import DUPLICATES, MESSY_PHONES, NAMES, NUMBERED_BLANKS, VILLAGES, csv_text
+from tests.members.corpus import CASES, DUPLICATES, MESSY_PHONES, NAMES, NUMBERED_BLANKS, VILLAGES, build, csv_text
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +29,59 @@ def test_admin_resource_and_upload_pipeline_refuse_the_same_rows(rows, cast, mar
 
     dataset = tablib.Dataset().load(csv_text(rows), format="csv")
     result = MemberResource(district=patna).import_data(dataset, dry_run=True)
-    refused_by_admin = {invalid.number + 1 for invalid in result.invalid_rows}
+    refused_by_admin = {invalid.number for invalid in result.invalid_rows}
 
     assert refused_by_admin == refused_by_pipeline
     assert result.totals["new"] == checked.valid
     assert not result.has_errors()
+
+
+ADMIN_CASES = [case for case in CASES if not case.slow]
+
+
+@pytest.mark.parametrize("case", ADMIN_CASES, ids=[case.name for case in ADMIN_CASES])
+def test_the_admin_import_reads_each_corpus_file_as_the_district_upload_does(
+    case, cast, marked_wrong, patna, settings, tmp_path
+):
+    """The admin read a file with django-import-export's readers: a title line above the headings, a grouped
+    header, a CSV separated by semicolons or saved as UTF-16 were "missing columns" or one column, where an upload
+    of the same file imported it. Now the admin reads with the upload's reader: the same rows, refused alike."""
+    for name, value in case.settings.items():
+        setattr(settings, name, value)
+    path = build(case, tmp_path / "in")
+    try:
+        checked = pipeline.check_file(path, district=patna, workdir=tmp_path)
+    except UnusableFile as problem:
+        with pytest.raises(UnusableFile) as refused:
+            MemberListFormat().create_dataset(path.read_bytes())
+        assert refused.value.code == problem.code
+        return
+    with checked.refused_path.open(encoding="utf-8", newline="") as spool:
+        by_upload = {int(row[1]): json.loads(row[3]) for row in csv.reader(spool)}
+    if any(code == "formula_cell" for problems in by_upload.values() for _column, code, _params in problems):
+        with pytest.raises(UnusableFile) as refused:  # the admin would read what the formulas last showed
+            MemberListFormat().create_dataset(path.read_bytes())
+        assert refused.value.code == "formulas_somewhere"
+        return
+
+    dataset = MemberListFormat().create_dataset(path.read_bytes())
+    result = MemberResource(district=patna).import_data(dataset, dry_run=True)
+
+    assert {invalid.number for invalid in result.invalid_rows} == set(by_upload)
+    assert result.totals["new"] == checked.valid
+    assert not result.has_errors()
+
+
+def test_the_admin_import_reads_a_list_under_a_title_line_separated_by_semicolons(client, cast, superuser, patna):
+    """Saved from Excel in a Hindi or European setting, with the list's title above it: the admin called it a
+    file without a Name column, and named the row of the refused member one too few."""
+    login(client, superuser)
+    rows = [["सदस्य सूची, पटना"], ["नाम", "मोबाइल", "गांव"], ["सीता", "9123456780", "रामपुर"], ["गीता", "98765", "रामपुर"]]
+    content = csv_text(rows, delimiter=";").encode("utf-16")
+    response = _admin_import(client, patna, "m.csv", content)
+    [refused] = response.context["result"].invalid_rows
+    assert refused.number == 4, "the spreadsheet's row, as an upload names it"
+    assert "98765" in refused.values
 
 
 def test_the_admin_import_skips_numbered_rows_left_blank_as_the_district_upload_does(cast, patna):
@@ -51,7 +102,7 @@ def test_staff_import_members_through_the_admin(client, cast, superuser, patna):
     content = csv_text([["Name", "Mobile", "Village"], ["सीता", "+91 91234 56780", "नया गांव"]]).encode()
     response = client.post(
         "/admin/members/member/import/",
-        {"import_file": SimpleUploadedFile("m.csv", content), "format": "1", "district": patna.pk, "resource": "0"},
+        {"import_file": SimpleUploadedFile("m.csv", content), "format": "0", "district": patna.pk, "resource": "0"},
     )
     assert response.status_code == 200
     confirm = response.context["confirm_form"]
@@ -80,7 +131,7 @@ def test_an_admin_import_whose_row_is_enrolled_meanwhile_imports_nothing(client,
     assert_rollup_matches_group_by()
 
 
-def _admin_import(client, district, name, content, file_format="1"):
+def _admin_import(client, district, name, content, file_format="0"):
     data = {"import_file": SimpleUploadedFile(name, content), "format": file_format, "district": district.pk}
     return client.post("/admin/members/member/import/", {**data, "resource": "0"})
 
@@ -133,10 +184,10 @@ def test_the_admin_import_refuses_formulas_in_the_columns_read_and_ignores_them_
     from tests.members.corpus import _formulas_cached, _formulas_in_ignored_columns
 
     login(client, superuser)
-    response = _admin_import(client, patna, "m.xlsx", _formulas_cached(), file_format="0")
+    response = _admin_import(client, patna, "m.xlsx", _formulas_cached())
     errors = response.context["form"].errors.as_data()["import_file"]
     assert [error.code for error in errors] == ["formulas_somewhere"], "never what the formulas last showed"
-    response = _admin_import(client, patna, "m.xlsx", _formulas_in_ignored_columns(), file_format="0")
+    response = _admin_import(client, patna, "m.xlsx", _formulas_in_ignored_columns())
     assert "import_file" not in response.context["form"].errors
     confirm = response.context.get("confirm_form")
     assert confirm is not None, "a serial-number column of formulas, and a total under the rows, are no obstacle"
