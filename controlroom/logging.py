@@ -7,10 +7,12 @@ to tell two numbers apart when reading a log, and nothing a reader could dial.
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
-# An Indian mobile as people write it: 10 digits starting 6-9, perhaps with +91, 91 or 0 in front and spaces or
-# dashes between the groups. Never the middle of a longer run of digits (an id, an amount, a timestamp).
-MOBILE = re.compile(r"(?<!\d)(?P<prefix>(?:\+?91[ -]?|0)?)(?P<number>[6-9](?:[ -]?\d){9})(?!\d)")
+# An Indian mobile as people write it: 10 digits (Latin or Devanagari) starting 6-9, perhaps with +91, 91 or 0 in
+# front and spaces or dashes between the groups. Never the middle of a longer run of digits (an id, an amount, a
+# timestamp).
+MOBILE = re.compile(r"(?<!\d)(?P<prefix>(?:\+?91[ -]?|0)?)(?P<number>[6-9६-९](?:[ -]?\d){9})(?!\d)")
 
 
 def _masked(match: re.Match) -> str:
@@ -20,7 +22,14 @@ def _masked(match: re.Match) -> str:
 
 def mask_mobiles(text: str) -> str:
     """`text` with every mobile number in it masked: 9812345670 becomes 98XXXXXX70."""
-    return MOBILE.sub(_masked, text)
+    masked = MOBILE.sub(_masked, text)
+    if "%" in masked or "+" in masked:
+        # A request line (gunicorn's access log) has a search as the browser sent it: "q=98123+45670",
+        # "q=%2B91%2098123%2045670", Devanagari digits percent-encoded. Then the line is logged decoded, masked.
+        decoded = unquote_plus(masked)
+        if MOBILE.search(decoded):
+            return MOBILE.sub(_masked, decoded)
+    return masked
 
 
 def _mask_message(record: logging.LogRecord) -> None:

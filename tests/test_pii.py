@@ -389,6 +389,17 @@ def test_gunicorn_masks_its_access_log():
         ("id 98123456701 is 11 digits", "id 98123456701 is 11 digits"),
         ("order 123498123456700", "order 123498123456700"),
         ("at 2026-11-23 11:00:00.123456", "at 2026-11-23 11:00:00.123456"),
+        ("९८१२३४५६७०", "९८XXXXXX७०"),
+        # Searches in a request line, as the browser sends them: a space as "+" or "%20", "+" as "%2B", Devanagari
+        # digits percent-encoded. Such a line is logged decoded.
+        ("GET /districts/PAT/members/?q=98123+45670 HTTP/1.1", "GET /districts/PAT/members/?q=98XXXXXX70 HTTP/1.1"),
+        ("GET /?q=%2B91+98123+45670", "GET /?q=+91 98XXXXXX70"),
+        ("GET /?q=98123%2045670&page=2", "GET /?q=98XXXXXX70&page=2"),
+        (
+            "GET /?q=%E0%A5%AF%E0%A5%AE%E0%A5%A7%E0%A5%A8%E0%A5%A9%E0%A5%AA%E0%A5%AB%E0%A5%AC%E0%A5%AD%E0%A5%A6",
+            "GET /?q=९८XXXXXX७०",
+        ),
+        ("GET /?q=%E0%A4%B8%E0%A5%80%E0%A4%A4%E0%A4%BE+1+2", "GET /?q=%E0%A4%B8%E0%A5%80%E0%A4%A4%E0%A4%BE+1+2"),
     ],
 )
 def test_mask_mobiles(text, masked):
