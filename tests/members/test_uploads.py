@@ -941,7 +941,20 @@ def test_a_list_uploaded_again_says_there_is_nothing_to_fix(
     assert "सुधारने को कुछ नहीं है" not in page, "a number the call centre could not use: there is something to do"
     assert "और क्या करें" in page
 
-    wrong = csv_text([HEAD, ["गीता", "98765", "रामपुर", ""], ["मोहन", "9812345670", "रामपुर", ""]]).encode()
+    wrong = csv_text([HEAD, ["गीता", "98765", "रामपुर", ""], ["सीता", "12345", "रामपुर", ""]]).encode()
     post_upload(client, wrong, capture=django_capture_on_commit_callbacks)
     page = client.get(url("upload_detail", latest_upload())).content.decode()
     assert "सभी पंक्तियाँ नामंज़ूर हुईं" in page, "a row to fix: fix it and upload again"
+
+
+def test_a_list_uploaded_again_with_a_few_mistakes_says_to_fix_only_those(
+    client, cast, patna_president, django_capture_on_commit_callbacks
+):
+    """A list uploaded again after its import, where two rows had mistakes: the page said every row was refused
+    and to fix them all, when all but two are enrolled already and need nothing."""
+    login(client, patna_president)
+    rows = [["मोहन", "9812345670", "रामपुर", ""], ["सोहन", "9876543211", "रामपुर", ""], ["गीता", "98765", "रामपुर", ""]]
+    post_upload(client, csv_text([HEAD, *rows]).encode(), capture=django_capture_on_commit_callbacks)
+    page = client.get(url("upload_detail", latest_upload())).content.decode()
+    assert "सभी पंक्तियाँ नामंज़ूर हुईं" not in page
+    assert "1 पंक्ति में गलती है" in page and "बाकी 2 पहले से दर्ज हैं" in page
