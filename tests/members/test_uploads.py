@@ -1,6 +1,7 @@
 """Uploading a member list through the site: preview, confirm, import, reports, and who may see what."""
 
 import io
+import re
 import zipfile
 from datetime import timedelta
 from urllib.parse import quote
@@ -958,3 +959,17 @@ def test_a_list_uploaded_again_with_a_few_mistakes_says_to_fix_only_those(
     page = client.get(url("upload_detail", latest_upload())).content.decode()
     assert "सभी पंक्तियाँ नामंज़ूर हुईं" not in page
     assert "1 पंक्ति में गलती है" in page and "बाकी 2 पहले से दर्ज हैं" in page
+
+
+def test_the_uploads_list_shows_no_imported_count_before_the_import(
+    client, checked, django_capture_on_commit_callbacks
+):
+    """A list waiting for confirmation showed "Imported 0", which read as an import that had failed."""
+    imported_cell = re.compile(r'<td class="num">[^<]*</td>\s*<td class="num hide-sm">')
+
+    listing = client.get(reverse("members:upload_list")).content.decode()
+    assert [cell.split(">")[1].split("<")[0] for cell in imported_cell.findall(listing)] == ["—"]
+
+    confirm(client, checked, django_capture_on_commit_callbacks)
+    listing = client.get(reverse("members:upload_list")).content.decode()
+    assert [cell.split(">")[1].split("<")[0] for cell in imported_cell.findall(listing)] == [str(checked.valid)]
