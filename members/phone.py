@@ -12,6 +12,10 @@ REASONS = {
         "Format the column as Text and type the number again."
     ),
     "not_a_number": _("This is not a phone number: %(value)s."),
+    "letter_for_digit": _(
+        "This number has a letter in it (%(value)s): the letter O typed for the digit 0, or l for 1? Type the "
+        "number in digits."
+    ),
     "two_numbers": _("This cell has more than one number. Put one member, with one number, on each row."),
     "wrong_length": _("A mobile number has 10 digits; this one has %(digits)s."),
     "not_mobile": _("This is not an Indian mobile number: it must start with 6, 7, 8 or 9."),
@@ -37,6 +41,8 @@ _BETWEEN_NUMBERS = re.compile(r"/|;|\||&|,\s|\s(?:or|और)\s")
 _LANDLINE = re.compile(r"\(?0[1-8]\d{1,3}\)?[\s\-/.]+\d{6,8}")
 # International and trunk prefixes, by total length: 0 98123 45670, 91 98123 45670, 0091 98123 45670.
 _PREFIXES = {11: "0", 12: "91", 13: "091", 14: "0091"}
+# Letters typed for the digits they look like: "98765 4321O".
+_LOOKALIKES = str.maketrans("oOlI", "0011")
 
 
 def _junk_numbers() -> frozenset:
@@ -91,6 +97,9 @@ def _national(text: str, shown: str) -> str:
     digits = text.translate(_SEPARATORS)
     digits = digits[1:] if digits.startswith("+") else digits
     if not (digits.isascii() and digits.isdigit()):
+        swapped = digits.translate(_LOOKALIKES)
+        if swapped.isascii() and swapped.isdigit() and (len(swapped) == 10 or len(swapped) in _PREFIXES):
+            raise InvalidMobile("letter_for_digit", value=shown[:40])
         raise InvalidMobile("not_a_number", value=shown[:40])
     prefix = _PREFIXES.get(len(digits))
     if prefix and digits.startswith(prefix):

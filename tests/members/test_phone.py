@@ -42,6 +42,10 @@ REFUSED = [
     ("9,87654E+09", "excel_scientific"),
     ("N/A", "not_a_number"),
     ("98765abcde", "not_a_number"),
+    ("98765 4321O", "letter_for_digit"),  # the letter O for a zero
+    ("+91 98l23 45670", "letter_for_digit"),
+    ("O9812345670", "letter_for_digit"),
+    ("hello", "not_a_number"),
     ("9812345670 / 9123456789", "two_numbers"),
     ("98123 45670, 91234 56789", "two_numbers"),
     (9812345670.5, "not_a_number"),
