@@ -209,3 +209,19 @@ def test_on_a_phone_every_link_and_button_is_big_enough_for_a_thumb(new_page, ba
     page.goto(f"{base_url}{url}")
     wait_for_fonts(page)
     assert page.evaluate(SMALL_TARGETS_JS) == []
+
+
+@pytest.mark.parametrize("who", ["patna_president", "supervisor"])
+def test_on_a_phone_the_top_bar_leaves_the_screen_to_the_page(new_page, base_url, cast, request, who):
+    """The name, menu, user, language and Log out took three or four rows of a phone's 740px (213px for a
+    supervisor in English). Now the name, the language and Log out share the first row, the menu is under them,
+    and who is signed in is left to the desktop."""
+    page = new_page(PHONE)
+    log_in(page, base_url, request.getfixturevalue(who))
+    wait_for_fonts(page)
+    bar = page.locator(".topbar")
+    brand, logout = (bar.locator(sel).bounding_box() for sel in (".brand", "[data-logout]"))
+    assert abs(brand["y"] - logout["y"]) < brand["height"], "Log out is on the name's row"
+    assert not bar.locator(".who").is_visible()
+    menu_rows = 2 if who == "supervisor" else 1  # a supervisor's five links wrap once on a 360px phone
+    assert bar.bounding_box()["height"] <= 60 + 40 * menu_rows
