@@ -11,6 +11,10 @@ REASONS = {
         "Excel has turned this number into %(value)s and its last digits are lost. "
         "Format the column as Text and type the number again."
     ),
+    "excel_cut": _(
+        "This number ends in 0000 (%(value)s), as a number does once Excel has shown it as 9.87654E+09 and kept "
+        "only those digits. Format the column as Text and type the number again."
+    ),
     "not_a_number": _("This is not a phone number: %(value)s."),
     "letter_for_digit": _(
         "This number has a letter in it (%(value)s): the letter O typed for the digit 0, or l for 1? Type the "
@@ -130,10 +134,15 @@ def normalise_mobile(value) -> str:
         if value in JUNK:
             raise InvalidMobile("junk", value=value)
         return value
-    if kind is float and 6e9 <= value < 1e10 and value.is_integer():
+    if (kind is float or kind is int) and 6e9 <= value < 1e10 and value == int(value):
         value = str(int(value))
         if value in JUNK:
             raise InvalidMobile("junk", value=value)
+        if value.endswith("0000"):
+            # Excel shows a long number as 9.87654E+09, and a sheet saved as CSV keeps only those six digits: opened
+            # again, the cell holds 9876540000. Only a number cell is taken for that; the same digits typed as
+            # text are a number someone typed.
+            raise InvalidMobile("excel_cut", value=value)
         return value
     text = _as_text(value).strip()
     if not text:

@@ -148,6 +148,7 @@ def test_every_decoration_of_a_mobile_comes_back_to_the_same_ten_digits(data, mo
 
 @given(mobile=mobiles, prefix=st.sampled_from(["", "91", "0091"]))
 def test_numbers_a_spreadsheet_stored_with_their_country_code_are_accepted(mobile, prefix):
+    assume(not mobile.endswith("0000"))  # a number cell Excel cut short (tests/members/test_phone.py)
     assert normalise_mobile(int(prefix + mobile)) == mobile
     assert normalise_mobile(float(int(prefix + mobile))) == mobile
     assert normalise_mobile(str(float(int(prefix + mobile)))) == mobile

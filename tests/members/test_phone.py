@@ -22,6 +22,7 @@ ACCEPTED = [
     ("+९१ ९८१२३ ४५६७०", "9812345670"),
     (9812345670, "9812345670"),
     (9812345670.0, "9812345670"),
+    ("9812340000", "9812340000"),  # typed as text: a number someone typed, whatever it ends in
     ("9812345670.0", "9812345670"),
     ('="9812345670"', "9812345670"),
     ("'9812345670", "9812345670"),
@@ -77,6 +78,9 @@ REFUSED = [
     ("9898989898", "junk"),
     ("+91 78787 87878", "junk"),
     (9999999999.0, "junk"),
+    # A number cell Excel cut to six digits (9.87654E+09) before the sheet was saved again.
+    (9876540000.0, "excel_cut"),
+    (9812340000, "excel_cut"),
 ]
 
 
@@ -137,7 +141,18 @@ def test_any_written_form_of_a_mobile_comes_back_to_its_ten_digits(data, mobile)
 @settings(max_examples=300, deadline=None)
 @given(mobile=mobiles)
 def test_numbers_stored_by_excel_as_floats_or_ints_are_accepted(mobile):
+    assume(not mobile.endswith("0000"))
     assert normalise_mobile(float(mobile)) == normalise_mobile(int(mobile)) == mobile
+
+
+@settings(max_examples=100, deadline=None)
+@given(mobile=mobiles.map(lambda m: m[:6] + "0000").filter(lambda m: m not in JUNK))
+def test_a_number_cell_excel_cut_to_six_digits_is_refused_but_the_same_digits_typed_are_not(mobile):
+    for cell in (float(mobile), int(mobile)):
+        with pytest.raises(InvalidMobile) as refused:
+            normalise_mobile(cell)
+        assert refused.value.code == "excel_cut"
+    assert normalise_mobile(mobile) == mobile
 
 
 @settings(max_examples=300, deadline=None)
