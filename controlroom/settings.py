@@ -276,6 +276,9 @@ UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
 UPLOAD_STUCK_SECONDS = env.int("UPLOAD_STUCK_SECONDS", default=3 * 60)
 UPLOAD_RECEIVED_STUCK_SECONDS = env.int("UPLOAD_RECEIVED_STUCK_SECONDS", default=2 * 60)
 UPLOAD_RECOVER_EVERY_SECONDS = env.int("UPLOAD_RECOVER_EVERY_SECONDS", default=60)
+# A list previewed in the admin's member import waits in the private folder for Confirm; one nobody confirmed is
+# deleted after this, by the purge below (so within a few hours more).
+ADMIN_IMPORT_KEEP_HOURS = env.int("ADMIN_IMPORT_KEEP_HOURS", default=24)
 CELERY_BEAT_SCHEDULE |= {
     "members-recover-stuck-uploads": {
         "task": "members.tasks.uploads_recover_task",

@@ -1,11 +1,16 @@
+from uuid import uuid4
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
 from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
+from import_export.tmp_storages import BaseStorage
 
 from controlroom.exports import ExcelCSV
 from controlroom.models import AuditEvent
@@ -31,6 +36,25 @@ class MemberConfirmImportForm(ConfirmImportForm):
     district = forms.ModelChoiceField(queryset=District.objects.all(), widget=forms.HiddenInput)
 
 
+class PrivateImportStorage(BaseStorage):
+    """Where a previewed list waits for Confirm: with the uploaded lists, in the private folder (the system's temp
+    folder keeps it for anyone on the machine, and for ever when nobody confirms), where the purge finds it."""
+
+    def save(self, data):
+        self.name = self.name or uuid4().hex
+        default_storage.save(self._path(), ContentFile(data))
+
+    def read(self):
+        with default_storage.open(self._path(), "rb") as file:
+            return file.read()
+
+    def remove(self):
+        default_storage.delete(self._path())
+
+    def _path(self):
+        return f"{services.ADMIN_IMPORTS_DIR}/{self.name}"
+
+
 class MemberExportForm(SelectableFieldsExportForm):
     """The columns to choose are named as the file will head them, in Hindi and English, not "Name (name)"."""
 
@@ -45,6 +69,7 @@ class MemberAdmin(ImportExportModelAdmin):
     formats = [XLSX, ExcelCSV]
     # Read as a district upload reads a file, whatever kind it is.
     import_formats = [MemberListFormat]
+    tmp_storage_class = PrivateImportStorage
     import_form_class = MemberImportForm
     confirm_form_class = MemberConfirmImportForm
     export_form_class = MemberExportForm
@@ -110,13 +135,25 @@ class MemberAdmin(ImportExportModelAdmin):
         return super().process_result(result, request)
 
     def import_action(self, request, **kwargs):
-        response = super().import_action(request, **kwargs)
+        response = None
+        try:
+            response = super().import_action(request, **kwargs)
+        finally:
+            # The list is kept only for a Confirm button to import it: a preview that refused rows, or a file that
+            # could not be read, shows none, so its copy (every name and number) goes at once.
+            if "confirm_form" not in (getattr(response, "context_data", None) or {}):
+                self._drop_previewed_file(request)
         context = getattr(response, "context_data", None)
         if context and "fields_list" in context:
             # The columns a file must have, as the template heads them: not the resource's field names, and not
             # the district and status it exports but never reads.
             context["fields_list"] = [(name, HEADINGS) for name, _ in context["fields_list"]]
         return response
+
+    def _drop_previewed_file(self, request):
+        name = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)  # set once the file is saved
+        if name:
+            self.get_tmp_storage_class()(name=name).remove()
 
     def add_data_read_fail_error_to_form(self, form, e):
         """A file the district upload would refuse is refused with its reason, not the name of an exception."""

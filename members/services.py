@@ -327,7 +327,8 @@ def _stuck_filter(now) -> Q:
 
 
 def uploads_purge_expired(*, now=None) -> int:
-    """Delete uploaded files and refused rows (personal data) past the retention period; keep the counts."""
+    """Delete uploaded files and refused rows (personal data) past the retention period; keep the counts. The
+    admin import's unconfirmed previews go too, after their shorter age."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.UPLOAD_RETENTION_DAYS)
     expired = list(
@@ -345,6 +346,7 @@ def uploads_purge_expired(*, now=None) -> int:
             file="", checked_rows="", valid_sample=[], purged_at=now, updated_at=now
         )
     checked_rows_purge_orphans(now=now)
+    admin_imports_purge(now=now)
     return len(ids)
 
 
@@ -367,6 +369,26 @@ def checked_rows_purge_orphans(*, now=None) -> int:
     for name in orphans:
         default_storage.delete(name)
     return len(orphans)
+
+
+ADMIN_IMPORTS_DIR = "uploads/admin-imports"
+
+
+def admin_imports_purge(*, now=None) -> int:
+    """Delete the lists staff previewed in the admin's member import and never confirmed: a page closed or left
+    open keeps its whole file, every name and number in it, until Confirm is pressed. Past this age a preview
+    is not confirmed any more, and Confirm says so."""
+    now = now or timezone.now()
+    try:
+        _, files = default_storage.listdir(ADMIN_IMPORTS_DIR)
+    except FileNotFoundError:
+        return 0
+    cutoff = now - timedelta(hours=settings.ADMIN_IMPORT_KEEP_HOURS)
+    names = [f"{ADMIN_IMPORTS_DIR}/{name}" for name in files]
+    old = [name for name in names if default_storage.get_modified_time(name) < cutoff]
+    for name in old:
+        default_storage.delete(name)
+    return len(old)
 
 
 # --- the command line ---------------------------------------------------------------------------------

@@ -4,12 +4,15 @@ import csv
 import io
 import json
 import re
+import tempfile
+from datetime import timedelta
 
 import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from members import pipeline
+from members import pipeline, services
 from members.models import Member
 from members.parsing import UnusableFile
 from members.resources import MemberListFormat, MemberResource
@@ -134,6 +137,61 @@ def test_an_admin_import_whose_row_is_enrolled_meanwhile_imports_nothing(client,
 def _admin_import(client, district, name, content, file_format="0"):
     data = {"import_file": SimpleUploadedFile(name, content), "format": file_format, "district": district.pk}
     return client.post("/admin/members/member/import/", {**data, "resource": "0"})
+
+
+@pytest.fixture
+def system_temp(monkeypatch, tmp_path):
+    """The system's temp folder, empty, for one test."""
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def _kept(folder):
+    return [path for path in folder.rglob("*") if path.is_file()]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        csv_text([["Name", "Mobile", "Village"], ["सीता", "9123456780", "रामपुर"], ["गीता", "98765", "रामपुर"]]).encode(),
+        b"Mobile,Village\n9123456780,Gaon\n",
+    ],
+    ids=["a refused row", "an unusable file"],
+)
+def test_an_admin_import_preview_without_a_confirm_button_keeps_no_copy_of_the_list(
+    client, cast, superuser, patna, private_media, system_temp, content
+):
+    """The list was written to the system's temp folder for Confirm to import, and only Confirm deleted it: a
+    preview that refused rows, or a file that could not be read, shows no Confirm, and left it there for good."""
+    login(client, superuser)
+    response = _admin_import(client, patna, "m.csv", content)
+    assert response.status_code == 200 and "confirm_form" not in response.context
+    assert _kept(system_temp) == []
+    assert _kept(private_media) == []
+
+
+def test_an_admin_import_preview_nobody_confirms_is_purged_after_a_day(
+    client, cast, superuser, patna, private_media, system_temp, settings
+):
+    """A preview closed without Confirm left the whole list in the system's temp folder, where the purge of old
+    uploads never looked."""
+    login(client, superuser)
+    content = csv_text([["Name", "Mobile", "Village"], ["सीता", "9123456780", "रामपुर"]]).encode()
+    confirm = _admin_import(client, patna, "m.csv", content).context["confirm_form"]
+    assert _kept(system_temp) == []
+    [kept] = _kept(private_media / services.ADMIN_IMPORTS_DIR)
+    assert kept.stat().st_mode & 0o777 == 0o600, "readable by the app's own user only, as an upload"
+
+    services.uploads_purge_expired(now=timezone.now() + timedelta(hours=settings.ADMIN_IMPORT_KEEP_HOURS - 1))
+    assert kept.exists(), "young: it may still be confirmed"
+    services.uploads_purge_expired(now=timezone.now() + timedelta(hours=settings.ADMIN_IMPORT_KEEP_HOURS + 1))
+    assert not kept.exists()
+
+    response = client.post("/admin/members/member/process_import/", confirm.initial, follow=True)
+    assert [message.level_tag for message in response.context["messages"]] == ["warning"], "expired, nothing added"
+    assert not Member.objects.filter(mobile="9123456780").exists()
 
 
 def test_the_admin_import_names_the_columns_as_the_template_heads_them(client, cast, superuser, patna):
