@@ -100,6 +100,9 @@ DETAILS = {
     "missing_columns": _("Row %(row)s was read as the headings; it has: %(found)s."),
 }
 DETAIL_PARAMS = {"missing_columns": ("row", "found")}
+# Parameters that quote the file's own cells: of a list without headings, the first member's name and number. The
+# retention purge drops them with the file; the problem keeps its message, without the detail that quoted them.
+QUOTING_PARAMS = {"found"}
 # How many of a header row's cells the missing-columns message quotes, and how much of each.
 QUOTED_HEADINGS = 12
 QUOTED_HEADING_LENGTH = 40

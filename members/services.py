@@ -327,8 +327,8 @@ def _stuck_filter(now) -> Q:
 
 
 def uploads_purge_expired(*, now=None) -> int:
-    """Delete uploaded files and refused rows (personal data) past the retention period; keep the counts. The
-    admin import's unconfirmed previews go too, after their shorter age."""
+    """Delete uploaded files, refused rows and the cells a problem quotes (personal data) past the retention
+    period; keep the counts. The admin import's unconfirmed previews go too, after their shorter age."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.UPLOAD_RETENTION_DAYS)
     expired = list(
@@ -340,6 +340,8 @@ def uploads_purge_expired(*, now=None) -> int:
                 field_file.storage.delete(field_file.name)
     ids = [upload.pk for upload in expired]
     with transaction.atomic():
+        # Uploads purged before the quoted cells were dropped lose them now.
+        _drop_quoted_cells(Upload.objects.filter(Q(pk__in=ids) | Q(purged_at__isnull=False)))
         RefusedRow.objects.filter(upload_id__in=ids).delete()
         Upload.objects.filter(pk__in=ids, status=Status.VALIDATED).update(status=Status.DISCARDED, finished_at=now)
         Upload.objects.filter(pk__in=ids).update(
@@ -348,6 +350,15 @@ def uploads_purge_expired(*, now=None) -> int:
     checked_rows_purge_orphans(now=now)
     admin_imports_purge(now=now)
     return len(ids)
+
+
+def _drop_quoted_cells(uploads) -> None:
+    """Drop the parameters that quote the file's cells from these uploads' problems; the code and the others stay,
+    so the page still says what was wrong."""
+    quoting = uploads.filter(error_params__has_any_keys=sorted(parsing.QUOTING_PARAMS))
+    for pk, params in quoting.values_list("pk", "error_params"):
+        kept = {key: value for key, value in params.items() if key not in parsing.QUOTING_PARAMS}
+        Upload.objects.filter(pk=pk).update(error_params=kept)
 
 
 CHECKED_ROWS_DIR = "uploads/checked"

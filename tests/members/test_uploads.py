@@ -234,6 +234,41 @@ def test_a_file_without_a_mobile_column_says_which_headings_it_found_instead(
     assert "“क्र.”, “नाम”, “फोन नंबर 1”, “गाँव”" in page
 
 
+def test_a_list_without_headings_no_longer_quotes_its_first_member_once_the_retention_period_is_over(
+    client, cast, patna_president, settings, django_capture_on_commit_callbacks
+):
+    """The first row, read as the headings, is a member's name and number, quoted in the problem's details: the
+    purge deleted the file and kept them."""
+    from members import services
+
+    login(client, patna_president)
+    rows = [["सीता देवी", "9123456780", "रामपुर"], ["गीता", "9123456781", "रामपुर"]]
+    post_upload(client, csv_text(rows).encode(), capture=django_capture_on_commit_callbacks)
+    upload = latest_upload()
+    assert "9123456780" in client.get(url("upload_detail", upload)).content.decode()
+
+    services.uploads_purge_expired(now=timezone.now() + timedelta(days=settings.UPLOAD_RETENTION_DAYS + 1))
+
+    page = client.get(url("upload_detail", upload)).content.decode()
+    assert "9123456780" not in page and "सीता देवी" not in page
+    assert "मोबाइल / Mobile" in page, "still says what was wrong with the file"
+
+
+def test_an_upload_purged_before_quoted_cells_were_dropped_loses_them_at_the_next_purge(cast, patna):
+    from members import services
+
+    quoted = {"columns": "मोबाइल / Mobile", "row": 1, "found": "“सीता देवी”, “9123456780”"}
+    upload = Upload.objects.create(
+        district=patna, original_name="m.csv", status=Upload.Status.FAILED, error_code="missing_columns",
+        error_params=quoted, purged_at=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+
+    services.uploads_purge_expired()
+
+    upload.refresh_from_db()
+    assert upload.error_params == {"columns": "मोबाइल / Mobile", "row": 1}
+
+
 def test_a_workbook_whose_list_sheet_lacks_a_column_quotes_that_sheets_headings_not_the_instructions(
     client, cast, patna_president, django_capture_on_commit_callbacks
 ):
