@@ -199,7 +199,10 @@ def reject_fix(request, pk, action):
 
 def _rejects_at(code: str, page, member_id: int | None) -> str:
     url = reverse("members:rejects", args=[code])
-    if page and str(page).isdigit() and int(page) > 1:
+    # ASCII digits of a sane length only: isdigit() alone takes "²", or thousands of digits, which int() refuses
+    # after the fix was saved. Anything else is the first page.
+    page = str(page or "")
+    if page.isascii() and page.isdigit() and len(page) <= 9 and int(page) > 1:
         url += f"?page={int(page)}"
     return f"{url}#member-{member_id}" if member_id else url
 

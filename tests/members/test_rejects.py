@@ -142,6 +142,19 @@ def test_a_refused_fix_comes_back_on_the_page_it_was_sent_from(client, wrong, pa
     assert 'role="alert"' not in _card(client.get(sent["Location"]), wrong), "said once: a reload shows the page"
 
 
+@pytest.mark.parametrize("page", ["²", "9" * 5000], ids=["superscript two", "5000 digits"])
+def test_a_fix_sent_with_a_page_that_is_not_a_page_number_is_saved_and_leads_to_the_first_page(
+    client, wrong, patna_president, page
+):
+    """A page of "²", or a number of 5,000 digits, passed isdigit() and then made int() fail: a server error, with
+    the fix already saved."""
+    response = fix(login(client, patna_president), wrong, "correct", mobile="7000012345", page=page)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("members:rejects", args=["PAT"]), "the first page (no other reject)"
+    wrong.refresh_from_db()
+    assert wrong.mobile == "7000012345"
+
+
 def test_a_fix_sent_after_the_session_ran_out_leads_back_to_the_rejects_page(client, wrong):
     rejects = reverse("members:rejects", args=["PAT"])
     url = reverse("members:reject_correct", args=[wrong.pk])
