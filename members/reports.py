@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from controlroom.exports import escape_cell
+from controlroom.models import AuditEvent
 from members.columns import HEADINGS, REPORT_HEADINGS
 from members.models import Upload
 from members.rows import problem_text
@@ -88,5 +89,10 @@ def refused_rows_workbook(upload: Upload) -> Workbook:
     return workbook
 
 
-def refused_rows_response(upload: Upload) -> FileResponse:
-    return _xlsx_response(refused_rows_workbook(upload), f"refused-rows-{upload.pk}.xlsx")
+def refused_rows_response(upload: Upload, *, actor) -> FileResponse:
+    """The refused rows as a download, written to the audit log as every export is: they are members' names and
+    numbers."""
+    name = f"refused-rows-{upload.pk}"
+    response = _xlsx_response(refused_rows_workbook(upload), f"{name}.xlsx")
+    AuditEvent.objects.create(actor=actor, action=AuditEvent.Action.EXPORT, what=name, rows=upload.refused_rows.count())
+    return response

@@ -100,7 +100,7 @@ def upload_discard(request, pk):
 @role_required(*VIEWERS)
 @require_GET
 def upload_report(request, pk):
-    return reports.refused_rows_response(selectors.upload_get_for_user(request.user, pk))
+    return reports.refused_rows_response(selectors.upload_get_for_user(request.user, pk), actor=request.user)
 
 
 @role_required(*VIEWERS)

@@ -406,6 +406,13 @@ def test_refused_rows_download_as_xlsx_ready_to_fix_and_upload_again(client, che
     assert "10" in by_row[4][5]
 
 
+def test_downloading_the_refused_rows_is_in_the_audit_log_as_every_export_is(client, checked, patna_president):
+    """The refused rows carry members' names and numbers, and were the one download the audit log did not see."""
+    client.get(url("upload_report", checked))
+    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
+    assert (event.actor, event.what, event.rows) == (patna_president, f"refused-rows-{checked.pk}", 4)
+
+
 def test_the_refused_rows_keep_the_files_own_other_columns(
     client, cast, patna_president, django_capture_on_commit_callbacks
 ):
