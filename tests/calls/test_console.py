@@ -367,6 +367,21 @@ def test_no_numbers_are_handed_out_outside_calling_hours(client, operator, pool,
     assert not Member.objects.filter(batch__isnull=False).exists()
 
 
+def test_an_operator_who_starts_before_calling_hours_is_told_the_numbers_will_come_by_themselves(
+    client, operator, pool, clock
+):
+    """The page said only when calling hours were: operators pressed Start again and again, or logged out,
+    not knowing they were on shift and that the page would bring the numbers once the hours began."""
+    clock.move_to(datetime.datetime(2026, 11, 23, 8, 30, tzinfo=IST))
+    operator.language = "en"
+    operator.save(update_fields=["language"])
+    login(client, operator).post("/calls/console/start/")
+    html = client.get("/calls/console/").content.decode()
+    assert "Numbers are handed out only during calling hours, 09:00–21:00." in html
+    assert "You are on shift. Numbers will appear here by themselves when calling hours begin." in html
+    assert 'hx-trigger="every 30s"' in html, "as it says, the page asks again"
+
+
 def yes_as_the_hours_end(calling, centre, clock):
     """YES pressed half a minute after calling hours ended (11:30), for the member handed out a minute before."""
     centre.calling_ends = datetime.time(11, 30)
