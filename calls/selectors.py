@@ -28,13 +28,16 @@ def queue_depth_by_district(districts):
 
 
 def floor_operators() -> list[User]:
-    """The operators, on shift first, each with `last_active_at`: their last call, or later, the last time
-    their console took numbers or an outcome (which renews their batch's lease), so an operator idle since
-    pressing Start shows as idle since then."""
+    """The operators, on shift first, each with `last_active_at`: the latest of their last call, the start of
+    their last shift, and the last time their console took numbers or an outcome (which renews their batch's
+    lease). So an operator idle since pressing Start shows as idle since then, even one waiting for calling
+    hours to begin, who holds no batch; and a batch released keeps its last activity, not the last call's."""
     hour_ago = timezone.now() - timedelta(hours=1)
     holding = Member.objects.filter(batch__operator=OuterRef("pk"), batch__closed_at=None)
     holding = holding.values("batch__operator").annotate(n=Count("id")).values("n")
-    lease_ends = CallBatch.objects.filter(operator=OuterRef("pk"), closed_at=None).values("expires_at")[:1]
+    # The last batch, open or released: once released, it still says when the console last took numbers.
+    lease_ends = CallBatch.objects.filter(operator=OuterRef("pk")).order_by("-created_at").values("expires_at")[:1]
+    shift_began = Shift.objects.filter(operator=OuterRef("pk")).order_by("-started_at").values("started_at")[:1]
     operators = list(
         User.objects.filter(role=Role.OPERATOR, is_active=True)
         .select_related("call_centre")
@@ -45,12 +48,14 @@ def floor_operators() -> list[User]:
             last_call_at=Max("attempts__created_at", filter=Q(attempts__undone_at=None)),
             calls_last_hour=Count("attempts", filter=Q(attempts__created_at__gte=hour_ago, attempts__undone_at=None)),
             lease_ends=Subquery(lease_ends),
+            shift_began=Subquery(shift_began),
         )
         .order_by("-on_shift", "call_centre__name", "username")
     )
     lease, now = timedelta(minutes=settings.CALLS_IDLE_TIMEOUT_MINUTES), timezone.now()
     for operator in operators:
-        active = [operator.last_call_at, operator.lease_ends - lease if operator.lease_ends else None]
+        leased = operator.lease_ends - lease if operator.lease_ends else None
+        active = [operator.last_call_at, operator.shift_began, leased]
         operator.last_active_at = max((moment for moment in active if moment), default=None)
         operator.active_just_now = operator.last_active_at is not None and now - operator.last_active_at < timedelta(
             minutes=1

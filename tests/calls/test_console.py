@@ -912,6 +912,36 @@ def test_the_floor_shows_an_operator_idle_since_pressing_start_and_keeps_itself_
     assert response["Cache-Control"].startswith("max-age=0")
 
 
+def test_the_floors_last_activity_is_the_operators_latest_not_their_last_call_hours_ago(
+    client, operator, supervisor, campaign, pool, clock, django_assert_num_queries
+):
+    """The floor counted only the last call and an open batch's lease: an operator who pressed Start before
+    calling hours, waiting for numbers, showed as last active at their last call the evening before, and one
+    whose batch was released jumped back to that call, however recently their console had taken numbers."""
+    from calls import selectors
+
+    def last_active():
+        with django_assert_num_queries(1):  # one query for the whole floor, as before
+            operators = selectors.floor_operators()
+        return next(op for op in operators if op == operator).last_active_at
+
+    evening = datetime.datetime(2026, 11, 22, 18, 0, tzinfo=IST)
+    CallAttempt.objects.create(
+        member=pool["PAT"][0], operator=operator, campaign=campaign, outcome=Outcome.BUSY,
+        result_status=MemberStatus.RETRY, submission_key=uuid.uuid4(), created_at=evening,
+    )  # fmt: skip
+    clock.move_to(datetime.datetime(2026, 11, 23, 8, 30, tzinfo=IST))  # half an hour before calling hours
+    login(client, operator).post("/calls/console/start/")
+    clock.move_to(datetime.datetime(2026, 11, 23, 8, 32, tzinfo=IST))
+    assert timezone.now() - last_active() < datetime.timedelta(minutes=3), "pressed Start two minutes ago"
+
+    clock.move_to(datetime.datetime(2026, 11, 23, 9, 0, 30, tzinfo=IST))
+    assert current(client) is not None  # the waiting page asks again, and the console takes numbers
+    clock.move_to(datetime.datetime(2026, 11, 23, 9, 5, tzinfo=IST))
+    services.shift_stop(operator=operator, by=supervisor)  # released from the floor
+    assert datetime.timedelta(minutes=4) < timezone.now() - last_active() < datetime.timedelta(minutes=5)
+
+
 def test_when_calling_hours_end_the_last_call_is_said_saved_and_undo_says_why_it_cannot(
     calling, operator, centre, clock
 ):
