@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
@@ -63,6 +63,12 @@ def _undo_refused(reason: str) -> str:
         minutes,
     )
     return text % {"count": minutes}
+
+
+def _call_back_saved(when) -> str:
+    """Says when the member will be called back: in India's time, with the month in the page's language."""
+    when = formats.date_format(timezone.localtime(when), "j M, H:i")
+    return _("Call-back saved for %(when)s.") % {"when": when}
 
 
 def _today(snapshot):
@@ -183,7 +189,12 @@ def mark(request):
     handed, notice = None, "saved, shift ended"
     try:
         handed = services.call_mark(operator=request.user, request=form.to_request())
-        if handed[1] is None and not services.within_calling_hours(request.user.call_centre, timezone.now()):
+        if form.cleaned_data["outcome"] == Outcome.CALL_BACK:
+            # The next member comes up at once: without a word the operator cannot tell the call-back was kept,
+            # nor for when (the time typed may have been misread). It says it was saved if the hours ended too.
+            messages.info(request, _call_back_saved(form.cleaned_data["call_back_at"]))
+            notice = "shift ended"  # and the start page, if calling stopped meanwhile, need not say so again
+        elif handed[1] is None and not services.within_calling_hours(request.user.call_centre, timezone.now()):
             messages.info(request, ERRORS["saved"])  # calling hours ended with this outcome: it was saved all the same
     except services.NotYours as exc:
         raise Http404 from exc

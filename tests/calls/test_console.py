@@ -195,6 +195,20 @@ def test_call_back_later_goes_to_anyone_at_the_chosen_time(calling, operator, ot
     assert member.batch.operator == other_operator
 
 
+def test_a_saved_call_back_is_confirmed_with_its_day_and_time_in_indias_time(calling, operator):
+    """The next member came up with no word: the operator could not tell the call-back had been saved, nor
+    check the time it was saved for."""
+    operator.language = "en"
+    operator.save(update_fields=["language"])
+    member = current(calling)
+    response = mark(calling, member, "call_back", call_back_at="2026-11-24T13:00")
+    assert response.context["member"] not in (None, member), "the next member, as before"
+    assert [str(m) for m in response.context["messages"]] == ["Call-back saved for 24 Nov, 13:00."]
+    assert '<ul class="messages"><li class="info">Call-back saved for 24 Nov, 13:00.</li></ul>' in (
+        response.content.decode()
+    ), "in the console's message slot, as the page swaps in"
+
+
 def test_a_personal_call_back_comes_back_only_to_its_operator(calling, operator, other_operator, clock):
     member = current(calling)
     when = (datetime.datetime.now(tz=IST) + datetime.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
