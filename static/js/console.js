@@ -47,6 +47,19 @@
     if (top && top.getBoundingClientRect().top < 0) top.scrollIntoView({ block: "start" });
   }
 
+  // The old console went with the swap, and the focus with it, to <body>: Tab started again from the top of the
+  // page and a screen reader said nothing of the new member. The member's name takes the focus instead; keys
+  // still mark, as they are read on the whole page and a heading is no field to type into. Not when the focus
+  // is somewhere still: htmx gives it back to the field of the same id when the page comes back with it (a
+  // call-back time refused, a note being typed), and focus outside the console (the language switch) stays.
+  function focusMember() {
+    var active = document.activeElement;
+    if (active && active !== document.body) return;
+    var name = document.getElementById("member-name");
+    // Without scrolling: memberShown() has brought into view what must be seen (what the console says, first).
+    if (name) name.focus({ preventScroll: true });
+  }
+
   // The note: counted as it is typed, and kept in this tab across a reload (switching the language, F5) until
   // its outcome is saved.
   var NOTE_KEY = "console-note:";
@@ -177,6 +190,7 @@
   });
 
   document.addEventListener("htmx:afterSwap", memberShown);
+  document.addEventListener("htmx:afterSwap", focusMember);
   document.addEventListener("htmx:afterSwap", restoreNote);
 
   // Any other refusal or a lost connection: nothing was saved, and the operator must be told so, not left

@@ -136,6 +136,7 @@ def test_operator_works_through_members_with_the_keyboard_and_stops(laptop_page,
     expect(page.locator(NAME)).not_to_have_text(second.name)
     third = on_screen(operator)
     expect_member(page, third)
+    expect(page.locator(NAME)).to_be_focused()  # not the time box, gone with the call-back saved
     assert progress(page) == (3, BATCH_SIZE)
     second.refresh_from_db()
     assert (second.status, second.next_call_at, second.batch_id) == (MemberStatus.RETRY, call_back_at, None)
@@ -156,6 +157,32 @@ def test_operator_works_through_members_with_the_keyboard_and_stops(laptop_page,
         (second.pk, Outcome.CALL_BACK, False),
     ]
     assert CallAttempt.objects.count() == 3
+
+
+def test_after_a_key_the_focus_is_on_the_members_name_and_the_next_key_still_marks(
+    laptop_page, base_url, operator, floor
+):
+    """After Y, N or U the focus fell, with the console swapped out, to the page itself: Tab started again from
+    the top of the page, and a screen reader said nothing of the member who came up."""
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+
+    press(page, "y")
+
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    second = on_screen(operator)
+    expect(page.locator(NAME)).to_be_focused()
+    assert page.evaluate("document.activeElement.id") == "member-name"
+    press(page, "n")  # with the name focused, a key still marks
+    expect(page.locator(NAME)).not_to_have_text(second.name)
+    expect(page.locator(NAME)).to_be_focused()
+    press(page, "u")
+    expect(page.locator(NAME)).to_have_text(second.name)
+    expect(page.locator(NAME)).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("a.phone")).to_be_focused()  # on from the member, not from the top of the page
+    assert attempts(operator) == [(first.pk, Outcome.YES, False), (second.pk, Outcome.NO, True)]
 
 
 def test_a_double_click_on_an_outcome_stores_one_attempt(laptop_page, base_url, operator, floor):
