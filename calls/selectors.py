@@ -77,6 +77,7 @@ class Snapshot:
     done: int
     remaining: int
     today: dict
+    undoable: int = 0  # this shift's calls still within the undo window
 
     @property
     def total(self) -> int:
@@ -87,13 +88,21 @@ class Snapshot:
         return min(self.done + 1, self.total)
 
 
-# Three counts in one round trip: this runs on every console request. "Done" counts the calls made in this
+# Four counts in one round trip: this runs on every console request. "Done" counts the calls made in this
 # batch, not the members: a member back in it (a call-back, a retry) is still to do, and calling them again is
 # one more call, so the position moves on with every call and the total stays put until the batch is topped up.
+# "Undoable" counts the calls Undo may take back, as `services.call_undo` looks for them: this shift's, within
+# the undo window, while the operator has an open batch for the call's member to come back to (once calling
+# hours are over, or the numbers released, there is none).
 SNAPSHOT_SQL = """
 SELECT 'remaining', COUNT(*) FROM members_member WHERE batch_id = %(batch)s
 UNION ALL
 SELECT 'done', COUNT(*) FROM calls_callattempt WHERE batch_id = %(batch)s AND undone_at IS NULL
+UNION ALL
+SELECT 'undoable', COUNT(*) FROM calls_callattempt
+WHERE operator_id = %(operator)s AND created_at >= %(undo_since)s AND undone_at IS NULL
+AND created_at >= (SELECT started_at FROM calls_shift WHERE operator_id = %(operator)s AND ended_at IS NULL)
+AND EXISTS (SELECT 1 FROM calls_callbatch WHERE operator_id = %(operator)s AND closed_at IS NULL)
 UNION ALL
 SELECT outcome, COUNT(*) FROM calls_callattempt
 WHERE operator_id = %(operator)s AND created_at >= %(since)s AND undone_at IS NULL GROUP BY outcome
@@ -101,15 +110,22 @@ WHERE operator_id = %(operator)s AND created_at >= %(since)s AND undone_at IS NU
 
 
 def console_snapshot(operator, batch=None) -> Snapshot:
-    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    # In UTC, as the rows are stored: SQLite compares this raw parameter as text, so an IST offset would make
+    now = timezone.now()
+    since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    undo_since = now - timedelta(seconds=settings.CALLS_UNDO_SECONDS)
+    # In UTC, as the rows are stored: SQLite compares these raw parameters as text, so an IST offset would make
     # "today" empty for the first five and a half hours of each day.
-    params = {"batch": batch.pk if batch else None, "operator": operator.pk, "since": since.astimezone(UTC)}
+    params = {
+        "batch": batch.pk if batch else None,
+        "operator": operator.pk,
+        "since": since.astimezone(UTC),
+        "undo_since": undo_since.astimezone(UTC),
+    }
     with connection.cursor() as cursor:
         cursor.execute(SNAPSHOT_SQL, params)
         counts = dict(cursor.fetchall())
-    remaining, done = counts.pop("remaining"), counts.pop("done")
-    return Snapshot(done=done, remaining=remaining, today=counts)
+    remaining, done, undoable = counts.pop("remaining"), counts.pop("done"), counts.pop("undoable")
+    return Snapshot(done=done, remaining=remaining, today=counts, undoable=undoable)
 
 
 def member_attempts(member, limit: int | None = 10):

@@ -82,6 +82,9 @@ def _console_context(request, batch, member, form=None):
         "today": _today(snapshot),
         "today_total": sum(snapshot.today.values()),
         "centre": request.user.call_centre,
+        # Offered only with something to take back: pressed on the first member, or once the hours are over and
+        # the numbers back in the pool, it could only say there was nothing to undo.
+        "can_undo": snapshot.undoable > 0,
     }
     if member is None:
         ctx["in_hours"] = services.within_calling_hours(request.user.call_centre, timezone.now())

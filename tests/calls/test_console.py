@@ -702,6 +702,28 @@ def test_a_form_retried_after_its_outcome_was_undone_stores_nothing(calling):
     assert response.context["member"] == member, "the member is still the one to call"
 
 
+def test_undo_is_offered_only_while_a_call_of_this_shift_can_be_taken_back(calling, operator, clock):
+    """Undo was offered on the first member of a shift, after its window and on an empty queue, where pressing it
+    could only say there was nothing to undo, or that it was too late."""
+
+    def offered(response):
+        return 'data-key="u"' in response.content.decode()
+
+    first = current(calling)
+    assert not offered(calling.get("/calls/console/", HTTP_HX_REQUEST="true")), "no call yet"
+    response = mark(calling, first, "yes")
+    assert offered(response), "the call just made"
+    clock.shift(datetime.timedelta(minutes=3))
+    assert not offered(calling.get("/calls/console/", HTTP_HX_REQUEST="true")), "past the undo window"
+    assert offered(mark(calling, response.context["member"], "no"))
+    response = calling.post("/calls/console/undo/", HTTP_HX_REQUEST="true")
+    assert not offered(response), "the one call still in the window was taken back"
+    mark(calling, response.context["member"], "no")
+    calling.post("/calls/console/stop/")
+    calling.post("/calls/console/start/")
+    assert not offered(calling.get("/calls/console/")), "the last shift's call is not this shift's to undo"
+
+
 def test_undo_is_refused_after_the_window_saying_so(calling, clock, operator):
     operator.language = "en"
     operator.save(update_fields=["language"])

@@ -214,6 +214,9 @@ def test_holding_an_outcome_key_down_marks_one_member(laptop_page, base_url, ope
 def test_console_fits_a_phone_and_its_buttons_are_thumb_sized(phone_page, base_url, operator, floor):
     page = phone_page
     start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    press(page, "a")  # a call made: Undo is offered too
+    expect(page.locator(NAME)).not_to_have_text(first.name)
     expect_member(page, on_screen(operator))
     wait_for_fonts(page)
 
@@ -230,15 +233,20 @@ def test_on_a_touch_phone_undo_is_at_hand_the_keys_are_not_shown_and_what_undo_s
 ):
     page = new_page(PHONE, touch=True)
     start_calling(page, base_url, operator)
+    first = on_screen(operator)
     expect(page.locator(".outcomes kbd").first).to_be_hidden()  # no keyboard to press them on
     expect(page.locator(".note-hint")).to_be_hidden()
+    expect(page.locator("#console[data-ready]")).to_be_attached()
+    page.locator("button[data-key=w]").tap()  # by mistake
+    expect(page.locator(NAME)).not_to_have_text(first.name)
     expect(page.locator("button[data-key=u]")).to_be_in_viewport()  # at hand after a mistaken tap, not below
 
     page.locator("button[data-key=u]").tap()  # far down the page, below the fold
 
     message = page.locator("#console .messages")
-    expect(message).to_contain_text("वापस लेने के लिए कुछ नहीं है।")
+    expect(message).to_contain_text("वापस लिया गया: “गलत नंबर”")
     expect(message).to_be_in_viewport()
+    expect(page.locator(NAME)).to_have_text(first.name)
 
 
 def test_a_key_pressed_twice_in_a_flash_does_not_mark_the_member_it_brings_up(laptop_page, base_url, operator, floor):
