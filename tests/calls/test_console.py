@@ -841,6 +841,20 @@ def test_console_load_and_mark_take_a_fixed_number_of_queries(calling, django_as
         mark(calling, member, "yes")
 
 
+def test_htmx_settles_a_swap_without_the_style_attribute_the_pages_security_policy_refuses(calling):
+    """By default htmx copies "style" too as it settles a swap, with setAttribute: an inline style, which the
+    policy (style-src 'self') refuses, with an error in the browser's console at every mark."""
+    import json
+    import re
+
+    response = calling.get("/calls/console/")
+    meta = re.search(r"""<meta name="htmx-config" content='([^']*)'>""", response.content.decode())
+    config = json.loads(meta.group(1))
+    assert config["attributesToSettle"] == ["class", "width", "height"]
+    assert (config["includeIndicatorStyles"], config["allowEval"]) == (False, False), "as before"
+    assert "style-src 'self';" in response["Content-Security-Policy"]
+
+
 def test_the_worker_is_asked_once_to_top_up_and_an_emptied_batch_is_refilled_on_the_spot(
     calling, operator, monkeypatch, django_capture_on_commit_callbacks
 ):

@@ -68,7 +68,8 @@ def base_url(live_server):
 def new_page(browser, live_server, transactional_db):
     """Open a page in a fresh browser context (a separate device: no cookies) at a given viewport.
 
-    Any static file that fails to load and any JavaScript error fails the test at teardown.
+    Any static file that fails to load, any JavaScript error and anything the page's security policy refuses
+    fails the test at teardown.
     """
     contexts = []
     problems = []
@@ -87,6 +88,7 @@ def new_page(browser, live_server, transactional_db):
         # a download took over); anything else, such as a refused connection, is a real failure.
         page.on("requestfailed", lambda r: _failed(r, problems))
         page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+        page.on("console", lambda message: _refused(message, problems))
         return page
 
     yield _open
@@ -94,6 +96,12 @@ def new_page(browser, live_server, transactional_db):
         context.close()
     if problems:
         pytest.fail("problems while loading pages:\n" + "\n".join(problems))
+
+
+def _refused(message, problems):
+    # Chromium says so only in the console: the page goes on, without what was refused.
+    if message.type == "error" and "Content Security Policy" in message.text:
+        problems.append(f"refused by the security policy: {message.text}")
 
 
 def _failed(request, problems):

@@ -185,6 +185,24 @@ def test_after_a_key_the_focus_is_on_the_members_name_and_the_next_key_still_mar
     assert attempts(operator) == [(first.pk, Outcome.YES, False), (second.pk, Outcome.NO, True)]
 
 
+def test_a_console_swap_sets_no_inline_style_the_pages_security_policy_refuses(laptop_page, base_url, operator, floor):
+    """htmx settles a swap by copying attributes of the old elements onto the new, "style" among them by default,
+    with setAttribute: an inline style, which the policy refuses. A style given to the console by a script
+    (through the CSSOM, which the policy allows) made every mark log a refusal in the browser's console."""
+    page = laptop_page
+    refused = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
+    start_calling(page, base_url, operator)
+    first = on_screen(operator)
+    page.evaluate("document.getElementById('member-name').style.color = 'darkblue'")
+
+    press(page, "y")
+
+    expect(page.locator(NAME)).not_to_have_text(first.name)
+    expect(page.locator("#console[data-ready]")).to_be_attached()  # settled
+    assert refused == []
+
+
 def test_a_double_click_on_an_outcome_stores_one_attempt(laptop_page, base_url, operator, floor):
     page = laptop_page
     start_calling(page, base_url, operator)
