@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from calls import selectors, services
-from calls.forms import DayForm, MarkForm
+from calls.forms import DayForm, MarkForm, call_back_choices
 from calls.models import Outcome
 from calls.resources import OperatorDayResource
 from controlroom.exports import xlsx_response
@@ -98,6 +98,7 @@ def _console_context(request, batch, member, form=None):
         attempts=selectors.member_attempts(member),
         number_checked=selectors.number_checked(member),
         script=selectors.script_for(batch.campaign, member),
+        call_back_choices=call_back_choices(request.user.call_centre, timezone.now()),
     )
     return ctx
 

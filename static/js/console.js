@@ -19,6 +19,15 @@
     if (when) when.focus();
   }
 
+  // A time picked with one click ("This evening · 18:00") goes into the time box, ready for Enter to save.
+  document.addEventListener("click", function (event) {
+    var choice = event.target.closest && event.target.closest("[data-call-back-at]");
+    if (!choice) return;
+    var when = choice.closest("[data-callback]").querySelector("input[type=datetime-local]");
+    when.value = choice.dataset.callBackAt;
+    when.focus();
+  });
+
   // Enter in a form field submits the form's first button, which is Yes; in the call-back box it means "save".
   function saveCallback(event) {
     var details = event.target.tagName === "INPUT" && event.target.closest("[data-callback]");

@@ -209,6 +209,38 @@ def test_a_saved_call_back_is_confirmed_with_its_day_and_time_in_indias_time(cal
     ), "in the console's message slot, as the page swaps in"
 
 
+def _at(day, hour, minute=0):
+    return datetime.datetime(2026, 11, day, hour, minute, tzinfo=IST)
+
+
+@pytest.mark.parametrize(
+    "now, hours, expected",
+    [
+        # 11:07 on Monday the 23rd, calling 09:00 to 21:00: an hour on, rounded up to the quarter hour.
+        (_at(23, 11, 7), ("09:00", "21:00"), [_at(23, 12, 15), _at(23, 18), _at(24, 10), _at(24, 18)]),
+        # Late in the day: this evening has gone, and an hour on is past the calling hours.
+        (_at(23, 20, 30), ("09:00", "21:00"), [_at(24, 10), _at(24, 18)]),
+        # A centre that calls only in the mornings is offered no evening.
+        (_at(23, 11, 0), ("09:00", "14:00"), [_at(23, 12), _at(24, 10)]),
+    ],
+)
+def test_the_call_back_times_offered_with_one_click_are_within_the_calling_hours(centre, now, hours, expected):
+    from calls.forms import call_back_choices
+
+    centre.calling_starts, centre.calling_ends = (datetime.time.fromisoformat(hour) for hour in hours)
+    assert [when for _label, when in call_back_choices(centre, now)] == expected
+
+
+def test_the_console_offers_call_back_times_to_pick_with_one_click(calling):
+    """Only the browser's date box, which shows the PC's own order of day and month (3/4 reads as the 4th of
+    March on many an office PC) and takes a while to fill in: "call me this evening" is one click now."""
+    response = calling.get(reverse("calls:console"))
+    page = response.content.decode()
+    for when in ("2026-11-23T12:00", "2026-11-23T18:00", "2026-11-24T10:00", "2026-11-24T18:00"):
+        assert f'data-call-back-at="{when}"' in page
+    assert "आज शाम · 18:00" in page and "कल सुबह · 10:00" in page
+
+
 def test_a_personal_call_back_comes_back_only_to_its_operator(calling, operator, other_operator, clock):
     member = current(calling)
     when = (datetime.datetime.now(tz=IST) + datetime.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")

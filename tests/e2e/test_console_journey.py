@@ -463,3 +463,21 @@ def test_a_long_pasted_note_is_kept_whole_and_refused_with_its_length(laptop_pag
     expect(note).to_have_value("अ" * 520)
     expect(counter).to_have_text("520/500")
     assert attempts(operator) == []
+
+
+def test_a_call_back_time_is_picked_with_one_click_and_saved_with_enter(laptop_page, base_url, operator, floor):
+    page = laptop_page
+    start_calling(page, base_url, operator)
+    member = on_screen(operator)
+    press(page, "l")
+
+    page.locator("[data-call-back-at]", has_text="कल सुबह").click()
+
+    when = page.locator("input[name=call_back_at]")
+    tomorrow = (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    expect(when).to_have_value(f"{tomorrow:%Y-%m-%dT%H:%M}")
+    expect(when).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(NAME)).not_to_have_text(member.name)
+    member.refresh_from_db()
+    assert (member.status, member.next_call_at) == (MemberStatus.RETRY, tomorrow)
