@@ -1,5 +1,6 @@
 import datetime
 import re
+from typing import NamedTuple
 
 from django import forms
 from django.utils import timezone
@@ -47,7 +48,22 @@ CALL_BACK_CHOICES = [
 ]
 
 
-def call_back_choices(centre, now: datetime.datetime) -> list[tuple[str, datetime.datetime]]:
+class CallBackChoice(NamedTuple):
+    label: str
+    when: datetime.datetime  # in India's time
+
+    @property
+    def value(self) -> str:
+        """As the time box takes it. Formatted here, not by the date and time filters, which took three times as
+        long for the four of them (0.25 ms), on every member the console shows."""
+        return f"{self.when:%Y-%m-%dT%H:%M}"
+
+    @property
+    def time(self) -> str:
+        return f"{self.when:%H:%M}"
+
+
+def call_back_choices(centre, now: datetime.datetime) -> list[CallBackChoice]:
     """The call-back times offered with one click: within the centre's calling hours and still to come.
 
     Typing a day and a time into the browser's date box is slow, and the box shows the PC's own order (3/4 is
@@ -62,7 +78,7 @@ def call_back_choices(centre, now: datetime.datetime) -> list[tuple[str, datetim
         else:
             when = (local + datetime.timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
         if when > local and (centre is None or within_calling_hours(centre, when)):
-            choices.append((label, when))
+            choices.append(CallBackChoice(label, when))
     return choices
 
 
