@@ -70,7 +70,11 @@ def test_upload_preview_confirm_and_download_the_refused_rows_on_a_phone(
     expect(page.locator("main")).to_contain_text("Patna")
     path = tmp_path / "patna-members.xlsx"
     path.write_bytes(xlsx_bytes(ROWS))
+    # The page's own button and line, in the page's language: the browser's said "Choose File", "No file chosen".
+    expect(page.locator("[data-file-chosen]")).to_have_text("No file chosen yet")
+    expect(page.locator("label.file-pick")).to_have_text("Choose the file")
     page.get_by_label("Member list").set_input_files(str(path))
+    expect(page.locator("[data-file-chosen]")).to_have_text("patna-members.xlsx")
     fits(page, PHONE["width"])
     page.screenshot(path=SCREENSHOTS.format("form-360"), full_page=True)
     page.get_by_role("button", name="Upload and check").click()

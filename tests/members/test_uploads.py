@@ -1015,3 +1015,12 @@ def test_the_uploads_list_shows_no_imported_count_before_the_import(
     confirm(client, checked, django_capture_on_commit_callbacks)
     listing = client.get(reverse("members:upload_list")).content.decode()
     assert [cell.split(">")[1].split("<")[0] for cell in imported_cell.findall(listing)] == [str(checked.valid)]
+
+
+def test_the_file_to_upload_is_chosen_with_a_button_in_the_pages_language(client, cast, marked_wrong, patna_president):
+    """The browser's own file button said "Choose File" and "No file chosen", in English on most phones here."""
+    page = login(client, patna_president).get(reverse("members:upload_new")).content.decode()
+    assert '<label for="id_file" class="button secondary file-pick">फ़ाइल चुनें</label>' in page
+    assert 'data-none="अभी कोई फ़ाइल नहीं चुनी गई"' in page
+    page = client.get(reverse("members:rejects", args=["PAT"])).content.decode()
+    assert '<label for="corrections-file" class="button secondary file-pick">फ़ाइल चुनें</label>' in page
