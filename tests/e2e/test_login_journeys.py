@@ -225,3 +225,27 @@ def test_on_a_phone_the_top_bar_leaves_the_screen_to_the_page(new_page, base_url
     assert not bar.locator(".who").is_visible()
     menu_rows = 2 if who == "supervisor" else 1  # a supervisor's five links wrap once on a 360px phone
     assert bar.bounding_box()["height"] <= 60 + 40 * menu_rows
+
+
+def test_on_a_phone_a_wide_table_scrolls_under_its_first_column(
+    new_page, base_url, supervisor, operator, other_operator
+):
+    """The floor is wider than a phone: scrolled to reach "Release batch", it lost the operator's name, and
+    before scrolling only a faint shadow said there was more."""
+    from django.utils import timezone
+
+    from calls.models import Shift
+
+    Shift.objects.create(operator=operator, started_at=timezone.now())  # on shift: "Release batch" ends its row
+    supervisor.language = "en"
+    supervisor.save(update_fields=["language"])
+    page = new_page(PHONE)
+    log_in(page, base_url, supervisor)
+    page.goto(f"{base_url}/calls/floor/")
+    wrap = page.locator(".table-wrap").first
+    assert wrap.evaluate("w => w.scrollWidth > w.clientWidth"), "wider than the phone, or there is nothing to test"
+    wrap.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+    left = wrap.bounding_box()["x"]
+    for cell in (wrap.locator("th").first, wrap.locator("td").first):
+        assert abs(cell.bounding_box()["x"] - left) < 2, "the first column stays at the table's left edge"
+    expect(wrap.locator("td").first).to_contain_text(operator.username)
