@@ -424,3 +424,20 @@ def test_a_download_that_fails_says_so_and_can_be_pressed_again(
     link.click()
     expect(page.locator(".download-note")).to_contain_text("फ़ाइल नहीं बन सकी")
     expect(link).not_to_have_attribute("aria-disabled", "true")
+
+
+def test_a_correction_refused_puts_the_cursor_back_in_its_field(phone_page, base_url, patna_president, rejects):
+    """The page came back at the card with the reason, and the field had `autofocus`, which a browser skips on a
+    page opened at a #place: the president had to find and tap the field again to retype the number."""
+    wrong = rejects["wrong"]
+    page = phone_page
+    log_in(page, base_url, patna_president)
+    page.goto(f"{base_url}/members/rejects/PAT/")
+    field = reject_card(page, wrong).locator(f"#mobile-{wrong.pk}")
+    field.fill("98765")
+    field.press("Enter")
+
+    expect(reject_card(page, wrong).locator(".field-error")).to_be_visible()
+    field = reject_card(page, wrong).locator(f"#mobile-{wrong.pk}")
+    expect(field).to_be_focused()
+    expect(field).to_have_value("98765")
