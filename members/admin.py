@@ -94,6 +94,15 @@ class MemberAdmin(ImportExportModelAdmin):
     def save_model(self, request, obj, form, change):
         services.member_admin_save(member=obj, created=not change, actor=request.user)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A number enrolled by someone else between the form's check and the save (an upload confirmed, a
+        president's fix) is refused with the reason, not a server error; the whole save is rolled back."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.RejectError as refused:
+            messages.error(request, _("Nothing was saved: %(reason)s") % {"reason": refused})
+            return redirect(request.get_full_path())
+
     def delete_model(self, request, obj):
         services.members_admin_delete(member_ids=[obj.pk], actor=request.user)
 

@@ -830,7 +830,8 @@ def member_admin_save(*, member: Member, created: bool, actor) -> None:
     otherwise the call state is left to calls and the rejects loop, so an edit never writes over an outcome."""
     member.district_id = member.village.district_id
     if created:
-        member.save()
+        with _still_free(member.mobile):
+            member.save()
         rollup.member_created(village_id=member.village_id, district_id=member.district_id)
         _audit_admin(actor, AuditEvent.Action.MEMBER_ADD, member, fields=["name", "mobile", "address", "village"])
         return
@@ -853,7 +854,8 @@ def member_admin_save(*, member: Member, created: bool, actor) -> None:
         else:
             fields = [*fields, *_renumber(member, old_mobile=stored.mobile, new_mobile=new_mobile, actor=actor)]
             after = (member.status, stored.attempt_count)
-    member.save(update_fields=fields)
+    with _still_free(member.mobile) if "mobile" in fields else nullcontext():
+        member.save(update_fields=fields)
     _record_edit(member, _details(stored), actor)
     if stored.village_id == member.village_id:
         rollup.member_moved(member, before=before, after=after)

@@ -315,6 +315,34 @@ def test_the_admin_refuses_a_number_the_call_centre_could_not_use_as_uploads_do(
     assert not Member.objects.filter(mobile="9123456780").exists()
 
 
+@pytest.mark.parametrize("adding", [True, False], ids=["add", "change"])
+def test_a_number_enrolled_by_someone_else_while_staff_save_it_is_refused_not_a_server_error(
+    client, cast, superuser, monkeypatch, adding
+):
+    """The form checks the number, then the save writes it: one an upload or a president enrolled in between
+    broke the unique number at the write, a server error."""
+    from members.admin import MemberAdmin
+
+    member = Member.objects.get(mobile="9812345670")
+    save_model = MemberAdmin.save_model
+
+    def enrolled_meanwhile(admin, request, obj, form, change):
+        make_member(cast["sitapur"], "9123456780", name="पहले से")  # the form has checked the number: free
+        save_model(admin, request, obj, form, change)
+
+    monkeypatch.setattr(MemberAdmin, "save_model", enrolled_meanwhile)
+    url = "/admin/members/member/add/" if adding else f"/admin/members/member/{member.pk}/change/"
+    data = {"village": cast["rampur"].pk, "name": "नया नाम", "mobile": "9123456780", "address": ""}
+
+    response = login(client, superuser).post(url, data, follow=True)
+
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert len(shown) == 1 and "कुछ भी सेव नहीं हुआ" in shown[0] and "91234" in shown[0], shown
+    assert Member.objects.filter(pk=member.pk, mobile="9812345670").exclude(name="नया नाम").exists()
+    assert not Member.objects.filter(name="नया नाम").exists()
+
+
 def test_a_number_staff_change_before_any_call_is_a_retyped_one_that_may_be_enrolled_again(client, cast, superuser):
     """Recorded as corrected away, the number typed on the list counted as one the call centre could not use:
     nobody could be enrolled with it again, though nobody had dialled it."""
