@@ -119,11 +119,21 @@ def callable_by_anyone(now):
     return _callable(now).filter(Q(reserved_for__isnull=True) | Q(next_call_at__lte=lapsed(now)))
 
 
+def handed_to(batch, operator_id: int, now) -> dict:
+    """What a member handed to an operator's batch is updated with, as the statement above sets it."""
+    return {
+        "batch": batch,
+        "status": MemberStatus.IN_BATCH,
+        "updated_at": now,
+        "status_changed_at": now,
+        "status_changed_by_id": operator_id,
+    }
+
+
 def _fill_one_portably(batch, size, below, now) -> int:
     personal = _callable(now).filter(reserved_for=batch.operator_id, status=MemberStatus.RETRY)
-    handed_to = {"batch": batch, "status": MemberStatus.IN_BATCH, "updated_at": now, "status_changed_at": now}
-    handed_to["status_changed_by_id"] = batch.operator_id
-    handed = personal.update(**handed_to)
+    fields = handed_to(batch, batch.operator_id, now)
+    handed = personal.update(**fields)
     held = Member.objects.filter(batch=batch).count()
     room = size - held
     if held - handed >= below or room <= 0:  # as the statement: judged by what the batch held before
@@ -132,7 +142,7 @@ def _fill_one_portably(batch, size, below, now) -> int:
     pool = callable_by_anyone(now).filter(district_id__in=district_ids)
     per_district = {d: list(pool.filter(district_id=d).order_by("created_at", "id")[:room]) for d in district_ids}
     picked = _interleave(per_district, room)
-    return handed + Member.objects.filter(pk__in=[m.pk for m in picked]).update(**handed_to)
+    return handed + Member.objects.filter(pk__in=[m.pk for m in picked]).update(**fields)
 
 
 def _interleave(per_district, room):

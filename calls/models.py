@@ -72,8 +72,13 @@ class Campaign(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def runnable(self) -> bool:
+        """Whether this drive may run (see NOT_YET_RUNNABLE)."""
+        return self.kind == self.Kind.VERIFICATION
+
     def clean(self):
-        if self.is_active and self.kind != self.Kind.VERIFICATION:
+        if self.is_active and not self.runnable:
             raise ValidationError({"is_active": NOT_YET_RUNNABLE})
 
 

@@ -73,12 +73,14 @@ def campaign_run(*, campaign_id: int) -> Campaign:
     """Make this drive the running one, and the running one stop, together; the open batches follow it. Every
     drive is locked first: two switches at once run one after the other, not into the one-running constraint."""
     campaigns_lock()
-    if Campaign.objects.filter(pk=campaign_id).exclude(kind=Campaign.Kind.VERIFICATION).exists():
+    campaign = Campaign.objects.get(pk=campaign_id)
+    if not campaign.runnable:
         raise CallError("not runnable")
     Campaign.objects.filter(is_active=True).exclude(pk=campaign_id).update(is_active=False)
     Campaign.objects.filter(pk=campaign_id).update(is_active=True)
+    campaign.is_active = True
     batches_follow_active_campaign()
-    return Campaign.objects.get(pk=campaign_id)
+    return campaign
 
 
 @transaction.atomic
@@ -501,7 +503,6 @@ def _claim_next(batch, operator: User, now: datetime) -> Member | None:
     queue = queue.filter(Q(batch=batch, status=MemberStatus.IN_BATCH) | own_due)
     member = queue.order_by(F("next_call_at").asc(nulls_last=True), "id").first()
     if member is not None and member.batch_id != batch.pk:
-        handed = {"batch": batch, "status": MemberStatus.IN_BATCH, "updated_at": now, "status_changed_at": now}
-        Member.objects.filter(pk=member.pk).update(**handed, status_changed_by=operator)
+        Member.objects.filter(pk=member.pk).update(**batching.handed_to(batch, operator.pk, now))
         member.batch, member.status = batch, MemberStatus.IN_BATCH
     return member
