@@ -340,8 +340,7 @@ def uploads_purge_expired(*, now=None) -> int:
                 field_file.storage.delete(field_file.name)
     ids = [upload.pk for upload in expired]
     with transaction.atomic():
-        # Uploads purged before the quoted cells were dropped lose them now.
-        _drop_quoted_cells(Upload.objects.filter(Q(pk__in=ids) | Q(purged_at__isnull=False)))
+        _drop_quoted_cells(Upload.objects.filter(pk__in=ids))
         RefusedRow.objects.filter(upload_id__in=ids).delete()
         Upload.objects.filter(pk__in=ids, status=Status.VALIDATED).update(status=Status.DISCARDED, finished_at=now)
         Upload.objects.filter(pk__in=ids).update(

@@ -254,8 +254,10 @@ def test_a_list_without_headings_no_longer_quotes_its_first_member_once_the_rete
     assert "मोबाइल / Mobile" in page, "still says what was wrong with the file"
 
 
-def test_an_upload_purged_before_quoted_cells_were_dropped_loses_them_at_the_next_purge(cast, patna):
-    from members import services
+def test_an_upload_purged_before_quoted_cells_were_dropped_loses_them_when_migrated(cast, patna):
+    import importlib
+
+    from django.apps import apps
 
     quoted = {"columns": "मोबाइल / Mobile", "row": 1, "found": "“सीता देवी”, “9123456780”"}
     upload = Upload.objects.create(
@@ -263,7 +265,7 @@ def test_an_upload_purged_before_quoted_cells_were_dropped_loses_them_at_the_nex
         error_params=quoted, purged_at=timezone.now() - timedelta(days=1),
     )  # fmt: skip
 
-    services.uploads_purge_expired()
+    importlib.import_module("members.migrations.0022_drop_quoted_cells_of_purged_uploads").drop_quoted_cells(apps, None)
 
     upload.refresh_from_db()
     assert upload.error_params == {"columns": "मोबाइल / Mobile", "row": 1}
