@@ -10,7 +10,7 @@ from controlroom.admin import ViewOnlyAdmin
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "is_active", "created_at"]
+    list_display = ["name", "name_en", "kind", "is_active", "created_at"]
     actions = ["run_this_drive"]
 
     def get_changeform_initial_data(self, request):
@@ -46,7 +46,7 @@ class CampaignAdmin(admin.ModelAdmin):
         except services.CallError:
             self.message_user(request, NOT_YET_RUNNABLE, messages.ERROR)
             return
-        self.message_user(request, _("“%(name)s” is running now.") % {"name": campaign.name}, messages.SUCCESS)
+        self.message_user(request, _("“%(name)s” is running now.") % {"name": campaign}, messages.SUCCESS)
 
 
 @admin.register(CallBatch)

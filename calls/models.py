@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from districts.models import CallCentre
+from controlroom.languages import in_reader_language
+from districts.models import NAME_EN_HELP, NAME_HELP, CallCentre
 from members.models import MemberStatus
 
 SCRIPT_PLACES = ("name", "village")
@@ -44,7 +45,8 @@ class Campaign(models.Model):
         FEEDBACK = "feedback", _("Citizen feedback")
         TURNOUT = "turnout", _("Election-day turnout")
 
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True, help_text=NAME_HELP)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True, help_text=NAME_EN_HELP)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.VERIFICATION)
     script_hi = models.TextField(_("call script (Hindi)"), validators=[validate_script], help_text=SCRIPT_HELP)
     script_en = models.TextField(
@@ -70,7 +72,7 @@ class Campaign(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return in_reader_language(self.name, self.name_en)
 
     @property
     def runnable(self) -> bool:

@@ -6,10 +6,10 @@ from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from calls import batching
 from calls.models import CallAttempt, CallBatch, Shift
+from controlroom.languages import in_reader_language
 from controlroom.roles import Role
 from districts.models import District, User
 from members.models import Member, MemberChange
@@ -161,8 +161,7 @@ def has_open_batch(operator) -> bool:
 
 
 def script_for(campaign, member) -> str:
-    use_english = not (get_language() or "hi").startswith("hi") and campaign.script_en
-    script = campaign.script_en if use_english else campaign.script_hi
+    script = in_reader_language(campaign.script_hi, campaign.script_en)
     return script.replace("{name}", member.name).replace("{village}", member.village.name)
 
 

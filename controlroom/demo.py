@@ -158,7 +158,7 @@ def _seed_history(new_members, operators, campaign):
 
 def _seed_users(districts):
     by_code = {d.code: d for d in districts}
-    centre, _ = CallCentre.objects.get_or_create(name="पटना कंट्रोल रूम")
+    centre, _ = CallCentre.objects.get_or_create(name="पटना कंट्रोल रूम", defaults={"name_en": "Patna control room"})
     centre.districts.add(*districts)
     logins = []
     for username, role, extra, own in _users_spec(by_code["PAT"], by_code["GAY"], centre):
@@ -167,7 +167,7 @@ def _seed_users(districts):
             user.set_password(PASSWORD)
             user.save(update_fields=["password"])
             user.districts.set(own)
-        detail = ", ".join(d.name_en for d in own) or (centre.name if role == Role.OPERATOR else "")
+        detail = ", ".join(d.name_en for d in own) or (centre.name_en if role == Role.OPERATOR else "")
         if extra.get("is_superuser"):
             detail = "superuser: the whole admin (users, districts, call centres)"
         logins.append(Login(username, role.label, detail))
@@ -176,7 +176,8 @@ def _seed_users(districts):
 
 def _seed_campaign():
     campaign, _ = Campaign.objects.get_or_create(
-        name="सदस्यता सत्यापन 2026", defaults={"script_hi": SCRIPT_HI, "script_en": SCRIPT_EN}
+        name="सदस्यता सत्यापन 2026",
+        defaults={"name_en": "Membership verification 2026", "script_hi": SCRIPT_HI, "script_en": SCRIPT_EN},
     )
     return campaign
 

@@ -73,7 +73,7 @@ class _DistrictsInReadingOrder:
 
 @admin.register(CallCentre)
 class CallCentreAdmin(_DistrictsInReadingOrder, admin.ModelAdmin):
-    list_display = ["name", "calling_starts", "calling_ends"]
+    list_display = ["name", "name_en", "calling_starts", "calling_ends"]
     filter_horizontal = ["districts"]
 
 

@@ -6,9 +6,9 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from controlroom.languages import in_hindi, in_reader_language
 from controlroom.roles import Role
 
 
@@ -37,7 +37,7 @@ class DistrictQuerySet(ScopedQuerySet):
 
     def in_reading_order(self):
         """Alphabetical by the name the reader sees: Hindi names in Hindi order, English ones in English."""
-        return self.order_by("name_en" if get_language() == "en" else "name_hi", "code")
+        return self.order_by("name_hi" if in_hindi() else "name_en", "code")
 
 
 class District(models.Model):
@@ -71,9 +71,7 @@ class District(models.Model):
 
     @property
     def name(self):
-        from django.utils.translation import get_language
-
-        return self.name_hi if (get_language() or "hi").startswith("hi") else self.name_en
+        return in_reader_language(self.name_hi, self.name_en)
 
 
 class Village(models.Model):
@@ -151,10 +149,15 @@ def default_calling_ends() -> datetime.time:
     return datetime.time(21)
 
 
+NAME_HELP = _("As the pages show it in Hindi, and in English too when no English name is given.")
+NAME_EN_HELP = _("As the pages show it in English. Leave empty to show the name above.")
+
+
 class CallCentre(models.Model):
     """A control room: a floor of operators serving a set of districts."""
 
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True, help_text=NAME_HELP)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True, help_text=NAME_EN_HELP)
     districts = models.ManyToManyField(District, related_name="call_centres", verbose_name=_("districts served"))
     calling_starts = models.TimeField(_("calling hours start"), default=default_calling_starts)
     calling_ends = models.TimeField(_("calling hours end"), default=default_calling_ends)
@@ -165,7 +168,7 @@ class CallCentre(models.Model):
         verbose_name_plural = _("call centres")
 
     def __str__(self):
-        return self.name
+        return in_reader_language(self.name, self.name_en)
 
     def clean(self):
         # Members are called in the daytime: hours that ran past midnight (21:00–06:00) were saved, and then

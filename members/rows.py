@@ -10,9 +10,9 @@ import difflib
 import re
 import unicodedata
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from controlroom.languages import in_reader_language
 from districts.models import Village, VillageAlias
 from members import phone
 from members.columns import BY_FIELD, Column
@@ -97,8 +97,7 @@ def reason_text(code: str, params: dict) -> str:
     """One reason in the active language."""
     params = dict(params)
     if "district_en" in params:
-        hindi = (get_language() or "hi").startswith("hi")
-        params["district"] = params["district_hi"] if hindi else params["district_en"]
+        params["district"] = in_reader_language(params["district_hi"], params["district_en"])
     return str(REASONS[code]) % params
 
 

@@ -212,3 +212,20 @@ def test_the_admins_call_pages_are_in_hindi_too(client, cast, operator, superuse
     assert "सदस्य की स्थिति" in page and f"{member.name}" in page
     aliases = client.get("/admin/districts/villagealias/").content.decode()
     assert "district के हिसाब से" not in aliases
+
+
+def test_the_drive_and_the_call_centre_are_named_in_the_readers_language(
+    client, cast, operator, supervisor, campaign, centre
+):
+    """Each had one name: a Hindi one showed on the English pages. Without an English name, the one name shows."""
+    Campaign.objects.filter(pk=campaign.pk).update(name_en="Verification 2026")
+    login(client, supervisor)
+    floor = client.get("/calls/floor/").content.decode()
+    assert "<strong>सत्यापन</strong>" in floor and "पटना कंट्रोल रूम" in floor and "Verification 2026" not in floor
+    client.cookies["django_language"] = "en"
+    floor = client.get("/calls/floor/").content.decode()
+    assert "<strong>Verification 2026</strong>" in floor and "सत्यापन<" not in floor
+    assert "पटना कंट्रोल रूम" in floor, "no English name given: the one name"
+    type(centre).objects.filter(pk=centre.pk).update(name_en="Patna control room")
+    console = login(client, operator).get("/calls/console/").content.decode()
+    assert "Patna control room" in console and "पटना कंट्रोल रूम" not in console
