@@ -268,9 +268,14 @@ def _claim_for_marking(operator: User, member_id: int, now: datetime) -> tuple[M
             raise AlreadyMarked(earlier.outcome)
         raise NotYours
     grace = timedelta(minutes=settings.CALLS_IDLE_TIMEOUT_MINUTES)
-    if last["closed_at"] is not None and last["closed_at"] < now - grace:
+    closed_at = last["closed_at"]
+    if closed_at is not None and closed_at < now - grace:
         raise CallError("taken back")
-    untaken = Q(batch=None, status__in=[MemberStatus.PENDING, MemberStatus.RETRY]) & ~Q(reserved_for__isnull=False)
+    untaken = Q(batch=None, status__in=[MemberStatus.PENDING, MemberStatus.RETRY])
+    untaken &= Q(reserved_for=None) | Q(reserved_for=operator)  # their own call-back is kept for them
+    if closed_at is not None:
+        # Not moved since the release put it back: not handed to someone else and called (or released) since.
+        untaken &= Q(status_changed_at__lte=closed_at)
     member = candidates.filter(untaken).first()
     if member is None:
         raise CallError("taken back")
@@ -350,6 +355,9 @@ def _advance(batch: CallBatch, operator: User, now: datetime, **also) -> Member 
     centre = operator.call_centre
     if centre is None or not within_calling_hours(centre, now):
         batch_release(batches=CallBatch.objects.filter(pk=batch.pk), now=now)
+        # Moved on from the member just marked: another page of it is told the call was saved, not taken for a
+        # late outcome of a released batch and stored as a second call.
+        CallBatch.objects.filter(pk=batch.pk).update(current=None)
         return None
     member = _claim_next(batch, operator, now)
     if member is None and batch_build(operator_ids=[operator.pk], now=now):

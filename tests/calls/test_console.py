@@ -2,6 +2,7 @@ import datetime
 import uuid
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -652,6 +653,57 @@ def test_two_pages_of_one_released_call_store_one_attempt(calling, operator, sup
     mark(calling, member, "no_answer")
     mark(calling, member, "busy")  # the same member's page in another tab
     assert list(CallAttempt.objects.filter(member=member).values_list("outcome", flat=True)) == ["no_answer"]
+
+
+def test_two_pages_of_the_call_that_ended_the_calling_hours_store_one_attempt(calling, operator, centre, clock):
+    """The batch went back to the pool still showing the member just marked: another tab of it was taken for a
+    late outcome of a released call and stored as a second call, counting towards unreachable."""
+    centre.calling_ends = datetime.time(11, 30)
+    centre.save()
+    clock.move_to(datetime.datetime(2026, 11, 23, 11, 29, tzinfo=IST))
+    member = current(calling)
+    clock.move_to(datetime.datetime(2026, 11, 23, 11, 30, 30, tzinfo=IST))
+    mark(calling, member, "no_answer")
+    mark(calling, member, "busy")  # the same member's page in another tab
+    assert list(CallAttempt.objects.filter(member=member).values_list("outcome", flat=True)) == ["no_answer"]
+
+
+def test_a_late_submit_for_a_member_someone_else_called_meanwhile_stores_nothing(
+    calling, operator, other_operator, clock
+):
+    """Released, handed to another operator, called and back in the pool before the late outcome came: it was
+    stored all the same, over the other operator's call."""
+    member = current(calling)
+    clock.shift(datetime.timedelta(minutes=21))
+    services.batch_release_stale()
+    services.shift_start(operator=other_operator)
+    CallBatch.objects.filter(operator=other_operator, closed_at=None).update(current=member)
+    other = login(Client(), other_operator)
+    mark(other, member, "no_answer")
+    assert Member.objects.get(pk=member.pk).status == MemberStatus.RETRY
+    response = mark(calling, member, "yes")
+    assert response["HX-Redirect"] == "/calls/console/"
+    assert [str(m) for m in calling.get("/calls/console/").context["messages"]] == [str(ERRORS["taken back"])]
+    assert list(CallAttempt.objects.filter(member=member).values_list("operator", flat=True)) == [other_operator.pk]
+
+
+def test_a_late_submit_for_the_operators_own_released_call_back_is_kept(calling, operator, clock):
+    """A personal call-back released while its operator was on the phone stays theirs, and so does the call's
+    outcome: it was refused as taken back."""
+    member = current(calling)
+    when = (timezone.localtime() + datetime.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    mark(calling, member, "call_back", call_back_at=when, personal="on")
+    clock.shift(datetime.timedelta(minutes=31))
+    calling.post("/calls/console/stop/")
+    calling.post("/calls/console/start/")
+    assert current(calling) == member, "the due personal call-back comes first"
+    clock.shift(datetime.timedelta(minutes=21))  # a long call: the idle lease runs out
+    services.batch_release_stale()
+    member.refresh_from_db()
+    assert (member.status, member.reserved_for, member.batch) == (MemberStatus.RETRY, operator, None)
+    mark(calling, member, "yes")
+    member.refresh_from_db()
+    assert member.status == MemberStatus.YES
 
 
 @pytest.mark.parametrize("by", ["admin", "president"])
