@@ -835,6 +835,15 @@ def member_admin_save(*, member: Member, created: bool, actor) -> None:
         _audit_admin(actor, AuditEvent.Action.MEMBER_ADD, member, fields=["name", "mobile", "address", "village"])
         return
     stored = Member.objects.select_for_update().get(pk=member.pk)
+    if stored.status == MemberStatus.REMOVED and member.mobile != stored.mobile:
+        # A new number is called afresh: it would put back on the list someone taken off it, beside whoever
+        # replaced them.
+        raise RejectError(
+            _(
+                "This member was taken off the list: their number is not changed. "
+                "Add them as a new member if they belong on it."
+            )
+        )
     changed = [
         field
         for field in ("name", "mobile", "address", "village_id")

@@ -224,6 +224,20 @@ def test_others_cannot_correct(client, cast, sita, request, who):
     assert sita.name == "सीता देबी"
 
 
+def test_staff_cannot_bring_a_member_taken_off_the_list_back_by_changing_the_number(client, cast, sita, superuser):
+    """A new number is called afresh: the member taken off the list came back to it, to be called, beside whoever
+    replaced them."""
+    Member.objects.filter(pk=sita.pk).update(status=MemberStatus.REMOVED, attempt_count=1)
+    login(client, superuser)
+    change_url = reverse("admin:members_member_change", args=[sita.pk])
+    form = client.get(change_url).context["adminform"].form
+    data = {**{name: form[name].value() or "" for name in form.fields}, "mobile": "9876500099"}
+    response = client.post(change_url, data, follow=True)
+    assert "सूची से हटाया जा चुका है" in " ".join(str(m) for m in response.context["messages"])
+    sita.refresh_from_db()
+    assert (sita.status, sita.mobile) == (MemberStatus.REMOVED, "9876500001")
+
+
 def test_a_member_taken_off_the_list_is_not_corrected(client, cast, sita, patna_president):
     Member.objects.filter(pk=sita.pk).update(status=MemberStatus.REMOVED)
     assert login(client, patna_president).get(edit_url(sita)).status_code == 404
