@@ -14,8 +14,12 @@ from django.db.models import Q
 
 from members.models import Member, MemberStatus
 
-# One statement: batches that need members → slots; districts with callable members → a fair quota
-# each, claimed with SKIP LOCKED; interleave the districts oldest-first and match claims to slots.
+# One statement: batches that need members → slots; the districts each centre serves, with callable members → a
+# fair quota each; every district's claims for all the centres serving it taken at once, with SKIP LOCKED, and
+# shared out; the quotas a district could not fill claimed again from the centre's other districts; then each
+# centre's claims interleaved district by district, oldest first, and matched to its slots.
+CALLABLE = """({m}.reserved_for_id IS NULL OR {m}.next_call_at <= %(lapsed)s)
+    AND ({m}.status = 'pending' OR ({m}.status = 'retry' AND {m}.next_call_at <= %(now)s))"""
 FILL_SQL = """
 WITH need AS (
     SELECT b.id AS batch_id, b.call_centre_id AS centre_id, b.operator_id,
@@ -32,36 +36,65 @@ slots AS (
 ),
 wanted AS (SELECT centre_id, count(*) AS total FROM slots GROUP BY centre_id),
 served AS (
-    SELECT DISTINCT ON (cd.district_id) cd.district_id, cd.callcentre_id AS centre_id, w.total
+    SELECT cd.district_id, cd.callcentre_id AS centre_id, w.total
     FROM districts_callcentre_districts cd
     JOIN wanted w ON w.centre_id = cd.callcentre_id
-    WHERE EXISTS (
-        SELECT 1 FROM members_member e
-        WHERE e.district_id = cd.district_id
-          AND (e.reserved_for_id IS NULL OR e.next_call_at <= %(lapsed)s)
-          AND (e.status = 'pending' OR (e.status = 'retry' AND e.next_call_at <= %(now)s))
-    )
-    ORDER BY cd.district_id, cd.callcentre_id
+    WHERE EXISTS (SELECT 1 FROM members_member e WHERE e.district_id = cd.district_id AND {callable_e})
 ),
 quota AS (
     SELECT served.*, ceil(total::numeric / count(*) OVER (PARTITION BY centre_id))::int AS q FROM served
 ),
-claimed AS (
-    SELECT quota.centre_id, m.id, m.created_at,
-           row_number() OVER (PARTITION BY m.district_id ORDER BY m.created_at, m.id) AS turn
-    FROM quota CROSS JOIN LATERAL (
+-- A district served by several centres gives them its claims one after another: claims lo+1 to lo+q to each.
+shares AS (
+    SELECT district_id, centre_id, q, sum(q) OVER (PARTITION BY district_id ORDER BY centre_id) - q AS lo FROM quota
+),
+-- Referred to twice, so run once (PostgreSQL materialises it): the second claim skips what the first took.
+first_claims AS (
+    SELECT m.id, m.created_at, m.district_id,
+           row_number() OVER (PARTITION BY m.district_id ORDER BY m.created_at, m.id) AS k
+    FROM (SELECT district_id, sum(q)::int AS n FROM shares GROUP BY district_id) d CROSS JOIN LATERAL (
         SELECT mm.id, mm.created_at, mm.district_id FROM members_member mm
-        WHERE mm.district_id = quota.district_id
-          AND (mm.reserved_for_id IS NULL OR mm.next_call_at <= %(lapsed)s)
-          AND (mm.status = 'pending' OR (mm.status = 'retry' AND mm.next_call_at <= %(now)s))
+        WHERE mm.district_id = d.district_id AND {callable_mm}
         ORDER BY mm.created_at, mm.id
-        LIMIT quota.q
+        LIMIT d.n
         FOR UPDATE SKIP LOCKED
     ) m
 ),
+firsts AS (
+    SELECT s.centre_id, f.id, f.created_at, f.k - s.lo AS turn
+    FROM first_claims f JOIN shares s ON s.district_id = f.district_id AND f.k > s.lo AND f.k <= s.lo + s.q
+),
+-- What a centre's districts fell short of their quotas, asked again of each of them (the ranking keeps the oldest).
+short AS (
+    SELECT w.centre_id, w.total - count(f.id) AS n
+    FROM wanted w LEFT JOIN firsts f ON f.centre_id = w.centre_id
+    GROUP BY w.centre_id, w.total
+    HAVING w.total > count(f.id)
+),
+extra_shares AS (
+    SELECT s.district_id, s.centre_id, s.q, short.n,
+           sum(short.n) OVER (PARTITION BY s.district_id ORDER BY s.centre_id) - short.n AS lo
+    FROM shares s JOIN short ON short.centre_id = s.centre_id
+),
+extras AS (
+    SELECT s.centre_id, e.id, e.created_at, s.q + e.k - s.lo AS turn
+    FROM (
+        SELECT m.id, m.created_at, m.district_id,
+               row_number() OVER (PARTITION BY m.district_id ORDER BY m.created_at, m.id) AS k
+        FROM (SELECT district_id, sum(n)::int AS n FROM extra_shares GROUP BY district_id) d CROSS JOIN LATERAL (
+            SELECT mm.id, mm.created_at, mm.district_id FROM members_member mm
+            WHERE mm.district_id = d.district_id AND {callable_mm}
+              AND mm.id NOT IN (SELECT id FROM first_claims)
+            ORDER BY mm.created_at, mm.id
+            LIMIT d.n
+            FOR UPDATE SKIP LOCKED
+        ) m
+    ) e
+    JOIN extra_shares s ON s.district_id = e.district_id AND e.k > s.lo AND e.k <= s.lo + s.n
+),
 ranked AS (
     SELECT id, centre_id, row_number() OVER (PARTITION BY centre_id ORDER BY turn, created_at, id) AS slot
-    FROM claimed
+    FROM (SELECT * FROM firsts UNION ALL SELECT * FROM extras) claimed
 ),
 personal AS (
     SELECT mm.id AS member_id, need.batch_id, need.operator_id FROM need
@@ -96,7 +129,11 @@ def fill(*, batches, size: int, now, wait: bool = False, below: int | None = Non
         return 0
     below = size if below is None else min(below, size)
     if connection.vendor == "postgresql":
-        sql = FILL_SQL.format(skip_locked="" if wait else "SKIP LOCKED")
+        sql = FILL_SQL.format(
+            skip_locked="" if wait else "SKIP LOCKED",
+            callable_e=CALLABLE.format(m="e"),
+            callable_mm=CALLABLE.format(m="mm"),
+        )
         with connection.cursor() as cursor:
             params = {"batch_ids": [b.pk for b in batches], "size": size, "now": now, "lapsed": lapsed(now)}
             cursor.execute(sql, {**params, "below": below})

@@ -62,6 +62,39 @@ def test_with_more_districts_than_room_in_a_batch_the_oldest_members_go_first_wh
     assert set(CallBatch.objects.get(operator=operator, closed_at=None).members.all()) == set(oldest_first[:25])
 
 
+def test_a_batch_is_filled_from_the_other_districts_when_one_runs_low(client, clock, centre, campaign, operator):
+    """Each district was given an equal share of the batch and no more: with one member left in Gaya, a batch
+    of 25 got 13 from Patna and that one."""
+    from tests.calls.conftest import fill_district
+
+    patna, gaya = centre.districts.order_by("code").reverse()
+    fill_district(patna, 30, "98765")
+    fill_district(gaya, 1, "87654")
+    login(client, operator).post("/calls/console/start/")
+    held = CallBatch.objects.get(operator=operator, closed_at=None).members
+    assert (held.filter(district=gaya).count(), held.count()) == (1, 25)
+
+
+def test_two_centres_serving_one_district_are_both_handed_its_members(clock, centre, campaign, operator, gaya):
+    """The periodic build gave a district served by two centres to one of them only: the other centre's
+    operators waited for numbers its district had plenty of."""
+    from calls.models import Shift
+    from controlroom.roles import Role
+    from districts.models import CallCentre, User
+    from tests.calls.conftest import fill_district
+
+    fill_district(gaya, 60, "87654")
+    second = CallCentre.objects.create(name="गया कंट्रोल रूम")
+    second.districts.add(gaya)
+    other = User.objects.create_user(username="gaya.operator", role=Role.OPERATOR, call_centre=second)
+    for on_shift in (operator, other):
+        Shift.objects.create(operator=on_shift, started_at=timezone.now())
+    services.batch_build()
+    held = Member.objects.filter(status=MemberStatus.IN_BATCH)
+    assert (held.filter(batch__operator=operator).count(), held.filter(batch__operator=other).count()) == (25, 25)
+    assert held.values("pk").distinct().count() == 50
+
+
 def test_console_shows_one_member_with_a_tel_link_and_the_script(calling, operator):
     response = calling.get("/calls/console/")
     member = response.context["member"]
