@@ -34,10 +34,8 @@ def district_list(request):
     if request.user.role == Role.DISTRICT_PRESIDENT and len(rows) == 1:
         return redirect("districts:detail", code=rows[0].obj.code)
     ctx = {"rows": rows, "totals": selectors.totals(rows), "sort": _sort(request)}
-    if request.htmx:
-        return render(request, "districts/_district_table.html", ctx)
     ctx.update(trend=selectors.trend([row.obj for row in rows]), chart=selectors.chart_rows(rows))
-    return render(request, "districts/district_list.html", ctx)
+    return render(request, "districts/_district_figures.html" if request.htmx else "districts/district_list.html", ctx)
 
 
 @role_required(*VIEWERS)
@@ -62,15 +60,14 @@ def district_detail(request, code):
     page = Paginator(villages, 100).get_page(request.GET.get("page"))
     rows = selectors.village_rows(page.object_list)
     ctx = {"district": district, "page": page, "rows": rows, "sort": _sort(request), "village_query": village_query}
-    if request.htmx:
-        return render(request, "districts/_village_table.html", ctx)
     ctx.update(
         summary=selectors.district_stats(district),
-        below_target=selectors.villages_below_target(district)[:10],
         rejects=member_selectors.district_rejects_waiting(district),
         trend=selectors.trend([district]),
-        search_form=MemberSearchForm(),
     )
+    if request.htmx:
+        return render(request, "districts/_village_figures.html", ctx)
+    ctx.update(below_target=selectors.villages_below_target(district)[:10], search_form=MemberSearchForm())
     return render(request, "districts/district_detail.html", ctx)
 
 

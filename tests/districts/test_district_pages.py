@@ -131,6 +131,31 @@ def test_village_table_query_count_is_fixed(
         client.get("/districts/PAT/")
 
 
+@pytest.mark.parametrize(
+    "who, url, parts", [("state_leader", "/districts/", 3), ("patna_president", "/districts/PAT/", 3)]
+)
+def test_the_table_refreshing_itself_brings_the_figures_above_and_the_trend_along(
+    client, cast, request, who, url, parts
+):
+    """Only the table refreshed: a minute later the cards above it and the trend said other numbers than it."""
+    login(client, request.getfixturevalue(who))
+    cast["rampur"].members.filter(mobile="9812345670").update(status=MemberStatus.YES)
+    rollup.rebuild()
+    rollup.attempt_counted(district_id=cast["rampur"].district_id, day=timezone.localdate(), outcome="yes", sign=1)
+    html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert html.count('hx-swap-oob="true"') == parts - 1
+    assert "आज: 1 कॉल, 1 हाँ" in html
+    cards = html[html.index('class="stats"') :]
+    assert '<div class="value">1</div><div class="label">पुष्टि हुई (हाँ)' in cards
+
+
+def test_the_refreshed_figures_replace_the_ones_shown(client, cast, state_leader):
+    login(client, state_leader)
+    page, refresh = client.get("/districts/").content.decode(), client.get("/districts/", HTTP_HX_REQUEST="true")
+    for part in ("district-table", "district-stats", "district-charts"):
+        assert f'id="{part}"' in page and f'id="{part}"' in refresh.content.decode()
+
+
 def test_the_daily_chart_also_states_its_figures_which_a_phone_cannot_hover(client, cast, patna_president, patna):
     for outcome in ("yes", "yes", "no"):
         rollup.attempt_counted(district_id=patna.pk, day=timezone.localdate(), outcome=outcome, sign=1)

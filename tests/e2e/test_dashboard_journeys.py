@@ -135,6 +135,7 @@ def test_state_leadership_reads_sorts_refreshes_drills_down_and_downloads_the_di
     patna_row = page.locator("#district-table tbody tr", has=page.get_by_role("link", name="पटना", exact=True))
     expect(patna_row.locator("td")).to_have_text(["पटना", "7", "6", "4", "1", "1", "0", "1", "80%", "1 / 2"])
     expect(totals.nth(3)).to_have_text("5")
+    expect(page.locator(".stats .stat .value")).to_have_text(["14", "9", "5", "63%", "5", "1 / 4"])
     assert page.evaluate("window.samePage") is True
 
     # Sorting by YES: most first, then a second click turns the order round.
