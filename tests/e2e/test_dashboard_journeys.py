@@ -129,6 +129,7 @@ def test_state_leadership_reads_sorts_refreshes_drills_down_and_downloads_the_di
     assert float(trend.last.get_attribute("height")) == 60
 
     # A member marked YES elsewhere shows up when the table refreshes itself, without a new page.
+    page.get_by_text("दिन-ब-दिन").click()  # the trend's figures day by day, open as it refreshes
     page.evaluate("window.samePage = true")
     call_through(operator, {state["waiting"].mobile: (Outcome.YES, "")})
     page.evaluate("htmx.ajax('GET', location.pathname, {target: '#district-table', swap: 'outerHTML'})")
@@ -136,6 +137,9 @@ def test_state_leadership_reads_sorts_refreshes_drills_down_and_downloads_the_di
     expect(patna_row.locator("td")).to_have_text(["पटना", "7", "6", "4", "1", "1", "0", "1", "80%", "1 / 2"])
     expect(totals.nth(3)).to_have_text("5")
     expect(page.locator(".stats .stat .value")).to_have_text(["14", "9", "5", "63%", "5", "1 / 4"])
+    today = page.locator("#trend-days tbody tr").first.locator("td")
+    expect(today).to_have_text([re.compile(".+"), "9", "5", "3", "1"])
+    expect(page.locator("#trend-days")).to_have_attribute("open", "")
     assert page.evaluate("window.samePage") is True
 
     # Sorting by YES: most first, then a second click turns the order round.
