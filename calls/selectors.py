@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -113,13 +113,14 @@ def console_snapshot(operator, batch=None) -> Snapshot:
     now = timezone.now()
     since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     undo_since = now - timedelta(seconds=settings.CALLS_UNDO_SECONDS)
-    # In UTC, as the rows are stored: SQLite compares these raw parameters as text, so an IST offset would make
-    # "today" empty for the first five and a half hours of each day.
+    # As the rows are stored: SQLite compares these raw parameters as text, so an IST offset made "today" empty
+    # for the first five and a half hours of each day, and "+00:00" left out a call at midnight itself.
+    adapt = connection.ops.adapt_datetimefield_value
     params = {
         "batch": batch.pk if batch else None,
         "operator": operator.pk,
-        "since": since.astimezone(UTC),
-        "undo_since": undo_since.astimezone(UTC),
+        "since": adapt(since),
+        "undo_since": adapt(undo_since),
     }
     with connection.cursor() as cursor:
         cursor.execute(SNAPSHOT_SQL, params)

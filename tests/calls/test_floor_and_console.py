@@ -162,6 +162,19 @@ def test_calls_just_after_midnight_count_as_today(client, cast, operator, campai
         assert login(client, operator).get("/calls/console/").context["today_total"] == 1
 
 
+def test_a_call_at_midnight_itself_counts_as_the_new_days(client, cast, operator, campaign):
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    midnight = datetime.datetime(2026, 12, 1, 0, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
+    with time_machine.travel(midnight, tick=False):
+        _attempt(cast["rampur"].members.first(), operator, campaign, Outcome.YES)
+    with time_machine.travel(midnight + datetime.timedelta(minutes=30), tick=False):
+        assert login(client, operator).get("/calls/console/").context["today_total"] == 1
+
+
 def test_an_operator_deactivated_in_the_admin_gives_their_numbers_back_at_once(
     client, cast, operator, superuser, campaign, clock
 ):
