@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from districts.models import District
 from districts.selectors import village_named
 from members import pipeline, selectors
+from members.models import Upload
 from members.parsing import PROBLEMS, UnusableFile, sniff
 from members.phone import InvalidMobile, normalise_mobile, typed_digits
 from members.rows import clean_text, has_letter, reason_text
@@ -176,3 +177,23 @@ class MemberAddForm(forms.Form):
     name = NameField(label=_("Name"), max_length=120)
     mobile = MobileField(label=_("Mobile"))
     address = CleanTextField(label=_("Address"), max_length=255, required=False)
+
+
+class UploadFilterForm(forms.Form):
+    """Which uploads the list shows, for those who see more than one district: one district's, in one state."""
+
+    district = forms.ModelChoiceField(
+        queryset=District.objects.none(), to_field_name="code", required=False, label=_("District")
+    )
+    status = forms.ChoiceField(required=False, label=_("Status"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = District.objects.for_user(user).in_reading_order()
+        self.fields["district"].empty_label = _("All districts")
+        self.fields["status"].choices = [("", _("Any status")), *Upload.Status.choices]
+
+    def chosen(self) -> dict:
+        """What was chosen and is valid; a choice not offered (an old link, a district no longer theirs) is none."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}

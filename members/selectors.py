@@ -13,9 +13,15 @@ from members.models import REJECTS, Member, MemberChange, MemberStatus, RefusedR
 UPLOADERS = (Role.DISTRICT_PRESIDENT, Role.SUPERVISOR)
 
 
-def upload_list(user):
-    """Every upload the user may see, newest first, with what the list shows in the same query."""
-    return Upload.objects.for_user(user).select_related("district", "uploaded_by").order_by("-created_at", "-pk")
+def upload_list(user, *, district=None, status: str = ""):
+    """Every upload the user may see (of `district`, in `status`, if given), newest first, with what the list
+    shows in the same query."""
+    uploads = Upload.objects.for_user(user).select_related("district", "uploaded_by")
+    if district is not None:
+        uploads = uploads.filter(district=district)
+    if status:
+        uploads = uploads.filter(status=status)
+    return uploads.order_by("-created_at", "-pk")
 
 
 def upload_get_for_user(user, pk: int) -> Upload:

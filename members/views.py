@@ -21,6 +21,7 @@ from members.forms import (
     MemberEditForm,
     RemoveMemberForm,
     ReplaceMemberForm,
+    UploadFilterForm,
     UploadForm,
 )
 from members.models import MemberStatus, RefusedRow, Upload
@@ -34,10 +35,12 @@ UPLOADERS = selectors.UPLOADERS
 @role_required(*VIEWERS)
 @require_GET
 def upload_list(request):
-    page = Paginator(selectors.upload_list(request.user), 50).get_page(request.GET.get("page"))
+    form = UploadFilterForm(request.GET, user=request.user)
+    page = Paginator(selectors.upload_list(request.user, **form.chosen()), 50).get_page(request.GET.get("page"))
     own = selectors.upload_districts(request.user) if request.user.role == Role.DISTRICT_PRESIDENT else []
+    several = request.user.role != Role.DISTRICT_PRESIDENT or len(own) > 1
     ctx = {"page": page, "can_upload": request.user.role in UPLOADERS, "own_districts": own}
-    return render(request, "members/upload_list.html", ctx)
+    return render(request, "members/upload_list.html", {**ctx, "filter_form": form if several else None})
 
 
 @role_required(*UPLOADERS)

@@ -652,14 +652,43 @@ def test_upload_list_shows_a_president_only_their_districts_uploads(client, cast
     assert list(response.context["page"]) == [mine]
 
 
+def test_the_uploads_of_every_district_are_found_by_district_and_status(client, cast, supervisor, patna_president):
+    """Newest first, fifty a page, across every district: the one list a supervisor waiting on Gaya had to read."""
+    patna, gaya = cast["rampur"].district, cast["sitapur"].district
+    waiting = Upload.objects.create(district=gaya, original_name="g1.csv", status=Upload.Status.VALIDATED)
+    Upload.objects.create(district=gaya, original_name="g2.csv", status=Upload.Status.IMPORTED)
+    Upload.objects.create(district=patna, original_name="p.csv", status=Upload.Status.VALIDATED)
+    login(client, supervisor)
+    response = client.get(reverse("members:upload_list"), {"district": "GAY", "status": "validated"})
+    assert list(response.context["page"]) == [waiting]
+    assert 'value="GAY" selected' in response.content.decode()
+    assert len(client.get(reverse("members:upload_list"), {"district": "GAY"}).context["page"]) == 2
+    nothing = client.get(reverse("members:upload_list"), {"district": "PAT", "status": "failed"})
+    assert "इस ज़िले की या इस स्थिति में कोई सूची अपलोड नहीं" in nothing.content.decode()
+
+
+def test_a_choice_not_offered_shows_every_upload(client, cast, supervisor, patna_president):
+    Upload.objects.create(district=cast["rampur"].district, original_name="p.csv")
+    login(client, supervisor)
+    response = client.get(reverse("members:upload_list"), {"district": "XXX", "status": "lost"})
+    assert response.status_code == 200 and len(response.context["page"]) == 1
+
+
+def test_a_president_of_one_district_is_not_asked_which(client, cast, patna_president, gaya_president):
+    Upload.objects.create(district=cast["sitapur"].district, original_name="gaya.csv")
+    response = login(client, patna_president).get(reverse("members:upload_list"), {"district": "GAY"})
+    assert response.context["filter_form"] is None and not list(response.context["page"])
+
+
 def test_upload_list_query_count_does_not_grow_with_uploads(client, cast, supervisor, patna_president):
     for i in range(30):
         Upload.objects.create(district=cast["rampur"].district, uploaded_by=patna_president, original_name=f"{i}.csv")
     login(client, supervisor)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("members:upload_list"))
-    # user, count, the page of uploads with their districts and uploaders (the session is in Redis or the database)
-    assert len([q for q in queries if "django_session" not in q["sql"]]) == 3
+    # user, the districts to choose from, count, the page of uploads with their districts and uploaders (the session
+    # is in Redis or the database)
+    assert len([q for q in queries if "django_session" not in q["sql"]]) == 4
     assert len(response.context["page"]) == 30
 
 
