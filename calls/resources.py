@@ -9,7 +9,7 @@ class OperatorDayResource(resources.Resource):
     """The daily activity report: one row per operator."""
 
     operator = fields.Field(attribute="operator__username", column_name=_("Operator"))
-    name = fields.Field(attribute="operator__get_full_name", column_name=_("Name"))
+    name = fields.Field(attribute="name", column_name=_("Name"))
     calls = count_field("calls", _("Calls"))
     reached = count_field("reached", _("Reached"))
     yes = count_field("yes", _("YES"))
@@ -17,6 +17,7 @@ class OperatorDayResource(resources.Resource):
     per_hour = number_field("per_hour", _("Calls per hour"))
     first_call = fields.Field(column_name=_("First call"))
     last_call = fields.Field(column_name=_("Last call"))
+    centre = fields.Field(attribute="centre", column_name=_("Call centre"))
 
     class Meta:
         export_order = (
@@ -29,6 +30,7 @@ class OperatorDayResource(resources.Resource):
             "per_hour",
             "first_call",
             "last_call",
+            "centre",
         )
 
     def dehydrate_yes_rate(self, row):

@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from calls import batching
 from calls.models import CallAttempt, CallBatch, Shift
@@ -168,12 +169,22 @@ def script_for(campaign, member) -> str:
 
 @dataclass
 class OperatorDay:
-    operator: User
+    operator: User | None  # None: the whole floor's row under the operators'
     calls: int
     reached: int
     yes: int
     first_call: object
     last_call: object
+
+    @property
+    def name(self) -> str:
+        if self.operator is None:
+            return _("All operators")
+        return self.operator.get_full_name() or self.operator.username
+
+    @property
+    def centre(self) -> str:
+        return str(self.operator.call_centre) if self.operator and self.operator.call_centre else ""
 
     @property
     def yes_rate(self) -> float | None:
@@ -200,6 +211,15 @@ def operator_productivity(day) -> list[OperatorDay]:
         first_call=Min("created_at"),
         last_call=Max("created_at"),
     )
-    operators = User.objects.in_bulk([row["operator"] for row in rows])
+    operators = User.objects.select_related("call_centre").in_bulk([row["operator"] for row in rows])
     result = [OperatorDay(operator=operators[row.pop("operator")], **row) for row in rows]
     return sorted(result, key=lambda r: -r.calls)
+
+
+def productivity_total(rows: list[OperatorDay]) -> OperatorDay | None:
+    """The floor's day: every operator's calls together, from the day's first call to its last."""
+    if not rows:
+        return None
+    sums = {name: sum(getattr(row, name) for row in rows) for name in ("calls", "reached", "yes")}
+    first, last = min(row.first_call for row in rows), max(row.last_call for row in rows)
+    return OperatorDay(operator=None, first_call=first, last_call=last, **sums)

@@ -259,17 +259,26 @@ def _day(request) -> tuple:
 def productivity(request):
     day, form = _day(request)
     rows = selectors.operator_productivity(day)
-    return render(request, "calls/productivity.html", {"rows": rows, "day": day, "form": form})
+    ctx = {"rows": rows, "total": selectors.productivity_total(rows), "day": day, "form": form}
+    return render(request, "calls/productivity.html", ctx)
 
 
 @role_required(Role.SUPERVISOR, Role.STATE_LEADER)
 def productivity_export(request):
     day, _form = _day(request)
     rows = selectors.operator_productivity(day)
+    total = selectors.productivity_total(rows)
     name = f"activity-{day:%Y-%m-%d}"
     resource, sheet = OperatorDayResource(), f"{_('Productivity')} {day:%Y-%m-%d}"
     return xlsx_response(
-        request=request, resource=resource, rows=rows, what=name, filename=name, sheet=sheet, stamped=False
+        request=request,
+        resource=resource,
+        rows=rows,
+        footer=[total] if total else [],
+        what=name,
+        filename=name,
+        sheet=sheet,
+        stamped=False,
     )
 
 

@@ -59,8 +59,10 @@ def test_calls_per_hour_are_counted_over_the_time_spent_calling(calls, minutes, 
 def test_daily_activity_report_downloads_and_is_audited(client, calls_today, supervisor):
     response = login(client, supervisor).get(reverse("calls:productivity_export"))
     sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    *rows, total = list(sheet.iter_rows(min_row=2, values_only=True))
     assert sorted(row[2] for row in rows) == [1, 3]
+    assert total[1:5] == ("सभी ऑपरेटर", 4, 3, 2), "the floor's day under the operators'"
+    assert {row[9] for row in rows} == {"पटना कंट्रोल रूम"}
     first_call = timezone.localtime(CallAttempt.objects.earliest("created_at").created_at)
     assert first_call.time().replace(second=0, microsecond=0) in {row[7] for row in rows}, "times, not text"
     assert {cell.number_format for cell in sheet["H"][1:]} == {"hh:mm"}, "09:05, not 9:05:00"
@@ -68,6 +70,19 @@ def test_daily_activity_report_downloads_and_is_audited(client, calls_today, sup
     day = timezone.localdate()
     assert response["Content-Disposition"] == f'attachment; filename="activity-{day:%Y-%m-%d}.xlsx"', "one date"
     assert sheet.title == f"कामकाज {day:%Y-%m-%d}", "named in the reader's language"
+
+
+def test_productivity_ends_with_the_floors_day_and_says_each_operators_call_centre(client, calls_today, supervisor):
+    response = login(client, supervisor).get(reverse("calls:productivity"))
+    total = response.context["total"]
+    assert (total.name, total.calls, total.reached, total.yes, total.yes_rate) == ("सभी ऑपरेटर", 4, 3, 2, 2 / 3)
+    html = response.content.decode()
+    assert html.count("पटना कंट्रोल रूम") == 2 and "<tfoot>" in html
+
+
+def test_productivity_of_a_day_without_calls_has_no_total(client, cast, supervisor):
+    response = login(client, supervisor).get(reverse("calls:productivity"))
+    assert response.context["total"] is None and "<tfoot>" not in response.content.decode()
 
 
 def test_state_leadership_reads_productivity_too(client, calls_today, state_leader):
