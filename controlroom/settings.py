@@ -277,14 +277,16 @@ UPLOAD_STUCK_SECONDS = env.int("UPLOAD_STUCK_SECONDS", default=3 * 60)
 UPLOAD_RECEIVED_STUCK_SECONDS = env.int("UPLOAD_RECEIVED_STUCK_SECONDS", default=2 * 60)
 UPLOAD_RECOVER_EVERY_SECONDS = env.int("UPLOAD_RECOVER_EVERY_SECONDS", default=60)
 # A list previewed in the admin's member import waits in the private folder for Confirm; one nobody confirmed is
-# deleted after this, by the purge below (so within a few hours more).
+# deleted after this, by the hourly purge below (so within the hour after).
 ADMIN_IMPORT_KEEP_HOURS = env.int("ADMIN_IMPORT_KEEP_HOURS", default=24)
 CELERY_BEAT_SCHEDULE |= {
     "members-recover-stuck-uploads": {
         "task": "members.tasks.uploads_recover_task",
         "schedule": float(UPLOAD_RECOVER_EVERY_SECONDS),
     },
-    "members-purge-old-uploads": {"task": "members.tasks.uploads_purge_task", "schedule": 6 * 60 * 60.0},
+    # On the clock, not every so many hours from beat's start: each deploy restarts beat, and an interval would
+    # start again with it, putting the purge of personal data off for as long as deploys come often enough.
+    "members-purge-old-uploads": {"task": "members.tasks.uploads_purge_task", "schedule": crontab(minute=5)},
 }
 
 # The audit log is kept at least a year. A database trigger refuses to delete younger events, whatever this says;

@@ -5,10 +5,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from celery.schedules import crontab
+from django.conf import settings
 from django.core import checks
+from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
@@ -111,3 +115,12 @@ def test_the_embedded_database_makes_a_second_writer_wait_rather_than_fail(tmp_p
     result = _manage("shell", "-c", TWO_WRITERS, env_overrides=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "first,second"
+
+
+def test_uploads_are_purged_on_the_clock_so_restarting_beat_never_puts_the_purge_off():
+    """An interval restarts with beat, and every deploy restarts beat: frequent deploys kept personal data forever."""
+    schedule = settings.CELERY_BEAT_SCHEDULE["members-purge-old-uploads"]["schedule"]
+    assert isinstance(schedule, crontab)
+    beat_started = datetime.datetime(2026, 12, 1, 15, 36, tzinfo=ZoneInfo("Asia/Kolkata"))
+    with time_machine.travel(beat_started, tick=False):
+        assert schedule.remaining_estimate(timezone.now()) == datetime.timedelta(minutes=29), "at 16:05, not 21:36"
