@@ -55,13 +55,17 @@ def compose(tmp_path_factory):
 @pytest.fixture(scope="module")
 def services(compose):
     """The fully resolved configuration, as docker-compose itself reads it."""
+    return _resolved(compose, SECRET_KEY=SECRET)
+
+
+def _resolved(compose, **env):
     shebang = Path(COMPOSE).read_bytes()[:512].split(b"\n")[0]
     if not shebang.startswith(b"#!"):  # Compose v2, a Go binary, prints JSON itself
-        result = compose("config", "--format", "json", SECRET_KEY=SECRET)
+        result = compose("config", "--format", "json", **env)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)["services"]
     # Compose v1 prints YAML only; it is a Python program, so its own interpreter has PyYAML.
-    result = compose("config", SECRET_KEY=SECRET)
+    result = compose("config", **env)
     assert result.returncode == 0, result.stderr
     interpreter = shebang[2:].decode().split()
     to_json = "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"
@@ -105,20 +109,29 @@ def test_migrations_run_once_on_a_healthy_database_before_the_app_starts(service
         assert depends_on["redis"]["condition"] == "service_healthy", name
 
 
-def test_app_services_share_production_settings_for_a_local_http_run(services):
+def test_app_services_share_production_settings_with_https_only_by_default(services):
     expected = {
         "DATABASE_URL": "postgres://controlroom:controlroom@postgres:5432/controlroom",
         "REDIS_URL": "redis://redis:6379/0",
         "SECRET_KEY": SECRET,
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
         "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_COOKIES": "0",
+        "SECURE_SSL_REDIRECT": "1",
+        "SECURE_COOKIES": "1",
         "PRIVATE_MEDIA_ROOT": "/data/private",
     }
     for name in ("migrate", *APP_SERVICES):
         environment = services[name]["environment"]
         assert {key: environment.get(key) for key in expected} == expected, name
+
+
+def test_a_trial_over_plain_http_turns_https_off_in_env_as_the_readme_says(compose):
+    readme = (ROOT / "README.md").read_text()
+    assert "SECURE_SSL_REDIRECT=0" in readme and "SECURE_COOKIES=0" in readme
+    services = _resolved(compose, SECRET_KEY=SECRET, SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0")
+    for name in ("migrate", *APP_SERVICES):
+        environment = services[name]["environment"]
+        assert (environment["SECURE_SSL_REDIRECT"], environment["SECURE_COOKIES"]) == ("0", "0"), name
 
 
 def test_web_and_worker_see_the_same_uploaded_files(services):
