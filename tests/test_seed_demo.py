@@ -1,8 +1,12 @@
 import datetime
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from calls.models import CallAttempt
@@ -11,6 +15,13 @@ from districts.models import District, User, Village
 from members.models import Member, MemberStatus
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def development_mode(settings):
+    """As `make run` and `make seed` seed: with DEBUG=1."""
+    settings.DEBUG = True
 
 
 def _snapshot():
@@ -91,3 +102,33 @@ def test_demo_calls_were_made_within_calling_hours_and_none_in_the_future():
     assert all(datetime.time(9) <= when.time() < datetime.time(21) for when in times)
     assert max(times) < timezone.now()
     assert timezone.localdate() - min(times).date() == datetime.timedelta(days=13), "two weeks of trend"
+
+
+def test_seed_demo_refuses_when_debug_is_off_and_writes_nothing(settings):
+    """A production database must not get logins whose password is in the repository, a superuser among them."""
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--allow-production"):
+        call_command("seed_demo")
+    assert (District.objects.count(), User.objects.count(), Member.objects.count()) == (0, 0, 0)
+
+
+def test_seed_demo_on_the_command_line_says_why_in_one_line_and_fails(tmp_path):
+    database = tmp_path / "production.sqlite3"
+    env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "REDIS_URL")}
+    env.update(DEBUG="0", SECRET_KEY="seed-demo-test-" + "x" * 40, DATABASE_URL=f"sqlite:///{database}")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "DEBUG is off" in result.stderr and "--allow-production" in result.stderr
+    assert result.stdout == ""
+    assert not database.exists() or database.stat().st_size == 0, "nothing written"
+
+
+def test_seed_demo_seeds_a_trial_stack_with_debug_off_when_allowed(settings, capsys):
+    settings.DEBUG = False
+    call_command("seed_demo", "--allow-production")
+    assert User.objects.filter(username="admin", is_superuser=True).exists()
+    assert Member.objects.count() == 5000
+    assert "Demo logins" in capsys.readouterr().out
