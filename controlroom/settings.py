@@ -234,12 +234,13 @@ DAILY_SUMMARY_EMAILS = env.list("DAILY_SUMMARY_EMAILS", default=[])
 
 # Every record goes through the one root handler, whose filter masks mobile numbers (personal data). Django's own
 # console and server handlers are replaced so nothing reaches the output past the mask, and SQL (with its
-# parameters) is never logged.
+# parameters) is never logged. Each line says when, how bad and where from: web, workers and beat write to one log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_mobiles": {"()": "controlroom.logging.MaskMobiles"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_mobiles"]}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_mobiles"], "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": [], "level": "INFO"},

@@ -336,6 +336,19 @@ def test_the_configured_logging_sends_everything_through_the_masking_handler(set
     assert logging.getLogger("django.db.backends").getEffectiveLevel() == logging.INFO
 
 
+def test_a_log_line_says_when_how_bad_and_where_from_and_is_still_masked(production_logging):
+    printed, _raw = production_logging
+    try:
+        raise IntegrityError("Key (mobile)=(8712345609) already exists.")
+    except IntegrityError:
+        logging.getLogger("members.services").exception("Import of %s failed", "9812345670")
+    first, *traceback = printed.getvalue().splitlines()
+    when = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+    assert re.fullmatch(rf"{when} ERROR members\.services Import of 98XXXXXX70 failed", first), first
+    assert "Key (mobile)=(87XXXXXX09) already exists." in traceback[-1]
+    assert_no_test_mobile(printed.getvalue())
+
+
 WORKER_LOGGING = """
 import logging, django
 django.setup()
@@ -353,6 +366,7 @@ def test_celery_workers_keep_the_masking_handler():
     )
     assert result.returncode == 0, result.stderr
     assert "(mobile)=(98XXXXXX70)" in result.stderr and "a print in a task: 87XXXXXX09" in result.stderr
+    assert " ERROR celery.app.trace Task failed: " in result.stderr, "a worker's lines say how bad and where from"
     assert_no_test_mobile(result.stdout + result.stderr)
 
 
