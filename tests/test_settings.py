@@ -124,3 +124,26 @@ def test_uploads_are_purged_on_the_clock_so_restarting_beat_never_puts_the_purge
     beat_started = datetime.datetime(2026, 12, 1, 15, 36, tzinfo=ZoneInfo("Asia/Kolkata"))
     with time_machine.travel(beat_started, tick=False):
         assert schedule.remaining_estimate(timezone.now()) == datetime.timedelta(minutes=29), "at 16:05, not 21:36"
+
+
+@pytest.mark.parametrize("missing, check_id", [("DATABASE_URL", "controlroom.W001"), ("REDIS_URL", "controlroom.W002")])
+def test_check_deploy_warns_when_production_would_fall_back_to_sqlite_or_inline_tasks(missing, check_id):
+    env = {name: value for name, value in PRODUCTION_ENV.items() if name != missing}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=env)
+    assert result.returncode != 0
+    assert f"({check_id}) {missing} is not set" in result.stderr, result.stderr
+    assert result.stderr.count("(controlroom.W00") == 1, "only the one that is missing"
+
+
+def test_only_a_production_process_is_warned_of_a_missing_service_and_only_by_check_deploy(settings, monkeypatch):
+    from controlroom.apps import check_production_services
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    settings.DEBUG = True
+    assert check_production_services() == []
+    settings.DEBUG = False
+    assert [warning.id for warning in check_production_services()] == ["controlroom.W001", "controlroom.W002"]
+    assert not [message for message in checks.run_checks() if message.id.startswith("controlroom.")], (
+        "only `check --deploy` warns"
+    )
