@@ -27,8 +27,8 @@ PASSED_ON = (
     "CALLS_IDLE_TIMEOUT_MINUTES CALLS_UNDO_SECONDS CALLS_PERSONAL_GRACE_MINUTES"
 ).split()
 INTERPOLATED = set(
-    "SECRET_KEY ALLOWED_HOSTS CSRF_TRUSTED_ORIGINS BEHIND_TLS_PROXY SECURE_SSL_REDIRECT SECURE_COOKIES "
-    "COMPOSE_FILE COMPOSE_PROJECT_NAME COMPOSE_PROFILES".split()
+    "SECRET_KEY POSTGRES_PASSWORD ALLOWED_HOSTS CSRF_TRUSTED_ORIGINS BEHIND_TLS_PROXY SECURE_SSL_REDIRECT "
+    "SECURE_COOKIES COMPOSE_FILE COMPOSE_PROJECT_NAME COMPOSE_PROFILES".split()
 ) | set(PASSED_ON)
 APP_SERVICES = ("web", "worker", "worker-imports", "beat")
 
@@ -132,6 +132,21 @@ def test_a_trial_over_plain_http_turns_https_off_in_env_as_the_readme_says(compo
     for name in ("migrate", *APP_SERVICES):
         environment = services[name]["environment"]
         assert (environment["SECURE_SSL_REDIRECT"], environment["SECURE_COOKIES"]) == ("0", "0"), name
+
+
+def test_the_database_password_comes_from_env_and_reaches_every_app_service(compose):
+    services = _resolved(compose, SECRET_KEY=SECRET, POSTGRES_PASSWORD="from-env-4f9a")
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == "from-env-4f9a"
+    for name in ("migrate", *APP_SERVICES):
+        url = services[name]["environment"]["DATABASE_URL"]
+        assert url == "postgres://controlroom:from-env-4f9a@postgres:5432/controlroom", name
+    assert "POSTGRES_PASSWORD=" in (ROOT / "README.md").read_text(), "the README says how to set it"
+
+
+def test_postgres_has_more_shared_memory_than_dockers_64_mb(services):
+    shm_size = str(services["postgres"]["shm_size"]).lower()  # "256mb" from Compose v1, bytes from v2
+    size = int(shm_size.removesuffix("mb")) * 2**20 if shm_size.endswith("mb") else int(shm_size)
+    assert size >= 256 * 2**20
 
 
 def test_web_and_worker_see_the_same_uploaded_files(services):
