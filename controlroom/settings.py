@@ -262,10 +262,21 @@ CALLS_UNDO_SECONDS = env.int("CALLS_UNDO_SECONDS", default=120)
 # who is off that day does not keep the member from being called.
 CALLS_PERSONAL_GRACE_MINUTES = env.int("CALLS_PERSONAL_GRACE_MINUTES", default=120)
 
+# Every periodic job expires: one still queued when the next is due (the workers were down, or busy) is dropped,
+# rather than all of them running one after another when the workers come back. A daily one waits a few hours.
+DAILY_JOB_EXPIRES = 3 * 60 * 60
 CELERY_BEAT_SCHEDULE = {
-    "calls-daily-summary": {"task": "calls.tasks.daily_summary_send", "schedule": crontab(hour=21, minute=30)},
-    "calls-top-up-batches": {"task": "calls.tasks.batch_build_all", "schedule": 30.0},
-    "calls-release-stale-batches": {"task": "calls.tasks.batch_release_stale", "schedule": 60.0},
+    "calls-daily-summary": {
+        "task": "calls.tasks.daily_summary_send",
+        "schedule": crontab(hour=21, minute=30),
+        "options": {"expires": DAILY_JOB_EXPIRES},
+    },
+    "calls-top-up-batches": {"task": "calls.tasks.batch_build_all", "schedule": 30.0, "options": {"expires": 30}},
+    "calls-release-stale-batches": {
+        "task": "calls.tasks.batch_release_stale",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
 }
 
 # Member uploads (see members/services.py): stuck jobs go back to a worker, and uploaded files with the
@@ -284,10 +295,15 @@ CELERY_BEAT_SCHEDULE |= {
     "members-recover-stuck-uploads": {
         "task": "members.tasks.uploads_recover_task",
         "schedule": float(UPLOAD_RECOVER_EVERY_SECONDS),
+        "options": {"expires": UPLOAD_RECOVER_EVERY_SECONDS},
     },
     # On the clock, not every so many hours from beat's start: each deploy restarts beat, and an interval would
     # start again with it, putting the purge of personal data off for as long as deploys come often enough.
-    "members-purge-old-uploads": {"task": "members.tasks.uploads_purge_task", "schedule": crontab(minute=5)},
+    "members-purge-old-uploads": {
+        "task": "members.tasks.uploads_purge_task",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 60 * 60},
+    },
 }
 
 # The audit log is kept at least a year. A database trigger refuses to delete younger events, whatever this says;
@@ -299,5 +315,6 @@ CELERY_BEAT_SCHEDULE |= {
     "controlroom-purge-old-audit-events": {
         "task": "controlroom.tasks.audit_purge_task",
         "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": DAILY_JOB_EXPIRES},
     },
 }

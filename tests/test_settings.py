@@ -147,3 +147,15 @@ def test_only_a_production_process_is_warned_of_a_missing_service_and_only_by_ch
     assert not [message for message in checks.run_checks() if message.id.startswith("controlroom.")], (
         "only `check --deploy` warns"
     )
+
+
+@pytest.mark.parametrize("name", sorted(settings.CELERY_BEAT_SCHEDULE))
+def test_a_periodic_job_queued_while_the_workers_were_down_expires_instead_of_piling_up(name):
+    entry = settings.CELERY_BEAT_SCHEDULE[name]
+    expires = entry.get("options", {}).get("expires")
+    assert expires and expires > 0, f"{name} has no expires: a worker outage queues a copy of it every run"
+    schedule = entry["schedule"]
+    if isinstance(schedule, crontab):
+        assert expires <= 6 * 60 * 60, f"{name} runs on the clock: a copy late by more than a few hours is stale"
+    else:
+        assert expires <= schedule, f"{name} every {schedule} s: expires by the time the next one is queued"
