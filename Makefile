@@ -40,6 +40,7 @@ test: $(VENV)/.installed-dev ## Checks, lint and the whole test suite (PostgreSQ
 	$(DEV_ENV) $(PY) manage.py check
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 e2e: $(VENV)/.installed-dev ## The browser journeys alone, in Chromium (/usr/bin/chromium)
@@ -73,5 +74,5 @@ gunicorn: $(VENV)/.installed ## Serve with gunicorn on 127.0.0.1:$(PORT) (produc
 	$(PY) manage.py collectstatic --noinput -v0
 	$(BIN)/gunicorn controlroom.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -
 
-clean: ## Remove the virtualenv, the SQLite database and caches
-	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles
+clean: ## Remove the virtualenv, the SQLite database with its uploaded files (private/), and caches
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm private .pytest_cache .ruff_cache staticfiles
