@@ -53,9 +53,9 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
-    """Uploaded files in a temporary folder."""
+    """Uploaded files in a temporary folder, in every test: none is left with its numbers in the checkout."""
     settings.MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
 
@@ -204,6 +204,7 @@ def celery_worker_process(transactional_db, settings):
         "DEBUG": "1",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
+        "PRIVATE_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "controlroom", "worker", "--pool=solo", "--loglevel=WARNING"],

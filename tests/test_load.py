@@ -14,10 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
-def test_mixed_load_loses_nothing_and_hands_no_number_out_twice():
+def test_mixed_load_loses_nothing_and_hands_no_number_out_twice(tmp_path):
     db = settings.DATABASES["default"]
     server = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/postgres"
     env = {**os.environ, "DATABASE_URL": server, "BENCH_REDIS_URL": settings.REDIS_URL.rsplit("/", 1)[0] + "/14"}
+    env["PRIVATE_MEDIA_ROOT"] = str(tmp_path / "private")  # the uploaded list, kept out of the checkout
     args = ["--operators", "20", "--viewers", "3", "--seconds", "30", "--rows", "10000", "--members", "3000"]
     args += ["--pace", "1"]
     run = subprocess.run(
