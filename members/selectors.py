@@ -132,7 +132,10 @@ class UploaderRow:
 
     @property
     def wrong_share(self) -> float | None:
-        return (self.wrong + self.unreachable) / self.listed if self.listed else None
+        """Wrong or unreachable of those whose calls came to an outcome: members not called yet are not counted
+        against the list."""
+        ended = self.yes + self.no + self.wrong + self.unreachable
+        return (self.wrong + self.unreachable) / ended if ended else None
 
 
 def uploader_rates(user) -> list[UploaderRow]:

@@ -1,5 +1,6 @@
 import datetime
 import io
+import re
 import uuid
 
 import pytest
@@ -338,6 +339,21 @@ def test_uploader_rates_show_whose_lists_check_out(
     rows = login(client, state_leader).get(reverse("members:uploaders")).context["rows"]
     assert [(r.uploader, r.listed, r.yes, r.rate) for r in rows] == [(patna_president, 2, 1, 1.0)]
     assert login(client, gaya_president).get(reverse("members:uploaders")).context["rows"] == []
+
+
+def test_uploader_wrong_share_counts_only_members_called_to_an_outcome(
+    client, patna, gaya, patna_president, gaya_president, state_leader
+):
+    from members.models import Upload, UploadStats
+
+    called = Upload.objects.create(district=patna, uploaded_by=patna_president, original_name="big.xlsx")
+    UploadStats.objects.create(upload=called, listed=1000, called=10, yes=3, no=2, wrong=3, unreachable=2)
+    fresh = Upload.objects.create(district=gaya, uploaded_by=gaya_president, original_name="new.xlsx")
+    UploadStats.objects.create(upload=fresh, listed=40)
+    response = login(client, state_leader).get(reverse("members:uploaders"))
+    assert {r.uploader: r.wrong_share for r in response.context["rows"]} == {patna_president: 0.5, gaya_president: None}
+    last_cells = re.findall(r'<td class="num">([^<]*)</td>\s*</tr>', response.content.decode())
+    assert last_cells == ["50%", "—"], "5 of the 10 called, and nothing yet for a list nobody has called"
 
 
 def corrections_file(tmp_path, client, code, fill):
