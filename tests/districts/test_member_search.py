@@ -108,6 +108,14 @@ def test_the_district_page_offers_the_search(client, cast, patna_president):
     assert f'action="{reverse("districts:member_search", args=["PAT"])}"' in page
 
 
+@pytest.mark.parametrize("url", ["/districts/", "/districts/PAT/", "/districts/PAT/members/"])
+def test_the_search_boxs_example_is_in_the_pages_language(client, cast, state_leader, url):
+    client.cookies["django_language"] = "en"
+    page = login(client, state_leader).get(url).content.decode()
+    assert 'placeholder="Ram Kumar · 98123 45670"' in page
+    assert "राम कुमार · " not in page
+
+
 def search_all(client, query):
     return client.get(reverse("members:search"), {"q": query})
 
