@@ -1,5 +1,6 @@
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -223,6 +224,31 @@ def test_district_table_sorts_ties_by_name_and_districts_nobody_reached_last_eit
     rollup.rebuild()
     response = login(client, state_leader).get("/districts/", {"sort": sort})
     assert [row.obj.name for row in response.context["rows"]] == expected
+
+
+def header_cells(page) -> dict[str, str]:
+    """Each sortable header cell's opening tag, by the sort its link asks for."""
+    cells = re.findall(r'(<th[^>]*>)<a href="\?[^"]*sort=-?(\w+)', page)
+    return {key: tag for tag, key in cells}
+
+
+@pytest.mark.parametrize(
+    "url, sort, cell, announced",
+    [
+        ("/districts/", "-yes", "yes", "descending"),
+        ("/districts/", "name", "name", "ascending"),
+        ("/districts/PAT/", "listed", "listed", "ascending"),
+        ("/districts/PAT/", "-rate", "rate", "descending"),
+    ],
+)
+def test_screen_readers_hear_which_column_the_table_is_sorted_by(
+    client, cast, state_leader, url, sort, cell, announced
+):
+    page = login(client, state_leader).get(url, {"sort": sort}).content.decode()
+    cells = header_cells(page)
+    assert f'aria-sort="{announced}"' in cells[cell]
+    assert [key for key, tag in cells.items() if "aria-sort" in tag] == [cell], "only the sorted column says so"
+    assert not re.search(r"<a [^>]*aria-sort", page), "on the cell, not on its link"
 
 
 def test_a_president_finds_a_village_ignoring_case_and_spacing_and_the_sort_and_pages_keep_it(
