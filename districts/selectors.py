@@ -16,7 +16,7 @@ from members.phone import InvalidMobile, normalise_mobile, typed_digits
 from members.rows import clean_text, village_lookalikes
 
 FIGURES = ["listed", "called", "yes", "no", "wrong", "unreachable", "pending"]
-SORTS = {"name", "listed", "called", "yes", "no", "wrong", "unreachable", "pending", "rate", "at_target"}
+SORTS = {"name", "listed", "called", "yes", "no", "wrong", "unreachable", "pending", "rate", "villages_at_target"}
 
 
 @dataclass

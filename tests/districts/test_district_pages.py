@@ -226,6 +226,30 @@ def test_district_table_sorts_ties_by_name_and_districts_nobody_reached_last_eit
     assert [row.obj.name for row in response.context["rows"]] == expected
 
 
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("-villages_at_target", ["पटना", "गया", "नालंदा"]),
+        ("villages_at_target", ["नालंदा", "गया", "पटना"]),
+    ],
+)
+def test_district_table_sorts_by_how_many_villages_reached_their_target(
+    client, state_leader, patna, gaya, sort, expected
+):
+    nalanda = District.objects.create(code="NAL", name_en="Nalanda", name_hi="नालंदा")
+    for district, reached in [(patna, 2), (gaya, 1), (nalanda, 0)]:
+        for i in range(3):
+            village = make_village(district, f"गाँव {i}", target=1)
+            make_member(
+                village, f"9{district.pk:03d}{i:06d}", status=MemberStatus.YES if i < reached else MemberStatus.PENDING
+            )
+    rollup.rebuild()
+    login(client, state_leader)
+    assert 'href="?sort=-villages_at_target"' in client.get("/districts/").content.decode()
+    response = client.get("/districts/", {"sort": sort})
+    assert [row.obj.name for row in response.context["rows"]] == expected
+
+
 def header_cells(page) -> dict[str, str]:
     """Each sortable header cell's opening tag, by the sort its link asks for."""
     cells = re.findall(r'(<th[^>]*>)<a href="\?[^"]*sort=-?(\w+)', page)
