@@ -239,11 +239,13 @@ def undo(request):
 @never_cache  # asked again every 30 s by the page itself
 @role_required(Role.SUPERVISOR)
 def floor(request):
+    operators, now = selectors.floor_operators(), timezone.localtime()
     ctx = {
-        "operators": selectors.floor_operators(),
+        "operators": operators,
+        "centres": selectors.floor_centres(operators, now),
         "queue": selectors.queue_depth_by_district(selectors.served_districts()),
         "campaign": services.active_campaign(),
-        "now": timezone.localtime(),
+        "now": now,
     }
     return render(request, "calls/floor.html", ctx)
 

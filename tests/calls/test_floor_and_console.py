@@ -1,3 +1,4 @@
+import datetime
 import uuid
 
 import pytest
@@ -6,6 +7,7 @@ from django.utils import timezone
 from calls.models import CallAttempt, CallBatch, Campaign, Outcome
 from calls.tasks import batch_build_all
 from districts.models import User
+from tests.calls.conftest import IST
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +244,24 @@ def test_the_drive_and_the_call_centre_are_named_in_the_readers_language(
     type(centre).objects.filter(pk=centre.pk).update(name_en="Patna control room")
     console = login(client, operator).get("/calls/console/").content.decode()
     assert "Patna control room" in console and "पटना कंट्रोल रूम" not in console
+
+
+def test_the_floor_shows_the_calling_hours_and_says_when_calling_is_closed(
+    client, cast, operator, supervisor, campaign, clock, django_assert_num_queries, session_query
+):
+    """Before calling hours an operator who pressed Start showed on shift making no calls, and nothing on the floor
+    said why."""
+    User.objects.update(language="en")
+    clock.move_to(datetime.datetime(2026, 11, 23, 8, 30, tzinfo=IST))
+    login(client, operator).post("/calls/console/start/")
+    login(client, supervisor)
+    # (session,) user, operators with their centres, served districts, queue, drive: the centres cost no query
+    with django_assert_num_queries(5 + session_query):
+        before = client.get("/calls/floor/").content.decode()
+    assert "Calling is closed at पटना कंट्रोल रूम." in before
+    assert "Numbers are handed out only during calling hours, 09:00–21:00." in before
+    assert "पटना कंट्रोल रूम · calling hours 09:00–21:00" in before
+    clock.move_to(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=IST))
+    during = client.get("/calls/floor/").content.decode()
+    assert "Calling is closed" not in during
+    assert "पटना कंट्रोल रूम · calling hours 09:00–21:00" in during, "the hours are shown all day"
