@@ -446,3 +446,17 @@ def test_a_correction_refused_puts_the_cursor_back_in_its_field(phone_page, base
     field = reject_card(page, wrong).locator(f"#mobile-{wrong.pk}")
     expect(field).to_be_focused()
     expect(field).to_have_value("98765")
+
+
+def test_on_a_phone_the_district_table_shows_yes_percent_without_scrolling(
+    phone_page, base_url, state_leader, patna, nalanda
+):
+    """Eight figures wide, the table put YES % past the phone's edge; NO and unreachable are in the bars."""
+    for district, mobile in ((patna, "9876500001"), (nalanda, "9876500002")):
+        make_member(make_village(district, "गाँव"), mobile)
+    log_in(phone_page, base_url, state_leader)
+    phone_page.goto(f"{base_url}/districts/")
+    wrap = phone_page.locator("#district-table")
+    rate = wrap.get_by_role("columnheader", name="हाँ %")
+    assert rate.bounding_box()["x"] + rate.bounding_box()["width"] <= wrap.bounding_box()["x"] + PHONE["width"]
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), "nothing to scroll sideways for"
