@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -262,6 +263,8 @@ def productivity(request):
     day, form = _day(request)
     rows = selectors.operator_productivity(day)
     ctx = {"rows": rows, "total": selectors.productivity_total(rows), "day": day, "form": form}
+    one_day = timedelta(days=1)
+    ctx.update(previous=day - one_day, next=day + one_day if day < timezone.localdate() else None)
     return render(request, "calls/productivity.html", ctx)
 
 

@@ -85,6 +85,16 @@ def test_productivity_of_a_day_without_calls_has_no_total(client, cast, supervis
     assert response.context["total"] is None and "<tfoot>" not in response.content.decode()
 
 
+def test_productivity_goes_a_day_back_and_forth_but_not_past_today(client, calls_today, supervisor):
+    login(client, supervisor)
+    today = timezone.localdate()
+    html = client.get(reverse("calls:productivity")).content.decode()
+    assert f'href="?day={today - timezone.timedelta(days=1):%Y-%m-%d}"' in html
+    assert f'href="?day={today + timezone.timedelta(days=1):%Y-%m-%d}"' not in html
+    earlier = client.get(reverse("calls:productivity"), {"day": f"{today - timezone.timedelta(days=2):%Y-%m-%d}"})
+    assert f'href="?day={today - timezone.timedelta(days=1):%Y-%m-%d}"' in earlier.content.decode()
+
+
 def test_state_leadership_reads_productivity_too(client, calls_today, state_leader):
     login(client, state_leader)
     assert client.get(reverse("calls:productivity")).status_code == 200
