@@ -214,6 +214,8 @@ def _next_state(member: Member, request: MarkRequest, operator: User, now: datet
     if request.outcome in FINAL:
         state["status"] = FINAL[request.outcome]
     elif request.outcome == Outcome.CALL_BACK:
+        if request.call_back_at is None:  # retried with no time, no batch would ever take the member again
+            raise ValueError("A call-back needs the time to call back.")
         state.update(status=MemberStatus.RETRY, next_call_at=request.call_back_at)
         state["reserved_for"] = operator if request.personal else None
     else:

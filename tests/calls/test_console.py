@@ -651,6 +651,16 @@ def test_activity_keeps_the_lease(calling, operator, clock):
     assert services.batch_release_stale() == 0
 
 
+def test_a_call_back_without_its_time_is_never_stored(calling, operator):
+    """The console's form asks for the time; without one the member would wait in retry for no batch, for ever."""
+    member = current(calling)
+    request = services.MarkRequest(member.pk, Outcome.CALL_BACK, submission_key=uuid.uuid4())
+    with pytest.raises(ValueError):
+        services.call_record_outcome(operator=operator, request=request)
+    member.refresh_from_db()
+    assert member.status == MemberStatus.IN_BATCH and not CallAttempt.objects.exists()
+
+
 def test_a_late_submit_for_a_member_given_to_someone_else_stores_nothing(
     calling, client, operator, other_operator, clock
 ):
