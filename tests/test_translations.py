@@ -142,7 +142,7 @@ def test_names_on_an_english_page_say_they_are_hindi_for_screen_readers(client, 
     district = client.get("/districts/PAT/").content.decode()
     assert 'lang="hi">रामपुर</a>' in district, "in the village table too"
     village = client.get(f"/districts/PAT/villages/{cast['rampur'].pk}/").content.decode()
-    assert '<h1 lang="hi">रामपुर</h1>' in village and f'lang="hi">{member.name}</a>' in village
+    assert '<h1 lang="hi">रामपुर</h1>' in village and f'<span lang="hi">{member.name}</span></a>' in village
 
 
 def test_the_language_of_a_name_is_read_off_its_letters():
