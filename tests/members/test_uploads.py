@@ -777,7 +777,7 @@ def test_the_preview_shows_the_first_ten_valid_rows_as_read_and_how_many_more(
     response = client.get(url("upload_detail", upload))
     page = response.content.decode()
     sample = page[page.index('class="sample-rows"') : page.index("</table>", page.index('class="sample-rows"'))]
-    assert "<td>सदस्य 9</td>" in sample and '<td class="mobile">91234 56709</td>' in sample
+    assert '<td lang="hi">सदस्य 9</td>' in sample and '<td class="mobile">91234 56709</td>' in sample
     assert "98765" not in sample and "9812345670" not in sample, "refused rows are not in the sample"
     assert "सीता" not in sample, "the eleventh valid row is not shown"
     assert "2 more valid rows are not shown here." in page
