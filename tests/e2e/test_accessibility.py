@@ -6,19 +6,18 @@ A serious or critical violation fails the test, listing each with its rule, impa
 """
 
 import datetime
-import uuid
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from calls import services as calls
 from calls.models import Campaign, Outcome
 from members import services as members
 from members.models import Upload
 from tests.conftest import make_member, make_village
 from tests.e2e.conftest import LAPTOP, PHONE
+from tests.e2e.test_dashboard_journeys import call_through
 from tests.e2e.test_login_journeys import WORDS, log_in, wait_for_fonts
 from tests.members.corpus import HEAD, xlsx_bytes
 
@@ -58,7 +57,7 @@ def world(centre, patna, gaya, operator, patna_president, monkeypatch):
         make_member(village, mobile, name=name)
     for i in range(3):
         make_member(rampur, f"700000010{i}", name=f"राम सदस्य {i + 1}")
-    _call_through(operator, {mobile: (outcome, note) for mobile, (_, _, outcome, note) in plan.items()})
+    call_through(operator, {mobile: (outcome, note) for mobile, (_, _, outcome, note) in plan.items()})
 
     monkeypatch.setattr(members, "_enqueue", lambda task, upload_id: None)
     file = SimpleUploadedFile("patna-members.xlsx", xlsx_bytes(UPLOAD_ROWS))
@@ -66,16 +65,6 @@ def world(centre, patna, gaya, operator, patna_president, monkeypatch):
     members.upload_validate(upload_id=upload.pk)
     assert Upload.objects.get(pk=upload.pk).status == Upload.Status.VALIDATED
     return {"village": rampur, "upload": upload}
-
-
-def _call_through(operator, plan):
-    calls.shift_start(operator=operator)
-    for _ in plan:
-        _, member = calls.console_next_member(operator=operator)
-        outcome, note = plan[member.mobile]
-        request = calls.MarkRequest(member.pk, outcome, note=note, submission_key=uuid.uuid4())
-        calls.call_record_outcome(operator=operator, request=request)
-    calls.shift_stop(operator=operator)
 
 
 def pages(role, world):
