@@ -117,6 +117,16 @@ FROM assign
 WHERE m.id = assign.member_id
 """
 
+# Written out once, not on every build: waiting for a batch another builder fills (an operator's own), or not.
+FILL_STATEMENTS = {
+    wait: FILL_SQL.format(
+        skip_locked="" if wait else "SKIP LOCKED",
+        callable_e=CALLABLE.format(m="e"),
+        callable_mm=CALLABLE.format(m="mm"),
+    )
+    for wait in (False, True)
+}
+
 
 def fill(*, batches, size: int, now, wait: bool = False, below: int | None = None) -> int:
     """Top each batch holding fewer than `below` members (default: any not full) up to `size` members. Returns
@@ -129,11 +139,7 @@ def fill(*, batches, size: int, now, wait: bool = False, below: int | None = Non
         return 0
     below = size if below is None else min(below, size)
     if connection.vendor == "postgresql":
-        sql = FILL_SQL.format(
-            skip_locked="" if wait else "SKIP LOCKED",
-            callable_e=CALLABLE.format(m="e"),
-            callable_mm=CALLABLE.format(m="mm"),
-        )
+        sql = FILL_STATEMENTS[wait]
         with connection.cursor() as cursor:
             params = {"batch_ids": [b.pk for b in batches], "size": size, "now": now, "lapsed": lapsed(now)}
             cursor.execute(sql, {**params, "below": below})
